@@ -1,0 +1,119 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { LOCALES } from '../consent/catalogue.js';
+
+export const ROLES = ['compliance', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiToken {
+  readonly role: Role;
+  readonly token: string;
+}
+
+const apiTokens = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const tokens: ApiToken[] = [];
+    for (const pair of raw
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const at = pair.indexOf(':');
+      const role = pair.slice(0, at);
+      const token = pair.slice(at + 1);
+      if (at < 1 || !(ROLES as readonly string[]).includes(role)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `each entry must be "role:token" with role one of ${ROLES.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      if (token.length < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `the ${role} token must be at least 16 characters`,
+        });
+        return z.NEVER;
+      }
+      tokens.push({ role: role as Role, token });
+    }
+    return tokens;
+  });
+
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    STORE: z.enum(['embedded', 'memory']).default('embedded'),
+    DEFAULT_LOCALE: z.enum(LOCALES).default('en'),
+    CATALOGUE_FILE: z.string().min(1).default('catalogue/default-catalogue.json'),
+    API_TOKENS: apiTokens,
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
+    REFUSAL_PAUSE_DAYS: z.coerce.number().int().min(0).max(3650).default(183),
+    MicrosoftAppId: z.string().default(''),
+    MicrosoftAppPassword: z.string().default(''),
+    MicrosoftAppType: z
+      .enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'])
+      .default('MultiTenant'),
+    MicrosoftAppTenantId: z.string().default(''),
+  })
+  .superRefine((env, ctx) => {
+    if (
+      env.MicrosoftAppType === 'SingleTenant' &&
+      env.MicrosoftAppId &&
+      !env.MicrosoftAppTenantId
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppTenantId'],
+        message: 'is required when MicrosoftAppType is SingleTenant',
+      });
+    }
+    if (
+      env.MicrosoftAppId &&
+      env.MicrosoftAppType !== 'UserAssignedMSI' &&
+      !env.MicrosoftAppPassword
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppPassword'],
+        message:
+          'is required when MicrosoftAppId is set (unless MicrosoftAppType is UserAssignedMSI)',
+      });
+    }
+  });
+
+export type Config = Readonly<
+  Omit<z.output<typeof schema>, 'API_TOKENS'> & { API_TOKENS: readonly ApiToken[] }
+>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+/**
+ * The only reader of process.env. Empty strings count as unset, so `PORT=` in a .env file means
+ * "use the default". A bad value stops the server with a message naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  return Object.freeze({
+    ...config,
+    DATA_DIR: resolve(config.DATA_DIR),
+    CATALOGUE_FILE: resolve(config.CATALOGUE_FILE),
+    API_TOKENS: Object.freeze([...config.API_TOKENS]),
+  });
+}

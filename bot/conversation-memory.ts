@@ -1,0 +1,70 @@
+import type { Activity, Storage } from 'botbuilder';
+import type { Snapshot } from 'xstate';
+import { isLocale, type Locale } from '../consent/catalogue.js';
+import type { Subject } from '../consent/subject.js';
+import { ETagConflictError } from '../storage/errors.js';
+
+/** What the bot keeps about one conversation. Disposable: the ledger is the record. */
+export interface ConversationData {
+  readonly snapshot?: Snapshot<unknown>;
+  readonly locale?: Locale;
+  /** Hash of the notice last shown in full for each purpose, which a decision then refers to. */
+  readonly shown: Readonly<Record<string, string>>;
+}
+
+/** The ids every record of a turn carries. */
+export interface TurnFacts {
+  readonly subject: Subject;
+  readonly channelId: string;
+  readonly conversationId: string;
+  readonly activityId: string;
+}
+
+export function turnFacts(activity: Partial<Activity>, fallbackId: () => string): TurnFacts {
+  const channelId = activity.channelId ?? 'unknown';
+  return {
+    subject: { channelId, userId: activity.from?.id ?? 'unknown' },
+    channelId,
+    conversationId: activity.conversation?.id ?? 'unknown',
+    activityId: activity.id ?? fallbackId(),
+  };
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * Reads and writes conversation data with optimistic concurrency. Two turns of one conversation
+ * on two servers cannot silently overwrite each other: the loser re-runs on fresh data. The work
+ * passed in must therefore be idempotent (ledger appends are, by activity id).
+ */
+export class ConversationMemory {
+  readonly #storage: Storage;
+
+  constructor(storage: Storage) {
+    this.#storage = storage;
+  }
+
+  async update<T>(
+    facts: TurnFacts,
+    work: (data: ConversationData) => Promise<{ data: ConversationData; result: T }>,
+  ): Promise<T> {
+    const key = `${facts.channelId}/conversations/${facts.conversationId}/consent`;
+    for (let attempt = 1; ; attempt++) {
+      const stored = (await this.#storage.read([key]))[key] as
+        (ConversationData & { eTag?: string }) | undefined;
+      const { eTag, ...data } = stored ?? { shown: {} };
+      const current: ConversationData = {
+        shown: data.shown,
+        ...(data.snapshot ? { snapshot: data.snapshot } : {}),
+        ...(isLocale(data.locale) ? { locale: data.locale } : {}),
+      };
+      const outcome = await work(current);
+      try {
+        await this.#storage.write({ [key]: { ...outcome.data, eTag: eTag ?? '*' } });
+        return outcome.result;
+      } catch (error) {
+        if (!(error instanceof ETagConflictError) || attempt >= ATTEMPTS) throw error;
+      }
+    }
+  }
+}

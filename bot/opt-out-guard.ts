@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { MessageFactory, type Middleware, type TurnContext } from 'botbuilder';
+import type { Catalogue, Locale } from '../consent/catalogue.js';
+import { deriveStatuses, type ConsentDecision, type ConsentLedger } from '../consent/ledger.js';
+import { detectKeywordIntent } from '../consent/opt-out.js';
+import { runConversation } from '../dialogs/run-conversation.js';
+import { turnFacts, type ConversationMemory } from './conversation-memory.js';
+import { listOf, localeFrom, type Translate } from './i18n.js';
+import { errorFields, type Logger } from './log.js';
+
+export interface OptOutGuardDeps {
+  readonly catalogue: Catalogue;
+  readonly ledger: ConsentLedger;
+  readonly memory: ConversationMemory;
+  readonly translator: (locale: Locale) => Translate;
+  readonly defaultLocale: Locale;
+  readonly now: () => Date;
+  readonly log: Logger;
+}
+
+/** Text a message carries, typed or inside a card submission. */
+function wordsOf(context: TurnContext): string {
+  const text = context.activity.text;
+  const value: unknown = context.activity.value;
+  const submitted =
+    value && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
+  return [text, typeof submitted === 'string' ? submitted : ''].join(' ').trim();
+}
+
+/**
+ * Runs before the conversation on every message, on every channel. GDPR art. 7(3): withdrawing is
+ * as easy as consenting and takes effect at once. The withdrawal is durable before the reply, and
+ * the confirmation is the only message of the turn: the conversation's own logic never runs.
+ */
+export class OptOutGuard implements Middleware {
+  readonly #deps: OptOutGuardDeps;
+
+  constructor(deps: OptOutGuardDeps) {
+    this.#deps = deps;
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    if (context.activity.type !== 'message') return next();
+    const intent = detectKeywordIntent(wordsOf(context), this.#deps.catalogue);
+    if (intent?.kind !== 'withdraw') return next();
+    await this.#withdraw(context, intent.purposeIds);
+  }
+
+  async #withdraw(context: TurnContext, named: readonly string[] | 'all'): Promise<void> {
+    const { catalogue, ledger, memory, log, now } = this.#deps;
+    const facts = turnFacts(context.activity, randomUUID);
+    const ids = named === 'all' ? catalogue.purposes.map((p) => p.id) : named;
+    let locale = localeFrom(context.activity.locale, this.#deps.defaultLocale);
+    // An object, not a `let`: it is set inside the retried closure below.
+    const progress = { recorded: false };
+    try {
+      await memory.update(facts, async (data) => {
+        locale = data.locale ?? locale;
+        const statuses = deriveStatuses(catalogue, await ledger.history(facts.subject));
+        // A purpose already refused or withdrawn needs no new record: it is already off.
+        const toRecord = statuses.filter(
+          (s) => ids.includes(s.purposeId) && s.status !== 'withdrawn' && s.status !== 'refused',
+        );
+        const decisions: ConsentDecision[] = toRecord.flatMap((s) => {
+          const purpose = catalogue.purposes.find((p) => p.id === s.purposeId);
+          return purpose
+            ? [
+                {
+                  subject: facts.subject,
+                  purposeId: purpose.id,
+                  decision: 'withdrawn' as const,
+                  purposeVersion: purpose.version,
+                  catalogueVersion: catalogue.version,
+                  noticeHash: null,
+                  locale,
+                  channelId: facts.channelId,
+                  conversationId: facts.conversationId,
+                  activityId: facts.activityId,
+                  source: 'opt-out' as const,
+                  explicit: false,
+                },
+              ]
+            : [];
+        });
+        await ledger.append(decisions, now());
+        progress.recorded = true;
+        const step = runConversation(data.snapshot, [{ type: 'user.withdrew', purposeIds: named }]);
+        return { data: { ...data, snapshot: step.snapshot, locale }, result: undefined };
+      });
+    } catch (error) {
+      log.error(progress.recorded ? 'opt_out.state_not_saved' : 'opt_out.not_recorded', {
+        conversation: facts.conversationId,
+        activity: facts.activityId,
+        ...errorFields(error),
+      });
+      // Conversation state is disposable; only a withdrawal that is not in the ledger failed.
+      if (!progress.recorded) {
+        const t = this.#deps.translator(locale);
+        await context.sendActivity(
+          MessageFactory.text(t('optOut.failed', { contact: catalogue.controller.contact })),
+        );
+        return;
+      }
+    }
+    log.info('opt_out.recorded', {
+      conversation: facts.conversationId,
+      activity: facts.activityId,
+      scope: named === 'all' ? 'all' : named.join(','),
+    });
+    const t = this.#deps.translator(locale);
+    const titles = catalogue.purposes.filter((p) => ids.includes(p.id)).map((p) => p.title[locale]);
+    await context.sendActivity(
+      MessageFactory.text(
+        t(named === 'all' ? 'optOut.all' : 'optOut.some', { purposes: listOf(locale, titles) }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,204 @@
+import { ActionTypes, MessageFactory, type Activity, type CardAction } from 'botbuilder';
+import {
+  categoryOf,
+  purposeOf,
+  sensitivityOf,
+  type Catalogue,
+  type Locale,
+  type Purpose,
+} from '../consent/catalogue.js';
+import type { NoticeRecord, PurposeStatus } from '../consent/ledger.js';
+import { noticeHash } from '../consent/notice.js';
+import type { QuestionTopic } from '../dialogs/events.js';
+import type { ConversationOutput } from '../dialogs/outputs.js';
+import { listOf, type Translate } from './i18n.js';
+
+/** Everything the renderer reads; statuses are fetched only when a message needs them. */
+export interface RenderInput {
+  readonly catalogue: Catalogue;
+  readonly locale: Locale;
+  readonly t: Translate;
+  readonly statuses: () => Promise<readonly PurposeStatus[]>;
+}
+
+type Reply = Partial<Activity>;
+
+function dataLabels(catalogue: Catalogue, purpose: Purpose, locale: Locale): string {
+  const labels = purpose.dataCategories.map((id) => categoryOf(catalogue, id)?.label[locale] ?? id);
+  return listOf(locale, labels);
+}
+
+/**
+ * The exact text that presents a purpose before a decision. It is both what the person reads and
+ * what the ledger's hash points to, so the two can never differ (rule 5, rule 10).
+ */
+export function purposeNotice(
+  input: Pick<RenderInput, 'catalogue' | 'locale' | 't'>,
+  purposeId: string,
+  step: 'question' | 'explicit',
+): NoticeRecord | undefined {
+  const { catalogue, locale, t } = input;
+  const purpose = purposeOf(catalogue, purposeId);
+  if (!purpose) return undefined;
+  const text =
+    step === 'explicit'
+      ? t('purpose.askExplicit', {
+          title: purpose.title[locale],
+          data: dataLabels(catalogue, purpose, locale),
+          sensitivity: t(`sensitivity.${sensitivityOf(catalogue, purpose)}`),
+        })
+      : t('purpose.ask', {
+          title: purpose.title[locale],
+          explanation: purpose.explanation[locale],
+          data: dataLabels(catalogue, purpose, locale),
+          retention: purpose.retention[locale],
+          recipients: purpose.recipients[locale],
+          question: purpose.question[locale],
+        });
+  return {
+    hash: noticeHash(text),
+    purposeId,
+    purposeVersion: purpose.version,
+    catalogueVersion: catalogue.version,
+    locale,
+    text,
+  };
+}
+
+/** Notices this turn will show in full, to archive durably before anything is sent. */
+export function noticesToShow(
+  input: Pick<RenderInput, 'catalogue' | 'locale' | 't'>,
+  outputs: readonly ConversationOutput[],
+): readonly NoticeRecord[] {
+  return outputs.flatMap((output) => {
+    if (output.type !== 'ask' || output.brief) return [];
+    const notice = purposeNotice(input, output.purposeId, output.step);
+    return notice ? [notice] : [];
+  });
+}
+
+function buttons(t: Translate, step: 'question' | 'explicit'): CardAction[] {
+  // imBack sends the button's words as text: the same path as typing them, on every channel.
+  const keys =
+    step === 'explicit'
+      ? ['button.agreeExplicitly', 'button.refuse', 'button.details']
+      : ['button.agree', 'button.refuse', 'button.details', 'button.later'];
+  return keys.map((key) => ({ type: ActionTypes.ImBack, title: t(key), value: t(key) }));
+}
+
+async function choiceLines(input: RenderInput, postponed: readonly string[]): Promise<string[]> {
+  const { catalogue, locale, t } = input;
+  const statuses = await input.statuses();
+  return catalogue.purposes.map((purpose) => {
+    const status = statuses.find((s) => s.purposeId === purpose.id)?.status ?? 'unknown';
+    const shown = status === 'unknown' && postponed.includes(purpose.id) ? 'postponed' : status;
+    return t('choices.line', { title: purpose.title[locale], status: t(`status.${shown}`) });
+  });
+}
+
+function answer(input: RenderInput, topic: QuestionTopic, purposeId: string | null): string {
+  const { catalogue, locale, t } = input;
+  const controller = catalogue.controller;
+  if (topic === 'controller') {
+    const lines = [t('answer.controller', { name: controller.name, contact: controller.contact })];
+    if (controller.dpoContact) lines.push(t('answer.dpo', { contact: controller.dpoContact }));
+    return lines.join('\n');
+  }
+  if (topic === 'rights') return t('answer.rights', { contact: controller.contact });
+  // About one purpose when the conversation says which, otherwise about the whole data map.
+  const named = purposeOf(catalogue, purposeId ?? '');
+  const purposes = named ? [named] : catalogue.purposes;
+  const line = (purpose: Purpose): string =>
+    t(`answer.${topic}.line`, {
+      title: purpose.title[locale],
+      data: dataLabels(catalogue, purpose, locale),
+      explanation: purpose.explanation[locale],
+      retention: purpose.retention[locale],
+      recipients: purpose.recipients[locale],
+    });
+  if (named) return line(named);
+  return [t(`answer.${topic}.intro`), ...purposes.map(line)].join('\n');
+}
+
+/**
+ * Turns the conversation's outputs into activities, in order. `record` outputs become the
+ * confirmation of a decision: the caller renders only after the ledger made them durable.
+ */
+export async function renderOutputs(
+  input: RenderInput,
+  outputs: readonly ConversationOutput[],
+): Promise<Reply[]> {
+  const { catalogue, locale, t } = input;
+  const title = (purposeId: string): string =>
+    purposeOf(catalogue, purposeId)?.title[locale] ?? purposeId;
+  const fullyAsked = new Set(
+    outputs.flatMap((o) => (o.type === 'ask' && !o.brief ? [o.purposeId] : [])),
+  );
+  const replies: Reply[] = [];
+  for (const output of outputs) {
+    switch (output.type) {
+      case 'say':
+        replies.push(
+          MessageFactory.text(
+            t(output.key, {
+              controller: catalogue.controller.name,
+              example: catalogue.purposes[0]?.keywords[locale][0] ?? '',
+            }),
+          ),
+        );
+        break;
+      case 'ask': {
+        // A digression in the same turn as the first presentation needs no second question.
+        if (output.brief && fullyAsked.has(output.purposeId)) break;
+        const purpose = purposeOf(catalogue, output.purposeId);
+        if (!purpose) break;
+        const text = output.brief
+          ? output.step === 'explicit'
+            ? t('purpose.explicitQuestion')
+            : purpose.question[locale]
+          : (purposeNotice(input, output.purposeId, output.step)?.text ?? '');
+        replies.push(MessageFactory.suggestedActions(buttons(t, output.step), text));
+        break;
+      }
+      case 'details': {
+        const purpose = purposeOf(catalogue, output.purposeId);
+        if (purpose) {
+          replies.push(
+            MessageFactory.text(
+              t('purpose.details', {
+                title: purpose.title[locale],
+                details: purpose.details[locale],
+              }),
+            ),
+          );
+        }
+        break;
+      }
+      case 'answer':
+        replies.push(MessageFactory.text(answer(input, output.topic, output.purposeId)));
+        break;
+      case 'summary':
+        replies.push(
+          MessageFactory.text(
+            [t('summary.intro'), ...(await choiceLines(input, output.postponed))].join('\n'),
+          ),
+        );
+        break;
+      case 'choices':
+        replies.push(
+          MessageFactory.text([t('choices.intro'), ...(await choiceLines(input, []))].join('\n')),
+        );
+        break;
+      case 'record':
+        if (output.decision !== 'withdrawn') {
+          replies.push(
+            MessageFactory.text(
+              t(`decision.${output.decision}`, { title: title(output.purposeId) }),
+            ),
+          );
+        }
+        break;
+    }
+  }
+  return replies;
+}

@@ -1,0 +1,116 @@
+import type { CloudAdapter, TurnContext } from 'botbuilder';
+import restify, { type Request, type Response, type Server } from 'restify';
+import type { Catalogue } from '../consent/catalogue.js';
+import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
+import { authorise } from './auth.js';
+import type { ApiToken } from './config.js';
+import { errorFields, type Logger } from './log.js';
+
+export interface ServerDeps {
+  readonly adapter: CloudAdapter;
+  readonly runTurn: (context: TurnContext) => Promise<void>;
+  readonly catalogue: Catalogue;
+  readonly ledger: ConsentLedger;
+  readonly tokens: readonly ApiToken[];
+  readonly log: Logger;
+  readonly maxBodyBytes?: number;
+}
+
+function fail(res: Response, status: number, code: string, message: string): void {
+  res.send(status, { code, message });
+}
+
+/** The fields every Bot Framework activity needs before the adapter may see it. */
+function activityProblem(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return 'the body must be a JSON Bot Framework activity';
+  }
+  const activity = body as Record<string, unknown>;
+  const text = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
+  const id = (value: unknown): boolean =>
+    !!value && typeof value === 'object' && text((value as { id?: unknown }).id);
+  if (!text(activity.type)) return 'activity.type is required';
+  if (!text(activity.channelId)) return 'activity.channelId is required';
+  if (!text(activity.serviceUrl)) return 'activity.serviceUrl is required';
+  if (!id(activity.conversation)) return 'activity.conversation.id is required';
+  if (!id(activity.from)) return 'activity.from.id is required';
+  if (activity.text !== undefined && typeof activity.text !== 'string') {
+    return 'activity.text must be a string';
+  }
+  return undefined;
+}
+
+export function createServer(deps: ServerDeps): Server {
+  const { adapter, catalogue, ledger, log } = deps;
+  const server = restify.createServer({ name: 'consent-bot', handleUncaughtExceptions: false });
+  server.use(
+    restify.plugins.bodyParser({ maxBodySize: deps.maxBodyBytes ?? 256 * 1024, mapParams: false }),
+  );
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+
+  // Healthy means able to record consent: the probe reads the ledger.
+  server.get('/healthz', async (_req: Request, res: Response) => {
+    try {
+      await ledger.history({ channelId: 'healthz', userId: 'healthz' });
+      res.send(200, { status: 'ok' });
+    } catch (error) {
+      log.error('health.store_unavailable', errorFields(error));
+      res.send(503, { status: 'unavailable', code: 'STORE_UNAVAILABLE' });
+    }
+  });
+
+  server.post('/api/messages', async (req: Request, res: Response) => {
+    const problem = activityProblem(req.body);
+    if (problem) {
+      fail(res, 400, 'INVALID_ACTIVITY', problem);
+      return;
+    }
+    await adapter.process(req, res, deps.runTurn);
+  });
+
+  server.get('/api/subjects/:channelId/:userId/consents', async (req: Request, res: Response) => {
+    const access = authorise(req.header('authorization'), deps.tokens, ['compliance', 'agent']);
+    if (!access.ok) {
+      fail(
+        res,
+        access.status,
+        access.code,
+        'a bearer token of role compliance or agent is required',
+      );
+      return;
+    }
+    const params = req.params as { channelId: string; userId: string };
+    const subject = { channelId: params.channelId, userId: params.userId };
+    try {
+      const history = await ledger.history(subject);
+      // Reading a person's choices is itself an access to personal data: leave a trace.
+      log.info('api.consents_read', { role: access.role, events: history.length });
+      res.send(200, {
+        subject,
+        catalogueVersion: catalogue.version,
+        purposes: deriveStatuses(catalogue, history).map(({ purposeId, status, event }) => ({
+          purposeId,
+          status,
+          ...(event
+            ? {
+                decidedAt: event.recordedAt,
+                purposeVersion: event.purposeVersion,
+                noticeHash: event.noticeHash,
+                seq: event.seq,
+              }
+            : {}),
+        })),
+        events: history,
+      });
+    } catch (error) {
+      log.error('api.consents_failed', errorFields(error));
+      fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');
+    }
+  });
+
+  server.on('restifyError', (req: Request, res: Response, error: Error, callback: () => void) => {
+    log.warn('http.error', { route: req.getRoute().path.toString(), ...errorFields(error) });
+    callback();
+  });
+  return server;
+}

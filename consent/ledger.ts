@@ -1,0 +1,134 @@
+import type { Catalogue, Locale } from './catalogue.js';
+import type { Subject } from './subject.js';
+
+/**
+ * What a person decided about one purpose. Rule 5 of product.md: every decision is kept with the
+ * notice version, the hash of the exact text shown, language, channel, time and conversation id.
+ */
+export const DECISIONS = ['given', 'refused', 'withdrawn'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+export const STATUSES = ['granted', 'refused', 'withdrawn', 'unknown'] as const;
+export type ConsentStatus = (typeof STATUSES)[number];
+
+/** Where a decision came from: the consent conversation, the opt-out guard, an API caller. */
+export type DecisionSource = 'conversation' | 'opt-out' | 'api';
+
+export interface ConsentDecision {
+  readonly subject: Subject;
+  readonly purposeId: string;
+  readonly decision: Decision;
+  readonly purposeVersion: number;
+  readonly catalogueVersion: string;
+  /** sha256 of the exact text the person was shown before deciding (see NoticeArchive). */
+  readonly noticeHash: string | null;
+  readonly locale: Locale;
+  readonly channelId: string;
+  readonly conversationId: string;
+  /** The channel activity that carried the decision: a redelivered activity records nothing new. */
+  readonly activityId: string;
+  readonly source: DecisionSource;
+  /** True when the person made an express statement (GDPR art. 9(2)(a)). */
+  readonly explicit: boolean;
+}
+
+export interface ConsentEvent extends ConsentDecision {
+  readonly id: string;
+  /** Position in this subject's history, from 1, without gaps. */
+  readonly seq: number;
+  readonly recordedAt: string;
+}
+
+/**
+ * The append-only consent ledger (GDPR art. 7(1): the controller must be able to demonstrate
+ * consent). Nothing is ever updated or deleted; current status is derived from history.
+ */
+export interface ConsentLedger {
+  /**
+   * Appends decisions for one subject, all or none. Resolves only once they are durable: callers
+   * tell the person "recorded" after this and never before. A decision whose (subject, activityId,
+   * purposeId) is already recorded is not recorded again; the existing event is returned instead.
+   */
+  append(decisions: readonly ConsentDecision[], recordedAt: Date): Promise<readonly ConsentEvent[]>;
+  /** Every event of one subject, oldest first. */
+  history(subject: Subject): Promise<readonly ConsentEvent[]>;
+}
+
+/** The exact text shown for a purpose, kept forever, addressed by its hash (rule 10: immutable). */
+export interface NoticeRecord {
+  readonly hash: string;
+  readonly purposeId: string;
+  readonly purposeVersion: number;
+  readonly catalogueVersion: string;
+  readonly locale: Locale;
+  readonly text: string;
+}
+
+export interface NoticeArchive {
+  /** Idempotent: archiving the same text twice keeps the first record. Durable on resolve. */
+  archive(notice: NoticeRecord): Promise<void>;
+  get(hash: string): Promise<NoticeRecord | undefined>;
+}
+
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+}
+
+export interface PurposeStatus {
+  readonly purposeId: string;
+  readonly status: ConsentStatus;
+  /** The event the status derives from; absent while unknown. */
+  readonly event?: ConsentEvent;
+}
+
+const STATUS_OF: Record<Decision, ConsentStatus> = {
+  given: 'granted',
+  refused: 'refused',
+  withdrawn: 'withdrawn',
+};
+
+/** Current status of every purpose of the catalogue, from the latest event for each. */
+export function deriveStatuses(
+  catalogue: Catalogue,
+  history: readonly ConsentEvent[],
+): readonly PurposeStatus[] {
+  const latest = new Map<string, ConsentEvent>();
+  for (const event of history) {
+    const seen = latest.get(event.purposeId);
+    if (!seen || event.seq > seen.seq) latest.set(event.purposeId, event);
+  }
+  return catalogue.purposes.map((purpose) => {
+    const event = latest.get(purpose.id);
+    return event
+      ? { purposeId: purpose.id, status: STATUS_OF[event.decision], event }
+      : { purposeId: purpose.id, status: 'unknown' };
+  });
+}
+
+/** CNIL: a refusal is kept (not asked again) for about six months. */
+export const DEFAULT_REFUSAL_PAUSE_MS = 183 * 24 * 60 * 60 * 1000;
+
+/**
+ * Which purposes to ask about in a new conversation: those never decided, those decided on an
+ * older version of their notice (re-consent), and refusals older than the pause. A withdrawal is
+ * never asked again unprompted: the person said stop, and only they can start again.
+ */
+export function purposesToAsk(
+  catalogue: Catalogue,
+  statuses: readonly PurposeStatus[],
+  now: Date,
+  refusalPauseMs: number = DEFAULT_REFUSAL_PAUSE_MS,
+): readonly string[] {
+  return catalogue.purposes
+    .filter((purpose) => {
+      const status = statuses.find((s) => s.purposeId === purpose.id);
+      if (!status?.event) return true;
+      if (status.status === 'withdrawn') return false;
+      if (status.event.purposeVersion < purpose.version) return true;
+      if (status.status === 'refused') {
+        return now.getTime() - Date.parse(status.event.recordedAt) >= refusalPauseMs;
+      }
+      return false;
+    })
+    .map((purpose) => purpose.id);
+}

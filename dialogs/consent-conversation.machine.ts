@@ -1,0 +1,274 @@
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import type { ConversationEvent, PurposeRef } from './events.js';
+import type { ConversationOutput, SayKey } from './outputs.js';
+
+/**
+ * The consent conversation: a welcome, then each purpose one at a time (GDPR art. 7(2) and EDPB
+ * 05/2020 §3.1.3: granular, one purpose per question, nothing pre-selected), a summary, and
+ * questions answered from any state, after which the open question is asked again.
+ *
+ * The machine does no I/O and holds no text. It emits `record` outputs, which the bot makes durable
+ * before it replies, and message outputs, which the bot renders with i18next.
+ *
+ * Withdrawal is not decided here: the opt-out guard records it before this machine sees the
+ * message, then sends `user.withdrew` so the conversation stops without a word (rule 7: after a
+ * stop, the confirmation is the only message).
+ */
+export interface ConsentConversationContext {
+  /** Purposes still to ask in this round, the one being asked first. */
+  readonly queue: readonly PurposeRef[];
+  /** Purposes the person skipped or wants to hear about later: nothing is recorded for them. */
+  readonly postponed: readonly string[];
+  /** The question waiting for an answer, asked again after a digression. */
+  readonly prompt: { readonly purposeId: string; readonly explicit: boolean } | null;
+}
+
+type Ctx = ConsentConversationContext;
+
+/** A parameterised `say` action, so every key a state says is checked against SAY_KEYS. */
+const say = (key: SayKey) => ({ type: 'say', params: { key } }) as const;
+
+/** Purposes carried by the events that open a round of questions. */
+function purposesOf(event: ConversationEvent): readonly PurposeRef[] {
+  return event.type === 'conversation.started' ||
+    event.type === 'user.restarted' ||
+    event.type === 'user.changing'
+    ? event.purposes
+    : [];
+}
+
+export const consentConversationMachine = setup({
+  types: {
+    context: {} as Ctx,
+    events: {} as ConversationEvent,
+    emitted: {} as ConversationOutput,
+  },
+  guards: {
+    hasPendingPurposes: ({ context }) => context.queue.length > 0,
+    currentNeedsExplicitConsent: ({ context }) => context.queue[0]?.explicit === true,
+    eventHasPurposes: ({ event }) => purposesOf(event).length > 0,
+  },
+  actions: {
+    say: emit((_, params: { key: SayKey }) => ({ type: 'say' as const, key: params.key })),
+    startRound: assign(({ event }) => ({ queue: purposesOf(event), postponed: [], prompt: null })),
+    /** Asked-for purposes first, then the rest of the round, each once. */
+    putFirst: assign(({ context, event }) => {
+      const first = purposesOf(event);
+      const firstIds = new Set(first.map((p) => p.id));
+      return { queue: [...first, ...context.queue.filter((p) => !firstIds.has(p.id))] };
+    }),
+    openQuestion: assign(({ context }) => openPrompt(context, false)),
+    openExplicitQuestion: assign(({ context }) => openPrompt(context, true)),
+    closeQuestion: assign({ prompt: null }),
+    ask: enqueueActions(({ context, enqueue }) => {
+      if (context.prompt) enqueue.emit(askOutput(context.prompt, false));
+    }),
+    reprompt: enqueueActions(({ context, enqueue }) => {
+      if (context.prompt) enqueue.emit(askOutput(context.prompt, true));
+    }),
+    advance: assign(({ context }) => ({ queue: context.queue.slice(1) })),
+    postpone: assign(({ context }) => ({
+      postponed: [...context.postponed, ...context.queue.slice(0, 1).map((p) => p.id)],
+      queue: context.queue.slice(1),
+    })),
+    recordGiven: enqueueActions(({ context, enqueue }) => {
+      const purpose = context.queue[0];
+      if (purpose) {
+        enqueue.emit({ type: 'record', purposeId: purpose.id, decision: 'given', explicit: false });
+      }
+    }),
+    recordGivenExplicitly: enqueueActions(({ context, enqueue }) => {
+      const purpose = context.queue[0];
+      if (purpose) {
+        enqueue.emit({ type: 'record', purposeId: purpose.id, decision: 'given', explicit: true });
+      }
+    }),
+    recordRefused: enqueueActions(({ context, enqueue }) => {
+      const purpose = context.queue[0];
+      if (purpose) {
+        enqueue.emit({
+          type: 'record',
+          purposeId: purpose.id,
+          decision: 'refused',
+          explicit: false,
+        });
+      }
+    }),
+    forgetWithdrawn: assign(({ context, event }) => {
+      if (event.type !== 'user.withdrew') return {};
+      const gone = event.purposeIds;
+      if (gone === 'all') return { queue: [], postponed: [], prompt: null };
+      return {
+        queue: context.queue.filter((p) => !gone.includes(p.id)),
+        postponed: context.postponed.filter((id) => !gone.includes(id)),
+        prompt: null,
+      };
+    }),
+    welcome: emit(({ event }) => ({
+      type: 'say' as const,
+      key:
+        event.type === 'conversation.started' && event.returning
+          ? ('welcome.back' as const)
+          : ('welcome.new' as const),
+    })),
+    sayDetails: enqueueActions(({ context, enqueue }) => {
+      if (context.prompt) enqueue.emit({ type: 'details', purposeId: context.prompt.purposeId });
+    }),
+    sayStoppedReminder: emit(({ context }) => ({
+      type: 'say' as const,
+      key:
+        context.queue.length > 0
+          ? ('stopped.reminderResumable' as const)
+          : ('stopped.reminder' as const),
+    })),
+    summarise: emit(({ context }) => ({ type: 'summary' as const, postponed: context.postponed })),
+    answer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'user.asked') return;
+      // "What do you collect?" is about the whole data map unless a purpose is named; "how long
+      // do you keep it?" is about the purpose being asked.
+      const about = event.topic === 'collect' ? null : (context.prompt?.purposeId ?? null);
+      enqueue.emit({ type: 'answer', topic: event.topic, purposeId: event.purposeId ?? about });
+    }),
+    showChoices: emit({ type: 'choices' }),
+  },
+}).createMachine({
+  id: 'consentConversation',
+  context: { queue: [], postponed: [], prompt: null },
+  initial: 'idle',
+  // Digressions that work from every state and come back to where the person was.
+  on: {
+    'user.asked': { actions: ['answer', 'reprompt'] },
+    'user.showedChoices': { actions: ['showChoices', 'reprompt'] },
+    'user.switchedLocale': { actions: [say('language.switched'), 'reprompt'] },
+    'user.helped': { actions: [say('help.general'), 'reprompt'] },
+    'user.withdrew': { target: '.stopped', actions: 'forgetWithdrawn' },
+    'user.restarted': [
+      { guard: 'eventHasPurposes', target: '.collecting', actions: 'startRound' },
+      { target: '.done', actions: say('welcome.nothingToAsk') },
+    ],
+    'user.changing': [
+      { guard: 'eventHasPurposes', target: '.collecting', actions: 'putFirst' },
+      { actions: [say('change.which'), 'reprompt'] },
+    ],
+  },
+  states: {
+    idle: {
+      on: {
+        'conversation.started': [
+          { guard: 'eventHasPurposes', target: 'collecting', actions: ['startRound', 'welcome'] },
+          { target: 'done', actions: ['welcome', say('welcome.nothingToAsk')] },
+        ],
+      },
+    },
+    collecting: {
+      initial: 'choosing',
+      states: {
+        choosing: {
+          always: [
+            { guard: 'hasPendingPurposes', target: 'asking' },
+            { target: '#consentConversation.summary' },
+          ],
+        },
+        asking: {
+          entry: ['openQuestion', 'ask'],
+          exit: 'closeQuestion',
+          on: {
+            'user.agreed': [
+              { guard: 'currentNeedsExplicitConsent', target: 'confirmingExplicitly' },
+              { target: 'choosing', actions: ['recordGiven', 'advance'] },
+            ],
+            'user.agreedExplicitly': [
+              {
+                guard: 'currentNeedsExplicitConsent',
+                target: 'choosing',
+                actions: ['recordGivenExplicitly', 'advance'],
+              },
+              { target: 'choosing', actions: ['recordGiven', 'advance'] },
+            ],
+            'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
+            'user.wantedDetails': { actions: ['sayDetails', 'reprompt'] },
+            'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
+            'user.postponed': {
+              target: 'choosing',
+              actions: [say('purpose.postponed'), 'postpone'],
+            },
+            // Rule 1: a greeting, "ok" or anything unclear is never taken as a yes.
+            'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt'] },
+            'user.unclear': { actions: [say('help.duringQuestion'), 'reprompt'] },
+            'user.continued': { actions: 'reprompt' },
+          },
+        },
+        // Art. 9(2)(a) and location data: a bare "yes" is not an express statement; ask for one.
+        confirmingExplicitly: {
+          entry: ['openExplicitQuestion', 'ask'],
+          exit: 'closeQuestion',
+          on: {
+            'user.agreedExplicitly': {
+              target: 'choosing',
+              actions: ['recordGivenExplicitly', 'advance'],
+            },
+            'user.agreed': { actions: [say('explicit.needStatement'), 'reprompt'] },
+            'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
+            'user.wantedDetails': { actions: ['sayDetails', 'reprompt'] },
+            'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
+            'user.postponed': {
+              target: 'choosing',
+              actions: [say('purpose.postponed'), 'postpone'],
+            },
+            'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt'] },
+            'user.unclear': { actions: [say('help.duringQuestion'), 'reprompt'] },
+            'user.continued': { actions: 'reprompt' },
+          },
+        },
+      },
+    },
+    summary: {
+      entry: ['summarise', say('summary.howToChange')],
+      always: 'done',
+    },
+    done: {
+      on: {
+        'user.greeted': { actions: say('help.afterChoices') },
+        'user.agreed': { actions: say('help.afterChoices') },
+        'user.agreedExplicitly': { actions: say('help.afterChoices') },
+        'user.refused': { actions: say('help.afterChoices') },
+        'user.wantedDetails': { actions: say('help.afterChoices') },
+        'user.skipped': { actions: say('help.afterChoices') },
+        'user.postponed': { actions: say('help.afterChoices') },
+        'user.unclear': { actions: say('help.afterChoices') },
+        'user.continued': { actions: say('help.afterChoices') },
+      },
+    },
+    // After a stop: silent until the person writes again, then only says how to go on.
+    stopped: {
+      on: {
+        'user.continued': [
+          { guard: 'hasPendingPurposes', target: 'collecting' },
+          { actions: say('stopped.nothingToResume') },
+        ],
+        'user.greeted': { actions: 'sayStoppedReminder' },
+        'user.agreed': { actions: 'sayStoppedReminder' },
+        'user.agreedExplicitly': { actions: 'sayStoppedReminder' },
+        'user.refused': { actions: 'sayStoppedReminder' },
+        'user.wantedDetails': { actions: 'sayStoppedReminder' },
+        'user.skipped': { actions: 'sayStoppedReminder' },
+        'user.postponed': { actions: 'sayStoppedReminder' },
+        'user.unclear': { actions: 'sayStoppedReminder' },
+      },
+    },
+  },
+});
+
+function openPrompt(context: Ctx, explicit: boolean): Partial<Ctx> {
+  const purpose = context.queue[0];
+  return { prompt: purpose ? { purposeId: purpose.id, explicit } : null };
+}
+
+function askOutput(prompt: NonNullable<Ctx['prompt']>, brief: boolean): ConversationOutput {
+  return {
+    type: 'ask',
+    purposeId: prompt.purposeId,
+    step: prompt.explicit ? 'explicit' : 'question',
+    brief,
+  };
+}

@@ -1,0 +1,47 @@
+import type { Locale } from '../consent/catalogue.js';
+
+/** A purpose as the conversation needs it: which one, and whether it needs an express statement. */
+export interface PurposeRef {
+  readonly id: string;
+  readonly explicit: boolean;
+}
+
+/** What the person can ask about; answered from the data map (GDPR art. 12-13). */
+export const QUESTION_TOPICS = [
+  'collect',
+  'why',
+  'retention',
+  'recipients',
+  'controller',
+  'rights',
+] as const;
+export type QuestionTopic = (typeof QUESTION_TOPICS)[number];
+
+/** Everything the consent conversation reacts to. The bot maps activities to these. */
+export type ConversationEvent =
+  | {
+      readonly type: 'conversation.started';
+      readonly purposes: readonly PurposeRef[];
+      readonly returning: boolean;
+    }
+  | { readonly type: 'user.agreed' }
+  | { readonly type: 'user.agreedExplicitly' }
+  | { readonly type: 'user.refused' }
+  | { readonly type: 'user.wantedDetails' }
+  | { readonly type: 'user.skipped' }
+  | { readonly type: 'user.postponed' }
+  | { readonly type: 'user.greeted' }
+  | { readonly type: 'user.unclear' }
+  | { readonly type: 'user.continued' }
+  | { readonly type: 'user.helped' }
+  | { readonly type: 'user.asked'; readonly topic: QuestionTopic; readonly purposeId?: string }
+  | { readonly type: 'user.showedChoices' }
+  | { readonly type: 'user.switchedLocale'; readonly locale: Locale }
+  /** Sent after the opt-out guard has durably recorded the withdrawal. */
+  | { readonly type: 'user.withdrew'; readonly purposeIds: readonly string[] | 'all' }
+  /** START: a fresh opt-in round over these purposes, never an undo of the withdrawal. */
+  | { readonly type: 'user.restarted'; readonly purposes: readonly PurposeRef[] }
+  /** "change my newsletter choice": ask these purposes again now. */
+  | { readonly type: 'user.changing'; readonly purposes: readonly PurposeRef[] };
+
+export type ConversationEventType = ConversationEvent['type'];

@@ -1,0 +1,258 @@
+import type { Catalogue, Locale } from '../consent/catalogue.js';
+import { detectKeywordIntent, normaliseUtterance, purposesNamedIn } from '../consent/opt-out.js';
+import type { ConversationEvent, PurposeRef, QuestionTopic } from './events.js';
+
+/**
+ * Maps what a person typed to a conversation event. Consent must be unambiguous (GDPR art. 4(11)):
+ * yes and no are recognised only when they are the whole message, so "yes but how long do you keep
+ * it?" is a question, and "ok" or "hello" is never a yes. Withdrawal is not recognised here: the
+ * opt-out guard sees every message first.
+ */
+
+// Whole-message phrases, already normalised (lower case, no accents, no punctuation).
+const AGREE = phrases(
+  'yes',
+  'y',
+  'yeah',
+  'yep',
+  'yup',
+  'sure',
+  'yes please',
+  'yes thanks',
+  'yes thank you',
+  'of course',
+  'go ahead',
+  'accept',
+  'i accept',
+  'oui',
+  'ouais',
+  'oui merci',
+  'oui volontiers',
+  'volontiers',
+  'bien sur',
+  'oui bien sur',
+  'accepter',
+);
+// An express statement (art. 9(2)(a)): the person says in words that they consent.
+const AGREE_EXPLICITLY = phrases(
+  'i agree',
+  'i explicitly agree',
+  'i consent',
+  'i give my consent',
+  'yes i agree',
+  'yes i consent',
+  'j accepte',
+  'oui j accepte',
+  'je consens',
+  'j y consens',
+  'je donne mon accord',
+  'je donne mon consentement',
+  'j accepte explicitement',
+);
+const REFUSE = phrases(
+  'no',
+  'n',
+  'nope',
+  'nah',
+  'no thanks',
+  'no thank you',
+  'i refuse',
+  'refuse',
+  'i decline',
+  'decline',
+  'i d rather not',
+  'rather not',
+  'i don t want',
+  'i do not want',
+  'i don t want it',
+  'not for me',
+  'non',
+  'non merci',
+  'je refuse',
+  'refuser',
+  'je ne veux pas',
+  'pas question',
+  'plutot pas',
+  'sans facon',
+  'je decline',
+);
+const DETAILS = phrases(
+  'tell me more',
+  'more',
+  'more info',
+  'more information',
+  'details',
+  'more details',
+  'explain',
+  'explain please',
+  'what does that mean',
+  'en savoir plus',
+  'plus d infos',
+  'plus d informations',
+  'dites m en plus',
+  'details svp',
+  'expliquez',
+  'c est a dire',
+);
+const SKIP = phrases('skip', 'next', 'pass', 'skip this', 'passer', 'suivant', 'je passe', 'passe');
+const LATER = phrases(
+  'later',
+  'ask me later',
+  'not now',
+  'maybe later',
+  'plus tard',
+  'pas maintenant',
+  'demandez moi plus tard',
+  'peut etre plus tard',
+);
+const CONTINUE = phrases(
+  'continue',
+  'resume',
+  'go on',
+  'carry on',
+  'continuer',
+  'reprendre',
+  'on continue',
+  'continuons',
+);
+const GREETING = phrases(
+  'hello',
+  'hi',
+  'hey',
+  'good morning',
+  'good afternoon',
+  'good evening',
+  'bonjour',
+  'salut',
+  'bonsoir',
+  'coucou',
+  'hello there',
+  'ok',
+  'okay',
+  'd accord',
+  'thanks',
+  'thank you',
+  'merci',
+);
+const HELP = phrases(
+  'help',
+  'what can i say',
+  'what can you do',
+  'options',
+  'menu',
+  'aide',
+  'que puis je dire',
+  'que pouvez vous faire',
+  'que puis je faire',
+);
+const CHOICES = [
+  /\bwhat (have|did) i (agreed?|consented|accepted|said)\b/,
+  /\b(show|see|list|view) (me )?my (choices|consents?|preferences|settings)\b/,
+  /^my (choices|consents?|preferences)$/,
+  /\b(mes|voir mes|montrez moi mes|afficher mes) (choix|consentements|preferences)\b/,
+  /\b(a quoi|qu est ce que) (j ai|ai je) (accepte|consenti|dit oui)\b/,
+  /\bqu ai je accepte\b/,
+];
+const CHANGE = [/\b(change|modify|update|edit)\b/, /\b(changer|modifier|revoir|mettre a jour)\b/];
+const LANGUAGE: readonly [RegExp, Locale][] = [
+  [/^(in )?english( please)?$|^(en )?anglais( svp| s il vous plait)?$|\bspeak english\b/, 'en'],
+  [/^(in )?french( please)?$|^(en )?francais( svp| s il vous plait)?$|\bparlez francais\b/, 'fr'],
+];
+const QUESTIONS: readonly [RegExp, QuestionTopic][] = [
+  [
+    /\bhow long\b|\bretention\b|\bcombien de temps\b|\bconserv|\bdelete it when\b|\bduree\b/,
+    'retention',
+  ],
+  [
+    /\bshare|\bwho (gets|sees|receives|has access)|\brecipients?\b|\bpartag|\bavec qui\b|\bqui (a acces|voit|recoit)\b|\bdestinataires?\b|\bsell\b|\bvend/,
+    'recipients',
+  ],
+  [
+    /\bwho are you\b|\bwho is responsible\b|\bcontroller\b|\bqui etes vous\b|\bresponsable\b|\bwho runs\b/,
+    'controller',
+  ],
+  [
+    /\bmy rights\b|\bcan i (withdraw|change|say no)|\bmes droits\b|\bpuis je (retirer|changer|refuser)/,
+    'rights',
+  ],
+  [
+    /\bwhat (do|will|would) you (collect|use|know|keep|store|gather)|\bwhat data\b|\bwhich data\b|\bwhat information\b|\bdata map\b|\bcollect|\bquelles? (donnees|informations)\b|\bque collectez\b|\bqu est ce que vous (collectez|utilisez|savez)|\bvos donnees\b/,
+    'collect',
+  ],
+  [/\bwhy\b|\bpourquoi\b|\bwhat for\b|\ba quoi (ca )?sert/, 'why'],
+];
+
+function phrases(...items: string[]): ReadonlySet<string> {
+  return new Set(items);
+}
+
+export function purposeRefs(catalogue: Catalogue, ids: readonly string[]): readonly PurposeRef[] {
+  return catalogue.purposes
+    .filter((p) => ids.includes(p.id))
+    .map((p) => ({ id: p.id, explicit: p.explicitConsent }));
+}
+
+/** The event a text message stands for. Never returns a withdrawal: see the opt-out guard. */
+export function understand(text: string, catalogue: Catalogue): ConversationEvent {
+  const said = normaliseUtterance(text);
+  if (said === '') return { type: 'user.unclear' };
+
+  const keyword = detectKeywordIntent(text, catalogue);
+  if (keyword?.kind === 'restart') {
+    return {
+      type: 'user.restarted',
+      purposes: purposeRefs(
+        catalogue,
+        catalogue.purposes.map((p) => p.id),
+      ),
+    };
+  }
+  if (keyword?.kind === 'help' || HELP.has(said)) return { type: 'user.helped' };
+
+  for (const [pattern, locale] of LANGUAGE) {
+    if (pattern.test(said)) return { type: 'user.switchedLocale', locale };
+  }
+  if (AGREE_EXPLICITLY.has(said)) return { type: 'user.agreedExplicitly' };
+  if (AGREE.has(said)) return { type: 'user.agreed' };
+  if (REFUSE.has(said)) return { type: 'user.refused' };
+  if (DETAILS.has(said)) return { type: 'user.wantedDetails' };
+  if (SKIP.has(said)) return { type: 'user.skipped' };
+  if (LATER.has(said)) return { type: 'user.postponed' };
+  if (CONTINUE.has(said)) return { type: 'user.continued' };
+  if (GREETING.has(said)) return { type: 'user.greeted' };
+
+  const named = purposesNamedIn(text, catalogue);
+  if (CHOICES.some((p) => p.test(said))) return { type: 'user.showedChoices' };
+  if (CHANGE.some((p) => p.test(said))) {
+    return { type: 'user.changing', purposes: purposeRefs(catalogue, named) };
+  }
+  for (const [pattern, topic] of QUESTIONS) {
+    if (pattern.test(said)) {
+      return named[0] === undefined
+        ? { type: 'user.asked', topic }
+        : { type: 'user.asked', topic, purposeId: named[0] };
+    }
+  }
+  return { type: 'user.unclear' };
+}
+
+/** Card and button submissions carry their intent as data (Action.Submit / postBack values). */
+const SUBMITTED: Readonly<Record<string, ConversationEvent['type']>> = {
+  agree: 'user.agreed',
+  agreeExplicitly: 'user.agreedExplicitly',
+  refuse: 'user.refused',
+  details: 'user.wantedDetails',
+  skip: 'user.skipped',
+  later: 'user.postponed',
+  continue: 'user.continued',
+  choices: 'user.showedChoices',
+  help: 'user.helped',
+};
+
+export function understandSubmission(value: unknown): ConversationEvent | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const intent = (value as { intent?: unknown }).intent;
+  if (typeof intent !== 'string') return undefined;
+  const type = SUBMITTED[intent];
+  return type ? ({ type } as ConversationEvent) : undefined;
+}

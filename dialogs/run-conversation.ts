@@ -1,0 +1,56 @@
+import { createActor, type Snapshot } from 'xstate';
+import {
+  consentConversationMachine,
+  type ConsentConversationContext,
+} from './consent-conversation.machine.js';
+import type { ConversationEvent } from './events.js';
+import type { ConversationOutput } from './outputs.js';
+
+export interface ConversationStep {
+  /** JSON-safe snapshot to persist in conversation state. */
+  readonly snapshot: Snapshot<unknown>;
+  /** What the bot must do, in order: durable records first, then messages. */
+  readonly outputs: readonly ConversationOutput[];
+  /** Dotted name of the state reached, e.g. "collecting.asking", for tests and logs. */
+  readonly state: string;
+}
+
+/**
+ * Runs events through the conversation from a persisted snapshot (or from the start) and collects
+ * what it emitted. Pure: no I/O, the same inputs always give the same step.
+ */
+export function runConversation(
+  persisted: Snapshot<unknown> | undefined,
+  events: readonly ConversationEvent[],
+): ConversationStep {
+  const actor = createActor(
+    consentConversationMachine,
+    persisted ? { snapshot: persisted } : undefined,
+  );
+  const outputs: ConversationOutput[] = [];
+  actor.on('*', (output) => outputs.push(output));
+  actor.start();
+  for (const event of events) actor.send(event);
+  const snapshot = actor.getPersistedSnapshot();
+  const state = stateName(actor.getSnapshot().value);
+  actor.stop();
+  return { snapshot, outputs, state };
+}
+
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [key, child] = Object.entries(value)[0] ?? [];
+    return key === undefined ? '' : `${key}.${stateName(child)}`;
+  }
+  return '';
+}
+
+/** The question a persisted conversation is waiting on, if any. */
+export function openQuestionOf(
+  persisted: Snapshot<unknown> | undefined,
+): ConsentConversationContext['prompt'] {
+  const context = (persisted as { context?: Partial<ConsentConversationContext> } | undefined)
+    ?.context;
+  return context?.prompt ?? null;
+}

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import type { Storage, StoreItems } from 'botbuilder';
+import { ETagConflictError } from '../errors.js';
+
+/**
+ * Bot Framework state in memory, for tests. Items go through JSON both ways like botbuilder's
+ * MemoryStorage, and a stale eTag is rejected with the same error as the durable stores.
+ */
+export class MemoryBotStorage implements Storage {
+  readonly #items = new Map<string, { etag: string; body: string }>();
+
+  read(keys: string[]): Promise<StoreItems> {
+    const items: StoreItems = {};
+    for (const key of keys) {
+      const stored = this.#items.get(key);
+      if (stored) items[key] = { ...(JSON.parse(stored.body) as object), eTag: stored.etag };
+    }
+    return Promise.resolve(items);
+  }
+
+  write(changes: StoreItems): Promise<void> {
+    const entries = Object.entries(changes).map(([key, item]) => {
+      const { eTag, ...body } = (item ?? {}) as { eTag?: string };
+      if (eTag !== undefined && eTag !== '*' && this.#items.get(key)?.etag !== eTag) {
+        throw new ETagConflictError(`Storage: eTag conflict on write for key "${key}"`);
+      }
+      return [key, { etag: randomUUID(), body: JSON.stringify(body) }] as const;
+    });
+    for (const [key, stored] of entries) this.#items.set(key, stored);
+    return Promise.resolve();
+  }
+
+  delete(keys: string[]): Promise<void> {
+    for (const key of keys) this.#items.delete(key);
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,58 @@
+import type {
+  ConsentDecision,
+  ConsentEvent,
+  ConsentLedger,
+  NoticeArchive,
+  NoticeRecord,
+} from '../../consent/ledger.js';
+import { subjectKey, type Subject } from '../../consent/subject.js';
+import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+
+/** Every value goes through JSON on the way in and out, so serialisation bugs show in tests. */
+const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** In-memory ledger and notice archive for tests. Same contract as the durable stores. */
+export class MemoryConsentStore implements ConsentLedger, NoticeArchive {
+  readonly #events = new Map<string, string[]>();
+  readonly #notices = new Map<string, string>();
+
+  append(
+    decisions: readonly ConsentDecision[],
+    recordedAt: Date,
+  ): Promise<readonly ConsentEvent[]> {
+    if (decisions.length === 0) return Promise.resolve([]);
+    const key = singleSubjectKey(decisions);
+    const stored = this.#events.get(key) ?? [];
+    const existing = stored.map((json) => JSON.parse(json) as ConsentEvent);
+    const seen = new Map(existing.map((e) => [deliveryKey(e), e]));
+    const result: ConsentEvent[] = [];
+    for (const decision of decisions) {
+      const already = seen.get(deliveryKey(decision));
+      if (already) {
+        result.push(already);
+        continue;
+      }
+      const event = toEvent(decision, stored.length + 1, recordedAt);
+      stored.push(JSON.stringify(event));
+      seen.set(deliveryKey(event), event);
+      result.push(event);
+    }
+    this.#events.set(key, stored);
+    return Promise.resolve(roundTrip(result));
+  }
+
+  history(subject: Subject): Promise<readonly ConsentEvent[]> {
+    const stored = this.#events.get(subjectKey(subject)) ?? [];
+    return Promise.resolve(stored.map((json) => JSON.parse(json) as ConsentEvent));
+  }
+
+  archive(notice: NoticeRecord): Promise<void> {
+    if (!this.#notices.has(notice.hash)) this.#notices.set(notice.hash, JSON.stringify(notice));
+    return Promise.resolve();
+  }
+
+  get(hash: string): Promise<NoticeRecord | undefined> {
+    const json = this.#notices.get(hash);
+    return Promise.resolve(json === undefined ? undefined : (JSON.parse(json) as NoticeRecord));
+  }
+}

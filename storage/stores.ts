@@ -1,0 +1,41 @@
+import type { Storage } from 'botbuilder';
+import type { ConsentLedger, NoticeArchive } from '../consent/ledger.js';
+import { MemoryBotStorage } from './memory/memory-bot-storage.js';
+import { MemoryConsentStore } from './memory/memory-consent-store.js';
+import { SqliteBotStorage } from './sqlite/sqlite-bot-storage.js';
+import { SqliteConsentStore } from './sqlite/sqlite-consent-store.js';
+import { openSqliteDatabase } from './sqlite/sqlite-database.js';
+
+/** Every store the bot needs, from one backend. */
+export interface Stores {
+  readonly ledger: ConsentLedger;
+  readonly notices: NoticeArchive;
+  /** Conversation state: disposable, separate from the ledger (architecture habit 4). */
+  readonly botState: Storage;
+  close(): Promise<void>;
+}
+
+export function openMemoryStores(): Stores {
+  const consent = new MemoryConsentStore();
+  return {
+    ledger: consent,
+    notices: consent,
+    botState: new MemoryBotStorage(),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The embedded default: one SQLite file in dataDir, nothing to install. */
+export function openEmbeddedStores(dataDir: string): Stores {
+  const db = openSqliteDatabase(dataDir);
+  const consent = new SqliteConsentStore(db);
+  return {
+    ledger: consent,
+    notices: consent,
+    botState: new SqliteBotStorage(db),
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}
