@@ -2,7 +2,11 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LOCALES } from '../consent/catalogue.js';
 
-export const ROLES = ['compliance', 'agent'] as const;
+/**
+ * compliance: read and export proof; agent: look up a customer's choices; marketing: may only ask
+ * whether a person may be contacted, never read their history (least privilege, GDPR art. 25).
+ */
+export const ROLES = ['compliance', 'agent', 'marketing'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiToken {

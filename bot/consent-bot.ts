@@ -14,6 +14,7 @@ import { purposeRefs, understand, understandSubmission } from '../dialogs/intent
 import { openQuestionOf, runConversation } from '../dialogs/run-conversation.js';
 import type { ConversationOutput } from '../dialogs/outputs.js';
 import {
+  markHandled,
   turnFacts,
   type ConversationData,
   type ConversationMemory,
@@ -103,6 +104,13 @@ export class ConsentBot extends ActivityHandler {
     const deps = this.#deps;
     const facts = turnFacts(context.activity, randomUUID);
     const outcome = await deps.memory.update(facts, async (data) => {
+      if (data.handled?.includes(facts.activityId)) {
+        deps.log.info('turn.redelivered', {
+          conversation: facts.conversationId,
+          activity: facts.activityId,
+        });
+        return { data, result: { replies: [] } };
+      }
       const event = eventOf?.(data);
       const locale =
         event?.type === 'user.switchedLocale'
@@ -138,7 +146,15 @@ export class ConsentBot extends ActivityHandler {
           event: events.map((e) => e.type).join(','),
           state: step.state,
         });
-        return { data: { snapshot: step.snapshot, locale, shown }, result: { replies } };
+        return {
+          data: {
+            snapshot: step.snapshot,
+            locale,
+            shown,
+            handled: markHandled(data, facts.activityId),
+          },
+          result: { replies },
+        };
       } catch (error) {
         deps.log.error('turn.not_recorded', {
           conversation: facts.conversationId,

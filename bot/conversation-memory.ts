@@ -10,6 +10,15 @@ export interface ConversationData {
   readonly locale?: Locale;
   /** Hash of the notice last shown in full for each purpose, which a decision then refers to. */
   readonly shown: Readonly<Record<string, string>>;
+  /** Ids of the last activities handled: channels redeliver, and a retry must not answer twice. */
+  readonly handled?: readonly string[];
+}
+
+const HANDLED_KEPT = 20;
+
+/** Remembers an activity as handled, keeping the list short. */
+export function markHandled(data: ConversationData, activityId: string): readonly string[] {
+  return [...(data.handled ?? []), activityId].slice(-HANDLED_KEPT);
 }
 
 /** The ids every record of a turn carries. */
@@ -55,6 +64,7 @@ export class ConversationMemory {
       const { eTag, ...data } = stored ?? { shown: {} };
       const current: ConversationData = {
         shown: data.shown,
+        ...(data.handled ? { handled: data.handled } : {}),
         ...(data.snapshot ? { snapshot: data.snapshot } : {}),
         ...(isLocale(data.locale) ? { locale: data.locale } : {}),
       };

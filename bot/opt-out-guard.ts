@@ -4,7 +4,7 @@ import type { Catalogue, Locale } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentDecision, type ConsentLedger } from '../consent/ledger.js';
 import { detectKeywordIntent } from '../consent/opt-out.js';
 import { runConversation } from '../dialogs/run-conversation.js';
-import { turnFacts, type ConversationMemory } from './conversation-memory.js';
+import { markHandled, turnFacts, type ConversationMemory } from './conversation-memory.js';
 import { listOf, localeFrom, type Translate } from './i18n.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -85,7 +85,8 @@ export class OptOutGuard implements Middleware {
         await ledger.append(decisions, now());
         progress.recorded = true;
         const step = runConversation(data.snapshot, [{ type: 'user.withdrew', purposeIds: named }]);
-        return { data: { ...data, snapshot: step.snapshot, locale }, result: undefined };
+        const handled = markHandled(data, facts.activityId);
+        return { data: { ...data, snapshot: step.snapshot, locale, handled }, result: undefined };
       });
     } catch (error) {
       log.error(progress.recorded ? 'opt_out.state_not_saved' : 'opt_out.not_recorded', {

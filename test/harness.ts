@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestAdapter, type Activity } from 'botbuilder';
+import type { Catalogue } from '../consent/catalogue.js';
+import { deriveStatuses, type ConsentStatus } from '../consent/ledger.js';
+import { createConsentTurns } from '../bot/app.js';
+import { loadConfig } from '../bot/config.js';
+import { createLogger } from '../bot/log.js';
+import { loadCatalogue } from '../bot/catalogue-file.js';
+import { openMemoryStores, type Stores } from '../storage/stores.js';
+
+export const catalogue: Catalogue = loadCatalogue('catalogue/default-catalogue.json');
+
+/** What a person sees of one bot message: its text and the buttons offered with it. */
+export interface Seen {
+  readonly text: string;
+  readonly buttons: readonly string[];
+}
+
+export interface TestBotOptions {
+  readonly stores?: Stores;
+  readonly locale?: string;
+  readonly user?: string;
+  readonly conversation?: string;
+  readonly channelId?: string;
+  readonly now?: () => Date;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The real opt-out guard and bot, wired exactly as the server wires them, behind Bot Framework's
+ * TestAdapter. Each call returns what the person saw for that one message.
+ */
+export function startTestBot(options: TestBotOptions = {}) {
+  const stores = options.stores ?? openMemoryStores();
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
+  const { bot, optOutGuard } = createConsentTurns({
+    config,
+    catalogue,
+    stores,
+    log: createLogger('silent'),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const user = options.user ?? 'user-1';
+  const channelId = options.channelId ?? 'test';
+  const adapter = new TestAdapter((context) => bot.run(context), {
+    channelId,
+    conversation: {
+      id: options.conversation ?? 'conversation-1',
+      isGroup: false,
+      name: '',
+      conversationType: 'personal',
+    },
+    from: { id: user, name: 'Customer' },
+    recipient: { id: 'consent-bot', name: 'Consent bot' },
+    locale: options.locale ?? 'en-US',
+  });
+  adapter.use(optOutGuard);
+
+  const drain = (): Seen[] =>
+    adapter.activeQueue.splice(0).map((activity) => ({
+      text: activity.text ?? '',
+      buttons: (activity.suggestedActions?.actions ?? []).map((a) => a.title),
+    }));
+
+  return {
+    adapter,
+    stores,
+    subject: { channelId, userId: user },
+    /** The person opens the chat (Web Chat and Teams send conversationUpdate). */
+    async join(): Promise<Seen[]> {
+      await adapter.receiveActivity({
+        id: randomUUID(),
+        type: 'conversationUpdate',
+        membersAdded: [{ id: user, name: 'Customer' }],
+      });
+      return drain();
+    },
+    async say(text: string, extra: Partial<Activity> = {}): Promise<Seen[]> {
+      // Channels give every activity a unique id; TestAdapter's counter restarts with each adapter.
+      await adapter.receiveActivity({ id: randomUUID(), type: 'message', text, ...extra });
+      return drain();
+    },
+    /** Current status per purpose, as the ledger derives it. */
+    async statuses(): Promise<Record<string, ConsentStatus>> {
+      const history = await stores.ledger.history({ channelId, userId: user });
+      return Object.fromEntries(
+        deriveStatuses(catalogue, history).map((s) => [s.purposeId, s.status]),
+      );
+    },
+  };
+}
+
+export type TestBot = ReturnType<typeof startTestBot>;
+
+export function temporaryFolder(prefix = 'consent-bot-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+export function allText(seen: readonly Seen[]): string {
+  return seen.map((s) => s.text).join('\n');
+}

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locale } from '../consent/catalogue.js';
+import { createApp, type App } from '../bot/app.js';
+import { loadConfig } from '../bot/config.js';
+import { createTranslator } from '../bot/i18n.js';
+import { createLogger } from '../bot/log.js';
+import { openEmbeddedStores, type Stores } from '../storage/stores.js';
+import { catalogue, temporaryFolder } from './harness.js';
+
+const COMPLIANCE = 'compliance-token-0123456789';
+const AGENT = 'agent-token-0123456789abcdef';
+const MARKETING = 'marketing-token-0123456789ab';
+
+interface Running {
+  readonly app: App;
+  readonly stores: Stores;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const folder = temporaryFolder();
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    API_TOKENS: `compliance:${COMPLIANCE},agent:${AGENT},marketing:${MARKETING}`,
+    DATA_DIR: folder.path,
+    ...env,
+  });
+  const stores = openEmbeddedStores(config.DATA_DIR);
+  const app = createApp({ config, catalogue, stores, log: createLogger('silent') });
+  await new Promise<void>((resolve) => {
+    app.server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const { port } = app.server.address();
+  return {
+    app,
+    stores,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        app.server.close(() => {
+          resolve();
+        });
+      });
+      await stores.close();
+      folder.remove();
+    },
+  };
+}
+
+interface BotActivity {
+  type: string;
+  text?: string;
+  suggestedActions?: { actions: { title: string; value: string }[] };
+}
+
+/** A customer's client, talking to the real endpoint with deliveryMode expectReplies. */
+function customer(url: string, user: string, locale: string) {
+  const conversation = `conv-${user}`;
+  let n = 0;
+  const post = async (activity: Record<string, unknown>): Promise<BotActivity[]> => {
+    const response = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: `${conversation}-${++n}`,
+        channelId: 'webchat',
+        serviceUrl: url,
+        from: { id: user },
+        recipient: { id: 'consent-bot' },
+        conversation: { id: conversation },
+        locale,
+        deliveryMode: 'expectReplies',
+        ...activity,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { activities: BotActivity[] };
+    return body.activities;
+  };
+  return {
+    join: () => post({ type: 'conversationUpdate', membersAdded: [{ id: user }] }),
+    say: (text: string) => post({ type: 'message', text }),
+  };
+}
+
+describe('the HTTP endpoint, as a new customer uses it', () => {
+  let server: Running;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('is healthy when it can reach its store', async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it.each<[Locale, string, string[]]>([
+    ['en', 'en-GB', ['Yes', 'No', 'Yes', 'Yes', 'I agree', 'Ask me later']],
+    ['fr', 'fr-FR', ['Oui', 'Non', 'Oui', 'Oui', "J'accepte", 'Plus tard']],
+  ])(
+    'completes the flow in %s and the consents endpoint shows the same choices',
+    async (locale, tag, presses) => {
+      const t = createTranslator()(locale);
+      const user = `http-${locale}`;
+      const client = customer(server.url, user, tag);
+      const opening = await client.join();
+      expect(opening[0]?.text).toBe(t('welcome.new', { controller: catalogue.controller.name }));
+      let offered = opening[1]?.suggestedActions?.actions.map((a) => a.title) ?? [];
+      const seen: string[] = [];
+      for (const press of presses) {
+        // Press a button the bot offered, as a person would.
+        expect(offered).toContain(press);
+        const replies = await client.say(press);
+        seen.push(...replies.map((r) => r.text ?? ''));
+        offered = replies.at(-1)?.suggestedActions?.actions.map((a) => a.title) ?? offered;
+      }
+      expect(seen.join('\n')).toContain(t('summary.intro'));
+
+      const response = await fetch(`${server.url}/api/subjects/webchat/${user}/consents`, {
+        headers: { authorization: `Bearer ${COMPLIANCE}` },
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        purposes: { purposeId: string; status: string }[];
+        events: { decision: string; locale: string }[];
+      };
+      expect(Object.fromEntries(body.purposes.map((p) => [p.purposeId, p.status]))).toEqual({
+        newsletter: 'granted',
+        'personalised-offers': 'refused',
+        analytics: 'granted',
+        location: 'granted',
+        'partner-sharing': 'unknown',
+      });
+      expect(body.events).toHaveLength(4);
+      expect(body.events.every((e) => e.locale === locale)).toBe(true);
+    },
+  );
+
+  it('shows a stop on the very next read of the consents endpoint', async () => {
+    const client = customer(server.url, 'http-stop', 'en-US');
+    await client.join();
+    await client.say('yes');
+    const confirmation = await client.say('STOP');
+    expect(confirmation).toHaveLength(1);
+    const response = await fetch(`${server.url}/api/subjects/webchat/http-stop/consents`, {
+      headers: { authorization: `Bearer ${AGENT}` },
+    });
+    const body = (await response.json()) as { purposes: { purposeId: string; status: string }[] };
+    expect(body.purposes.every((p) => p.status === 'withdrawn')).toBe(true);
+  });
+
+  it.each([
+    ['no token', undefined, 401],
+    ['an unknown token', 'Bearer not-a-real-token-at-all', 401],
+    ['a malformed header', `Token ${COMPLIANCE}`, 401],
+    ['a role that may not read choices', `Bearer ${MARKETING}`, 403],
+  ])('refuses the consents endpoint with %s', async (_name, authorization, status) => {
+    const response = await fetch(`${server.url}/api/subjects/webchat/http-en/consents`, {
+      headers: authorization ? { authorization } : {},
+    });
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).not.toHaveProperty('events');
+    expect(body).not.toHaveProperty('purposes');
+  });
+
+  it('rejects malformed activities with a clear error, and loses nothing', async () => {
+    const post = (body: string) =>
+      fetch(`${server.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const notJson = await post('{"type": "message", ');
+    expect(notJson.status).toBe(400);
+    const noConversation = await post(
+      JSON.stringify({
+        type: 'message',
+        text: 'stop',
+        channelId: 'webchat',
+        serviceUrl: server.url,
+        from: { id: 'x' },
+      }),
+    );
+    expect(noConversation.status).toBe(400);
+    expect(await noConversation.json()).toEqual({
+      code: 'INVALID_ACTIVITY',
+      message: 'activity.conversation.id is required',
+    });
+    const huge = await post(JSON.stringify({ type: 'message', text: 'x'.repeat(300 * 1024) }));
+    expect(huge.status).toBe(413);
+    // The server still works afterwards.
+    const client = customer(server.url, 'http-after-bad-input', 'en-US');
+    expect((await client.join()).length).toBe(2);
+  });
+});
+
+describe('with Bot Framework credentials configured', () => {
+  it('refuses an unauthenticated request to the messaging endpoint', async () => {
+    const server = await startServer({
+      MicrosoftAppId: '00000000-0000-0000-0000-000000000001',
+      MicrosoftAppPassword: 'not-a-real-secret',
+    });
+    try {
+      const response = await fetch(`${server.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          text: 'yes',
+          channelId: 'webchat',
+          serviceUrl: server.url,
+          from: { id: 'intruder' },
+          recipient: { id: 'bot' },
+          conversation: { id: 'c' },
+        }),
+      });
+      expect(response.status).toBe(401);
+      expect(
+        await server.stores.ledger.history({ channelId: 'webchat', userId: 'intruder' }),
+      ).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});

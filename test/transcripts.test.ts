@@ -1,0 +1,523 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Locale } from '../consent/catalogue.js';
+import { StoreUnavailableError, type ConsentLedger } from '../consent/ledger.js';
+import { createTranslator, listOf } from '../bot/i18n.js';
+import { openEmbeddedStores, openMemoryStores, type Stores } from '../storage/stores.js';
+import { allText, catalogue, startTestBot, temporaryFolder, type Seen } from './harness.js';
+
+const translator = createTranslator();
+const purpose = (id: string) => {
+  const found = catalogue.purposes.find((p) => p.id === id);
+  if (!found) throw new Error(`no purpose ${id} in the default catalogue`);
+  return found;
+};
+const IDS = catalogue.purposes.map((p) => p.id);
+
+/** The exact texts a person should see, built from the same locale files and catalogue. */
+function texts(locale: Locale) {
+  const t = translator(locale);
+  const title = (id: string) => purpose(id).title[locale];
+  return {
+    t,
+    welcome: t('welcome.new', { controller: catalogue.controller.name }),
+    welcomeBack: t('welcome.back', { controller: catalogue.controller.name }),
+    question: (id: string) => purpose(id).question[locale],
+    given: (id: string) => t('decision.given', { title: title(id) }),
+    refused: (id: string) => t('decision.refused', { title: title(id) }),
+    details: (id: string) =>
+      t('purpose.details', { title: title(id), details: purpose(id).details[locale] }),
+    stoppedAll: t('optOut.all', { purposes: listOf(locale, IDS.map(title)) }),
+    stoppedSome: (ids: string[]) => t('optOut.some', { purposes: listOf(locale, ids.map(title)) }),
+    buttons: ['button.agree', 'button.refuse', 'button.details', 'button.later'].map((k) => t(k)),
+    explicitButtons: ['button.agreeExplicitly', 'button.refuse', 'button.details'].map((k) => t(k)),
+  };
+}
+
+/** A full presentation of a purpose: its question last, with the four buttons. */
+function expectAsked(seen: Seen | undefined, locale: Locale, id: string): void {
+  const x = texts(locale);
+  expect(seen?.text).toContain(purpose(id).explanation[locale]);
+  expect(seen?.text.endsWith(x.question(id))).toBe(true);
+  expect(seen?.buttons).toEqual(x.buttons);
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe.each<[Locale, string]>([
+  ['en', 'en-US'],
+  ['fr', 'fr-FR'],
+])('a full opt-in with mixed answers (%s)', (locale, tag) => {
+  const words =
+    locale === 'en'
+      ? {
+          yes: 'yes',
+          no: 'No',
+          more: 'tell me more',
+          hello: 'hello',
+          ok: 'ok',
+          agree: 'I agree',
+          later: 'ask me later',
+        }
+      : {
+          yes: 'oui',
+          no: 'Non',
+          more: 'en savoir plus',
+          hello: 'bonjour',
+          ok: "d'accord",
+          agree: "J'accepte",
+          later: 'plus tard',
+        };
+
+  it('asks purpose by purpose, records only clear answers, and ends with a summary', async () => {
+    const bot = startTestBot({ locale: tag });
+    const x = texts(locale);
+
+    const opening = await bot.join();
+    expect(opening[0]?.text).toBe(x.welcome);
+    expect(opening[0]?.text).toContain(catalogue.controller.name);
+    expectAsked(opening[1], locale, 'newsletter');
+    expect(await bot.statuses()).toEqual(Object.fromEntries(IDS.map((id) => [id, 'unknown'])));
+
+    const afterYes = await bot.say(words.yes);
+    expect(afterYes[0]?.text).toBe(x.given('newsletter'));
+    expectAsked(afterYes[1], locale, 'personalised-offers');
+
+    const more = await bot.say(words.more);
+    expect(more.map((s) => s.text)).toEqual([
+      x.details('personalised-offers'),
+      x.question('personalised-offers'),
+    ]);
+
+    const afterNo = await bot.say(words.no);
+    expect(afterNo[0]?.text).toBe(x.refused('personalised-offers'));
+    expectAsked(afterNo[1], locale, 'analytics');
+
+    // Rule 1: a greeting or "ok" is never a yes.
+    for (const notAnAnswer of [words.hello, words.ok]) {
+      const reply = await bot.say(notAnAnswer);
+      expect(reply.map((s) => s.text)).toEqual([
+        x.t('help.duringQuestion'),
+        x.question('analytics'),
+      ]);
+    }
+    expect((await bot.statuses()).analytics).toBe('unknown');
+
+    expect((await bot.say(words.yes))[0]?.text).toBe(x.given('analytics'));
+
+    // Rule 4: location needs an express statement; a plain yes records nothing.
+    const explicit = await bot.say(words.yes);
+    expect(explicit).toHaveLength(1);
+    expect(explicit[0]?.buttons).toEqual(x.explicitButtons);
+    expect((await bot.statuses()).location).toBe('unknown');
+    const agreed = await bot.say(words.agree);
+    expect(agreed[0]?.text).toBe(x.given('location'));
+    expectAsked(agreed[1], locale, 'partner-sharing');
+
+    const end = await bot.say(words.later);
+    expect(end[0]?.text).toBe(x.t('purpose.postponed'));
+    expect(end[1]?.text).toContain(x.t('summary.intro'));
+    expect(end[1]?.text).toContain(purpose('partner-sharing').title[locale]);
+    expect(end[2]?.text).toBe(x.t('summary.howToChange'));
+
+    expect(await bot.statuses()).toEqual({
+      newsletter: 'granted',
+      'personalised-offers': 'refused',
+      analytics: 'granted',
+      location: 'granted',
+      'partner-sharing': 'unknown',
+    });
+    const history = await bot.stores.ledger.history(bot.subject);
+    expect(history.map((e) => [e.purposeId, e.decision, e.explicit, e.locale])).toEqual([
+      ['newsletter', 'given', false, locale],
+      ['personalised-offers', 'refused', false, locale],
+      ['analytics', 'given', false, locale],
+      ['location', 'given', true, locale],
+    ]);
+  });
+
+  it('keeps, for every decision, the exact text the person was shown', async () => {
+    const bot = startTestBot({ locale: tag });
+    const opening = await bot.join();
+    await bot.say(words.yes);
+    const [event] = await bot.stores.ledger.history(bot.subject);
+    expect(event?.noticeHash).toMatch(/^[0-9a-f]{64}$/);
+    const notice = await bot.stores.notices.get(event?.noticeHash ?? '');
+    expect(notice?.text).toBe(opening[1]?.text);
+    expect(notice).toMatchObject({
+      purposeId: 'newsletter',
+      locale,
+      catalogueVersion: catalogue.version,
+    });
+    expect(event).toMatchObject({
+      catalogueVersion: catalogue.version,
+      purposeVersion: purpose('newsletter').version,
+      channelId: 'test',
+      conversationId: 'conversation-1',
+      source: 'conversation',
+    });
+    expect(Date.parse(event?.recordedAt ?? '')).not.toBeNaN();
+  });
+});
+
+describe('questions at any point', () => {
+  it.each<[Locale, string, string, string]>([
+    ['en', 'en-US', 'How long do you keep it?', 'Who do you share it with?'],
+    ['fr', 'fr-FR', 'Combien de temps les gardez-vous ?', 'Avec qui les partagez-vous ?'],
+  ])(
+    'answers from the data map, then asks the open question again (%s)',
+    async (locale, tag, howLong, whoWith) => {
+      const bot = startTestBot({ locale: tag });
+      const x = texts(locale);
+      await bot.join();
+      const retention = await bot.say(howLong);
+      expect(retention.map((s) => s.text)).toEqual([
+        x.t('answer.retention.line', {
+          title: purpose('newsletter').title[locale],
+          retention: purpose('newsletter').retention[locale],
+        }),
+        x.question('newsletter'),
+      ]);
+      const recipients = await bot.say(whoWith);
+      expect(recipients[0]?.text).toContain(purpose('newsletter').recipients[locale]);
+      expect(recipients[1]?.text).toBe(x.question('newsletter'));
+      expect((await bot.say(locale === 'en' ? 'yes' : 'oui'))[0]?.text).toBe(x.given('newsletter'));
+    },
+  );
+
+  it('answers "what do you collect and why?" with every purpose, its data and its reason', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    const [answer, again] = await bot.say('What do you collect and why?');
+    for (const p of catalogue.purposes) {
+      expect(answer?.text).toContain(p.title.en);
+      expect(answer?.text).toContain(p.explanation.en);
+    }
+    expect(again?.text).toBe(texts('en').question('newsletter'));
+  });
+
+  it('answers "why do you need my location?" about location, whatever is being asked', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    const [answer] = await bot.say('why do you need my location?');
+    expect(answer?.text).toContain(purpose('location').explanation.en);
+    expect(answer?.text).not.toContain(purpose('newsletter').explanation.en);
+  });
+
+  it('says who the controller is and how to withdraw (rule 3)', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    expect(allText(await bot.say('who are you?'))).toContain(catalogue.controller.contact);
+    expect(allText(await bot.say('what are my rights?'))).toContain(
+      texts('en').t('answer.rights', { contact: catalogue.controller.contact }),
+    );
+  });
+
+  it('shows "what have I agreed to?" from the ledger, and lets a choice be changed', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('yes');
+    const [choices] = await bot.say('What have I agreed to?');
+    expect(choices?.text).toContain(
+      `${purpose('newsletter').title.en}: ${texts('en').t('status.granted')}`,
+    );
+    expect(choices?.text).toContain(
+      `${purpose('analytics').title.en}: ${texts('en').t('status.unknown')}`,
+    );
+
+    // Change a choice mid-round: asked now, then the round goes on.
+    const change = await bot.say('change my newsletter choice');
+    expectAsked(change[0], 'en', 'newsletter');
+    expect((await bot.say('no'))[0]?.text).toBe(texts('en').refused('newsletter'));
+    expect((await bot.statuses()).newsletter).toBe('refused');
+    const history = await bot.stores.ledger.history(bot.subject);
+    expect(history.map((e) => e.decision)).toEqual(['given', 'refused']);
+  });
+
+  it('never leaves a dead end: anything unclear lists what can be said', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    for (const id of IDS) await bot.say(id === 'location' ? 'no' : 'no');
+    const reply = await bot.say('blue cheese');
+    expect(reply.map((s) => s.text)).toEqual([texts('en').t('help.afterChoices')]);
+    expect((await bot.say('help'))[0]?.text).toBe(texts('en').t('help.general'));
+  });
+});
+
+describe('language', () => {
+  it('follows the activity locale, and falls back to the default for a language it does not speak', async () => {
+    expect((await startTestBot({ locale: 'fr-CA' }).join())[0]?.text).toBe(texts('fr').welcome);
+    expect((await startTestBot({ locale: 'de-DE' }).join())[0]?.text).toBe(texts('en').welcome);
+    expect(
+      (await startTestBot({ locale: 'de-DE', env: { DEFAULT_LOCALE: 'fr' } }).join())[0]?.text,
+    ).toBe(texts('fr').welcome);
+  });
+
+  it('switches when asked, mid-question, and records the language of each decision', async () => {
+    const bot = startTestBot({ locale: 'en-US' });
+    await bot.join();
+    const switched = await bot.say('en français');
+    expect(switched.map((s) => s.text)).toEqual([
+      texts('fr').t('language.switched'),
+      texts('fr').question('newsletter'),
+    ]);
+    expect(switched[1]?.buttons).toEqual(texts('fr').buttons);
+    expect((await bot.say('oui'))[0]?.text).toBe(texts('fr').given('newsletter'));
+    const back = await bot.say('in English please');
+    expect(back[0]?.text).toBe(texts('en').t('language.switched'));
+    expect((await bot.say('no'))[0]?.text).toBe(texts('en').refused('personalised-offers'));
+    const history = await bot.stores.ledger.history(bot.subject);
+    expect(history.map((e) => e.locale)).toEqual(['fr', 'en']);
+  });
+});
+
+describe('withdrawal from every state (rules 6 and 7)', () => {
+  type Reach = (bot: ReturnType<typeof startTestBot>) => Promise<void>;
+  const states: [string, Reach][] = [
+    ['before anything was said', async () => {}],
+    [
+      'at the welcome, asking the first purpose',
+      async (bot) => {
+        await bot.join();
+      },
+    ],
+    [
+      'after a digression',
+      async (bot) => {
+        await bot.join();
+        await bot.say('how long do you keep it?');
+      },
+    ],
+    [
+      'mid-round, after some decisions',
+      async (bot) => {
+        await bot.join();
+        await bot.say('yes');
+        await bot.say('yes');
+      },
+    ],
+    [
+      'waiting for an express statement',
+      async (bot) => {
+        await bot.join();
+        for (const answer of ['yes', 'yes', 'yes', 'yes']) await bot.say(answer);
+      },
+    ],
+    [
+      'after the summary',
+      async (bot) => {
+        await bot.join();
+        for (const answer of ['yes', 'no', 'yes', 'no', 'yes']) await bot.say(answer);
+      },
+    ],
+    [
+      'already stopped',
+      async (bot) => {
+        await bot.join();
+        await bot.say('yes');
+        await bot.say('stop');
+      },
+    ],
+  ];
+
+  it.each(
+    states.flatMap(([name, reach]) => [
+      [name, 'stop', 'en', reach] as const,
+      [name, 'Arrête !', 'fr', reach] as const,
+    ]),
+  )(
+    '%s: "%s" (%s) withdraws everything, durably, with one confirmation',
+    async (_name, stop, locale, reach) => {
+      const bot = startTestBot({ locale });
+      await reach(bot);
+      const before = await bot.statuses();
+      const reply = await bot.say(stop);
+      expect(reply).toEqual([{ text: texts(locale).stoppedAll, buttons: [] }]);
+      const after = await bot.statuses();
+      for (const id of IDS) {
+        // A refusal is already a no; everything else is now withdrawn.
+        expect(after[id]).toBe(before[id] === 'refused' ? 'refused' : 'withdrawn');
+      }
+      // Nothing further is sent until the person writes again, and then no question is asked.
+      const next = await bot.say(locale === 'en' ? 'hello' : 'bonjour');
+      expect(next).toHaveLength(1);
+      expect(next[0]?.buttons).toEqual([]);
+      expect(await bot.statuses()).toEqual(after);
+    },
+  );
+
+  it('withdraws only the purpose named, and can resume the round afterwards', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('yes');
+    await bot.say('yes');
+    const reply = await bot.say('please stop the newsletter');
+    expect(reply).toEqual([{ text: texts('en').stoppedSome(['newsletter']), buttons: [] }]);
+    expect(await bot.statuses()).toMatchObject({
+      newsletter: 'withdrawn',
+      'personalised-offers': 'granted',
+      analytics: 'unknown',
+    });
+    const events = await bot.stores.ledger.history(bot.subject);
+    expect(events.at(-1)).toMatchObject({
+      purposeId: 'newsletter',
+      decision: 'withdrawn',
+      source: 'opt-out',
+    });
+    expect(events.map((e) => e.decision)).toEqual(['given', 'given', 'withdrawn']);
+    const resumed = await bot.say('continue');
+    expectAsked(resumed[0], 'en', 'analytics');
+  });
+
+  it('START after a stop begins a fresh opt-in: new decisions, the withdrawal stays in the ledger', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('yes');
+    await bot.say('STOP');
+    const restart = await bot.say('START');
+    expectAsked(restart[0], 'en', 'newsletter');
+    expect((await bot.statuses()).newsletter).toBe('withdrawn');
+    await bot.say('yes');
+    const history = await bot.stores.ledger.history(bot.subject);
+    expect(history.filter((e) => e.purposeId === 'newsletter').map((e) => e.decision)).toEqual([
+      'given',
+      'withdrawn',
+      'given',
+    ]);
+  });
+
+  it('obeys a stop carried by a card submission', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('yes');
+    const reply = await bot.say('', { value: { text: 'unsubscribe' } });
+    expect(reply).toEqual([{ text: texts('en').stoppedAll, buttons: [] }]);
+    expect((await bot.statuses()).newsletter).toBe('withdrawn');
+  });
+});
+
+describe('buttons and cards', () => {
+  it('takes a card submission for the open question, and ignores one from an older card', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    const stale = await bot.say('', { value: { intent: 'agree', purposeId: 'analytics' } });
+    expect(stale[0]?.text).toBe(texts('en').t('help.duringQuestion'));
+    expect((await bot.statuses()).analytics).toBe('unknown');
+    const fresh = await bot.say('', { value: { intent: 'agree', purposeId: 'newsletter' } });
+    expect(fresh[0]?.text).toBe(texts('en').given('newsletter'));
+  });
+
+  it('the words on every button are understood when sent back (imBack)', async () => {
+    for (const locale of ['en', 'fr'] as const) {
+      const bot = startTestBot({ locale });
+      const [, first] = await bot.join();
+      const [yes, no, more, later] = first?.buttons ?? [];
+      expect((await bot.say(more ?? ''))[0]?.text).toBe(texts(locale).details('newsletter'));
+      expect((await bot.say(yes ?? ''))[0]?.text).toBe(texts(locale).given('newsletter'));
+      expect((await bot.say(no ?? ''))[0]?.text).toBe(texts(locale).refused('personalised-offers'));
+      expect((await bot.say(later ?? ''))[0]?.text).toBe(texts(locale).t('purpose.postponed'));
+    }
+  });
+});
+
+describe('bad input and a store that is down', () => {
+  it('refuses an oversized message with a clear reply and changes nothing', async () => {
+    const bot = startTestBot({ env: { MAX_MESSAGE_CHARS: '100' } });
+    await bot.join();
+    const reply = await bot.say(`yes ${'x'.repeat(200)}`);
+    expect(reply).toEqual([{ text: texts('en').t('error.tooLong', { max: 100 }), buttons: [] }]);
+    expect((await bot.say('yes'))[0]?.text).toBe(texts('en').given('newsletter'));
+  });
+
+  it('says it can only read text when a message has none', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    const reply = await bot.say('', {
+      attachments: [{ contentType: 'image/png', contentUrl: 'https://example.com/a.png' }],
+    });
+    expect(reply).toEqual([{ text: texts('en').t('error.unsupported'), buttons: [] }]);
+  });
+
+  it('answers a redelivered activity once, and records its decision once', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    expect(await bot.say('yes', { id: 'activity-42' })).toHaveLength(2);
+    expect(await bot.say('yes', { id: 'activity-42' })).toEqual([]);
+    expect(await bot.stores.ledger.history(bot.subject)).toHaveLength(1);
+  });
+
+  function flakyLedger(stores: Stores): { stores: Stores; down: (isDown: boolean) => void } {
+    let isDown = false;
+    const ledger: ConsentLedger = {
+      append: (decisions, at) =>
+        isDown
+          ? Promise.reject(new StoreUnavailableError('down for the test'))
+          : stores.ledger.append(decisions, at),
+      history: (subject) => stores.ledger.history(subject),
+    };
+    return { stores: { ...stores, ledger }, down: (value) => (isDown = value) };
+  }
+
+  it('never claims a consent it could not store, and the same answer works once the store is back', async () => {
+    const flaky = flakyLedger(openMemoryStores());
+    const bot = startTestBot({ stores: flaky.stores });
+    await bot.join();
+    flaky.down(true);
+    expect(await bot.say('yes')).toEqual([
+      { text: texts('en').t('error.notRecorded'), buttons: [] },
+    ]);
+    expect((await bot.statuses()).newsletter).toBe('unknown');
+    flaky.down(false);
+    expect((await bot.say('yes'))[0]?.text).toBe(texts('en').given('newsletter'));
+  });
+
+  it('tells the person when a stop could not be recorded, and nothing else', async () => {
+    const flaky = flakyLedger(openMemoryStores());
+    const bot = startTestBot({ stores: flaky.stores });
+    await bot.join();
+    await bot.say('yes');
+    flaky.down(true);
+    const reply = await bot.say('stop');
+    expect(reply).toEqual([
+      {
+        text: texts('en').t('optOut.failed', { contact: catalogue.controller.contact }),
+        buttons: [],
+      },
+    ]);
+    flaky.down(false);
+    expect(await bot.say('stop')).toEqual([{ text: texts('en').stoppedAll, buttons: [] }]);
+    expect((await bot.statuses()).newsletter).toBe('withdrawn');
+  });
+});
+
+describe('a restarted server remembers every decision', () => {
+  it('keeps decisions and the open conversation across a restart of the embedded store', async () => {
+    const folder = temporaryFolder();
+    cleanups.push(folder.remove);
+    const first = openEmbeddedStores(folder.path);
+    const before = startTestBot({ stores: first });
+    await before.join();
+    await before.say('yes');
+    await before.say('no');
+    await first.close();
+
+    const second = openEmbeddedStores(folder.path);
+    cleanups.push(() => second.close());
+    // Same conversation: it goes on with the question that was open.
+    const resumed = startTestBot({ stores: second });
+    expect((await resumed.say('yes'))[0]?.text).toBe(texts('en').given('analytics'));
+    expect(await resumed.statuses()).toMatchObject({
+      newsletter: 'granted',
+      'personalised-offers': 'refused',
+      analytics: 'granted',
+    });
+
+    // A new conversation of the same person is not asked again what they already decided.
+    const returning = startTestBot({ stores: second, conversation: 'conversation-2' });
+    const opening = await returning.join();
+    expect(opening[0]?.text).toBe(texts('en').welcomeBack);
+    expectAsked(opening[1], 'en', 'location');
+  });
+});
