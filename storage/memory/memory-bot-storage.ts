@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import { ETagConflictError } from '../errors.js';
+import { attempt, ETagConflictError } from '../errors.js';
 
 /**
  * Bot Framework state in memory, for tests. Items go through JSON both ways like botbuilder's
@@ -19,15 +19,17 @@ export class MemoryBotStorage implements Storage {
   }
 
   write(changes: StoreItems): Promise<void> {
-    const entries = Object.entries(changes).map(([key, item]) => {
-      const { eTag, ...body } = (item ?? {}) as { eTag?: string };
-      if (eTag !== undefined && eTag !== '*' && this.#items.get(key)?.etag !== eTag) {
-        throw new ETagConflictError(`Storage: eTag conflict on write for key "${key}"`);
-      }
-      return [key, { etag: randomUUID(), body: JSON.stringify(body) }] as const;
+    // Through attempt() so a conflict rejects the promise, as the durable stores do, not throws.
+    return attempt('write bot state', () => {
+      const entries = Object.entries(changes).map(([key, item]) => {
+        const { eTag, ...body } = (item ?? {}) as { eTag?: string };
+        if (eTag !== undefined && eTag !== '*' && this.#items.get(key)?.etag !== eTag) {
+          throw new ETagConflictError(`Storage: eTag conflict on write for key "${key}"`);
+        }
+        return [key, { etag: randomUUID(), body: JSON.stringify(body) }] as const;
+      });
+      for (const [key, stored] of entries) this.#items.set(key, stored);
     });
-    for (const [key, stored] of entries) this.#items.set(key, stored);
-    return Promise.resolve();
   }
 
   delete(keys: string[]): Promise<void> {

@@ -6,6 +6,7 @@ import type {
   NoticeRecord,
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
+import { attempt } from '../errors.js';
 import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
 
 /** Every value goes through JSON on the way in and out, so serialisation bugs show in tests. */
@@ -21,6 +22,11 @@ export class MemoryConsentStore implements ConsentLedger, NoticeArchive {
     recordedAt: Date,
   ): Promise<readonly ConsentEvent[]> {
     if (decisions.length === 0) return Promise.resolve([]);
+    // Through attempt() so two subjects in one call reject the promise, as the durable stores do.
+    return attempt('append consent events', () => this.#append(decisions, recordedAt));
+  }
+
+  #append(decisions: readonly ConsentDecision[], recordedAt: Date): readonly ConsentEvent[] {
     const key = singleSubjectKey(decisions);
     const stored = this.#events.get(key) ?? [];
     const existing = stored.map((json) => JSON.parse(json) as ConsentEvent);
@@ -38,7 +44,7 @@ export class MemoryConsentStore implements ConsentLedger, NoticeArchive {
       result.push(event);
     }
     this.#events.set(key, stored);
-    return Promise.resolve(roundTrip(result));
+    return roundTrip(result);
   }
 
   history(subject: Subject): Promise<readonly ConsentEvent[]> {

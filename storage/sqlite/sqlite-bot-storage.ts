@@ -35,6 +35,14 @@ export class SqliteBotStorage implements Storage {
   }
 
   write(changes: StoreItems): Promise<void> {
+    // Statements are prepared inside attempt(): on a closed database, prepare() throws, and that
+    // must reject with STORE_UNAVAILABLE like every other call, not throw synchronously.
+    return attempt('write bot state', () => {
+      this.#writeAll(changes);
+    });
+  }
+
+  #writeAll(changes: StoreItems): void {
     const select = this.#db.prepare<[string], { etag: string }>(
       'SELECT etag FROM bot_state WHERE key = ?',
     );
@@ -54,9 +62,7 @@ export class SqliteBotStorage implements Storage {
         upsert.run(key, randomUUID(), JSON.stringify(body));
       }
     });
-    return attempt('write bot state', () => {
-      writeAll.immediate(Object.entries(changes));
-    });
+    writeAll.immediate(Object.entries(changes));
   }
 
   delete(keys: string[]): Promise<void> {

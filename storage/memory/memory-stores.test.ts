@@ -1,0 +1,8 @@
+import {
+  describeBotStateContract,
+  describeConsentLedgerContract,
+} from '../../test/storage-contract.js';
+import { openMemoryStores } from '../stores.js';
+
+describeConsentLedgerContract('memory', openMemoryStores);
+describeBotStateContract('memory', openMemoryStores);

@@ -1,0 +1,463 @@
+import { fileURLToPath } from 'node:url';
+import type { StoreItem } from 'botbuilder';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Locale } from '../consent/catalogue.js';
+import {
+  deriveStatuses,
+  type ConsentDecision,
+  type Decision,
+  type NoticeRecord,
+} from '../consent/ledger.js';
+import type { Subject } from '../consent/subject.js';
+import { loadCatalogue } from '../bot/catalogue-file.js';
+import { ETagConflictError } from '../storage/errors.js';
+import type { Stores } from '../storage/stores.js';
+
+/**
+ * Contract suites every storage backend runs unchanged (architecture habit 3). A backend passes or
+ * it does not: there is no branch on the backend's name in here.
+ */
+export type OpenStores = () => Promise<Stores> | Stores;
+
+const catalogue = loadCatalogue(
+  fileURLToPath(new URL('../catalogue/default-catalogue.json', import.meta.url)),
+);
+
+const AT = new Date('2026-11-02T09:30:00.000Z');
+
+/** Any eTag the backend chose: its value is the backend's business, its type is the contract's. */
+const anyString: unknown = expect.any(String);
+
+export function subjectOf(userId: string, channelId = 'webchat'): Subject {
+  return { channelId, userId };
+}
+
+let activityCounter = 0;
+
+/** A decision as the conversation records it; each call is a new activity unless told otherwise. */
+export function decisionOf(
+  subject: Subject,
+  overrides: Partial<Omit<ConsentDecision, 'subject'>> = {},
+): ConsentDecision {
+  activityCounter += 1;
+  return {
+    subject,
+    purposeId: 'newsletter',
+    decision: 'given',
+    purposeVersion: 1,
+    catalogueVersion: catalogue.version,
+    noticeHash: 'a'.repeat(64),
+    locale: 'en',
+    channelId: subject.channelId,
+    conversationId: 'conversation-1',
+    activityId: `activity-${activityCounter}`,
+    source: 'conversation',
+    explicit: false,
+    ...overrides,
+  };
+}
+
+function noticeOf(hash: string, text: string, locale: Locale = 'en'): NoticeRecord {
+  return {
+    hash,
+    purposeId: 'newsletter',
+    purposeVersion: 1,
+    catalogueVersion: catalogue.version,
+    locale,
+    text,
+  };
+}
+
+/** Opens fresh stores before each test and closes them after; `current()` is the open one. */
+function freshStores(open: OpenStores): () => Stores {
+  let stores: Stores | undefined;
+  beforeEach(async () => {
+    stores = await open();
+  });
+  afterEach(async () => {
+    await stores?.close();
+    stores = undefined;
+  });
+  return () => {
+    if (!stores) throw new Error('stores are opened in beforeEach');
+    return stores;
+  };
+}
+
+export function describeConsentLedgerContract(name: string, open: OpenStores): void {
+  describe(`ConsentLedger and NoticeArchive contract: ${name}`, () => {
+    const current = freshStores(open);
+
+    describe('append and history', () => {
+      it('assigns seq 1..n per subject without gaps', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const first = await ledger.append(
+          [
+            decisionOf(alice, { purposeId: 'newsletter' }),
+            decisionOf(alice, { purposeId: 'analytics' }),
+          ],
+          AT,
+        );
+        const second = await ledger.append([decisionOf(alice, { purposeId: 'location' })], AT);
+        expect(first.map((e) => e.seq)).toEqual([1, 2]);
+        expect(second.map((e) => e.seq)).toEqual([3]);
+        expect((await ledger.history(alice)).map((e) => e.seq)).toEqual([1, 2, 3]);
+      });
+
+      it('numbers each subject independently', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const bob = subjectOf('bob');
+        const aliceOnTeams = subjectOf('alice', 'msteams');
+        await ledger.append([decisionOf(alice)], AT);
+        await ledger.append([decisionOf(bob)], AT);
+        await ledger.append([decisionOf(alice, { purposeId: 'analytics' })], AT);
+        await ledger.append([decisionOf(aliceOnTeams)], AT);
+        expect((await ledger.history(alice)).map((e) => e.seq)).toEqual([1, 2]);
+        expect((await ledger.history(bob)).map((e) => e.seq)).toEqual([1]);
+        expect((await ledger.history(aliceOnTeams)).map((e) => e.seq)).toEqual([1]);
+        expect(await ledger.history(subjectOf('nobody'))).toEqual([]);
+      });
+
+      it('returns history oldest first, JSON-equal to what append returned', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const appended = [
+          ...(await ledger.append([decisionOf(alice, { purposeId: 'newsletter' })], AT)),
+          ...(await ledger.append(
+            [
+              decisionOf(alice, {
+                purposeId: 'location',
+                explicit: true,
+                locale: 'fr',
+                noticeHash: null,
+              }),
+            ],
+            new Date(AT.getTime() + 60_000),
+          )),
+          ...(await ledger.append(
+            [
+              decisionOf(alice, {
+                purposeId: 'newsletter',
+                decision: 'withdrawn',
+                source: 'opt-out',
+              }),
+            ],
+            new Date(AT.getTime() + 120_000),
+          )),
+        ];
+        const history = await ledger.history(alice);
+        expect(history.map((e) => e.seq)).toEqual([1, 2, 3]);
+        expect(JSON.parse(JSON.stringify(history))).toEqual(JSON.parse(JSON.stringify(appended)));
+        expect(new Set(history.map((e) => e.id)).size).toBe(3);
+      });
+
+      it('keeps every field of the decision and records the time as an ISO string', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const decision = decisionOf(alice, {
+          purposeId: 'location',
+          explicit: true,
+          locale: 'fr',
+          source: 'api',
+        });
+        const [event] = await ledger.append([decision], AT);
+        expect(event).toMatchObject({ ...decision, seq: 1, recordedAt: AT.toISOString() });
+        expect(typeof event?.recordedAt).toBe('string');
+        expect(new Date(event?.recordedAt ?? '').toISOString()).toBe(event?.recordedAt);
+        expect(typeof event?.id).toBe('string');
+        expect(event?.id).not.toBe('');
+      });
+
+      it('resolves [] for an empty append and records nothing', async () => {
+        const { ledger } = current();
+        await expect(ledger.append([], AT)).resolves.toEqual([]);
+        expect(await ledger.history(subjectOf('alice'))).toEqual([]);
+      });
+    });
+
+    describe('redelivery (idempotency by conversation, activity and purpose)', () => {
+      it('returns the existing event for a redelivered decision and adds nothing', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const decision = decisionOf(alice, { activityId: 'act-1' });
+        const [first] = await ledger.append([decision], AT);
+        const [again] = await ledger.append([decision], new Date(AT.getTime() + 5_000));
+        expect(again).toEqual(first);
+        expect(await ledger.history(alice)).toHaveLength(1);
+      });
+
+      it('records only the new decision when a redelivery is mixed with it in one batch', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const old = decisionOf(alice, { activityId: 'act-1', purposeId: 'newsletter' });
+        const [first] = await ledger.append([old], AT);
+        const fresh = decisionOf(alice, { activityId: 'act-2', purposeId: 'analytics' });
+        const result = await ledger.append([old, fresh], AT);
+        expect(result).toHaveLength(2);
+        expect(result[0]).toEqual(first);
+        expect(result[1]).toMatchObject({ purposeId: 'analytics', seq: 2 });
+        expect((await ledger.history(alice)).map((e) => [e.seq, e.purposeId])).toEqual([
+          [1, 'newsletter'],
+          [2, 'analytics'],
+        ]);
+      });
+
+      it('treats another purpose of the same activity as a new event', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        await ledger.append(
+          [decisionOf(alice, { activityId: 'act-1', purposeId: 'newsletter' })],
+          AT,
+        );
+        const [other] = await ledger.append(
+          [decisionOf(alice, { activityId: 'act-1', purposeId: 'analytics' })],
+          AT,
+        );
+        expect(other?.seq).toBe(2);
+        expect(await ledger.history(alice)).toHaveLength(2);
+      });
+
+      it('treats the same activity id in another conversation as a new event', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const [first] = await ledger.append(
+          [decisionOf(alice, { activityId: '1', conversationId: 'conversation-a' })],
+          AT,
+        );
+        const [second] = await ledger.append(
+          [decisionOf(alice, { activityId: '1', conversationId: 'conversation-b' })],
+          AT,
+        );
+        expect(second?.seq).toBe(2);
+        expect(second?.id).not.toBe(first?.id);
+        expect(await ledger.history(alice)).toHaveLength(2);
+      });
+    });
+
+    describe('atomicity and concurrency', () => {
+      it('rejects decisions of two subjects in one call with RangeError and records nothing', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const bob = subjectOf('bob');
+        // A synchronous throw would escape callers that only handle rejections.
+        let call: Promise<unknown> | undefined;
+        expect(() => {
+          call = ledger.append([decisionOf(alice), decisionOf(bob)], AT);
+        }).not.toThrow();
+        await expect(call).rejects.toThrow(RangeError);
+        expect(await ledger.history(alice)).toEqual([]);
+        expect(await ledger.history(bob)).toEqual([]);
+      });
+
+      it('gives 20 concurrent appends to one subject seqs 1..20 without duplicates', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            ledger.append([decisionOf(alice, { activityId: `concurrent-${i}` })], AT),
+          ),
+        );
+        const seqs = results.flat().map((e) => e.seq);
+        expect([...seqs].sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        expect((await ledger.history(alice)).map((e) => e.seq)).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+      });
+    });
+
+    it.each(['user|with/slash', 'é', '👩‍💻 emoji', 'a"b', "o'brien\\n", ' padded '])(
+      'round trips the user id %j',
+      async (userId) => {
+        const { ledger } = current();
+        const subject = subjectOf(userId);
+        const [event] = await ledger.append([decisionOf(subject)], AT);
+        expect(event?.subject).toEqual(subject);
+        const history = await ledger.history(subject);
+        expect(history).toHaveLength(1);
+        expect(history[0]?.subject.userId).toBe(userId);
+        // Similar ids must not share a history.
+        expect(await ledger.history(subjectOf(`${userId}x`))).toEqual([]);
+      },
+    );
+
+    describe('derived status over stored history', () => {
+      const statusOf = async (stores: Stores, subject: Subject, purposeId: string) => {
+        const history = await stores.ledger.history(subject);
+        return deriveStatuses(catalogue, history).find((s) => s.purposeId === purposeId)?.status;
+      };
+      const decide = (stores: Stores, subject: Subject, purposeId: string, decision: Decision) =>
+        stores.ledger.append([decisionOf(subject, { purposeId, decision })], AT);
+
+      it('derives withdrawn after given then withdrawn, and keeps both events', async () => {
+        const stores = current();
+        const alice = subjectOf('alice');
+        await decide(stores, alice, 'newsletter', 'given');
+        await decide(stores, alice, 'newsletter', 'withdrawn');
+        expect(await statusOf(stores, alice, 'newsletter')).toBe('withdrawn');
+        expect((await stores.ledger.history(alice)).map((e) => e.decision)).toEqual([
+          'given',
+          'withdrawn',
+        ]);
+      });
+
+      it('lets the later event win, per purpose', async () => {
+        const stores = current();
+        const alice = subjectOf('alice');
+        await decide(stores, alice, 'analytics', 'refused');
+        await decide(stores, alice, 'newsletter', 'refused');
+        await decide(stores, alice, 'analytics', 'given');
+        expect(await statusOf(stores, alice, 'analytics')).toBe('granted');
+        expect(await statusOf(stores, alice, 'newsletter')).toBe('refused');
+        expect(await statusOf(stores, alice, 'location')).toBe('unknown');
+      });
+    });
+
+    describe('notice archive', () => {
+      it('returns what was archived', async () => {
+        const { notices } = current();
+        const notice = noticeOf('h'.repeat(64), 'Weekly newsletter\nMay we send it? « é » 👍');
+        await notices.archive(notice);
+        expect(await notices.get(notice.hash)).toEqual(notice);
+      });
+
+      it('keeps the first record when another one comes with the same hash (rule 10)', async () => {
+        const { notices } = current();
+        const first = noticeOf('same-hash', 'The text the person read.');
+        await notices.archive(first);
+        await notices.archive({
+          ...noticeOf('same-hash', 'A rewritten text.', 'fr'),
+          purposeVersion: 2,
+        });
+        expect(await notices.get('same-hash')).toEqual(first);
+      });
+
+      it('returns undefined for an unknown hash', async () => {
+        const { notices } = current();
+        await notices.archive(noticeOf('known', 'text'));
+        expect(await notices.get('unknown')).toBeUndefined();
+      });
+    });
+  });
+}
+
+/** Bot Framework `Storage` semantics, in the spirit of botbuilder-js's storageBaseTests. */
+export function describeBotStateContract(name: string, open: OpenStores): void {
+  describe(`Bot state (botbuilder Storage) contract: ${name}`, () => {
+    const current = freshStores(open);
+
+    const readOne = async (key: string): Promise<StoreItem | undefined> =>
+      (await current().botState.read([key]))[key] as StoreItem | undefined;
+
+    const etagOf = async (key: string): Promise<string> => {
+      const item = await readOne(key);
+      expect(typeof item?.eTag).toBe('string');
+      return item?.eTag ?? '';
+    };
+
+    it('reads missing keys as an empty object', async () => {
+      const { botState } = current();
+      expect(await botState.read(['missing', 'also-missing'])).toEqual({});
+      expect(await botState.read([])).toEqual({});
+    });
+
+    it('reads back a written item with a string eTag', async () => {
+      const { botState } = current();
+      await botState.write({ greeting: { text: 'hello', count: 1 } });
+      const items = await botState.read(['greeting', 'missing']);
+      expect(Object.keys(items)).toEqual(['greeting']);
+      expect(items.greeting).toEqual({ text: 'hello', count: 1, eTag: anyString });
+      expect(await etagOf('greeting')).not.toBe('');
+    });
+
+    it('round trips nested objects and arrays', async () => {
+      const { botState } = current();
+      const item = {
+        conversation: { state: { step: 'asking', pending: ['newsletter', 'analytics'] } },
+        list: [1, 'two', { three: [3, null, true] }, []],
+        empty: {},
+        text: 'quotes " and \\ and « é » 👍',
+      };
+      await botState.write({ nested: item });
+      expect(await readOne('nested')).toEqual({ ...item, eTag: anyString });
+    });
+
+    it('writes unconditionally with eTag "*" and with no eTag', async () => {
+      const { botState } = current();
+      await botState.write({ item: { value: 1 } });
+      await botState.write({ item: { value: 2, eTag: '*' } });
+      expect(await readOne('item')).toMatchObject({ value: 2 });
+      await botState.write({ item: { value: 3 } });
+      expect(await readOne('item')).toMatchObject({ value: 3 });
+      await botState.write({ fresh: { value: 'new', eTag: '*' } });
+      expect(await readOne('fresh')).toMatchObject({ value: 'new' });
+    });
+
+    it('accepts a write with the current eTag and changes the eTag', async () => {
+      const { botState } = current();
+      await botState.write({ item: { value: 1 } });
+      const before = await etagOf('item');
+      await botState.write({ item: { value: 2, eTag: before } });
+      const after = await etagOf('item');
+      expect(after).not.toBe(before);
+      expect(await readOne('item')).toEqual({ value: 2, eTag: after });
+    });
+
+    it('rejects a write with a stale eTag with ETagConflictError and keeps the stored item', async () => {
+      const { botState } = current();
+      await botState.write({ item: { value: 1 } });
+      const stale = await etagOf('item');
+      await botState.write({ item: { value: 2, eTag: stale } });
+      const stored = await readOne('item');
+      let call: Promise<void> | undefined;
+      expect(() => {
+        call = botState.write({ item: { value: 3, eTag: stale } });
+      }).not.toThrow();
+      await expect(call).rejects.toBeInstanceOf(ETagConflictError);
+      expect(await readOne('item')).toEqual(stored);
+    });
+
+    it('deletes an item, and deleting a missing key is fine', async () => {
+      const { botState } = current();
+      await botState.write({ keep: { value: 1 }, drop: { value: 2 } });
+      await botState.delete(['drop']);
+      expect(Object.keys(await botState.read(['keep', 'drop']))).toEqual(['keep']);
+      await expect(botState.delete(['drop', 'never-written'])).resolves.toBeUndefined();
+      await botState.write({ drop: { value: 'again' } });
+      expect(await readOne('drop')).toMatchObject({ value: 'again' });
+    });
+
+    it.each(['a/b', 'c:d', 'ü', 'with spaces', 'webchat/conversations/x|y/user\\z'])(
+      'works with the key %j',
+      async (key) => {
+        const { botState } = current();
+        await botState.write({ [key]: { key } });
+        expect(await readOne(key)).toEqual({ key, eTag: anyString });
+        const etag = await etagOf(key);
+        await botState.write({ [key]: { key, changed: true, eTag: etag } });
+        expect(await readOne(key)).toMatchObject({ key, changed: true });
+        await botState.delete([key]);
+        expect(await botState.read([key])).toEqual({});
+      },
+    );
+
+    it('writes nothing of a batch when one item has a stale eTag (all or nothing)', async () => {
+      const { botState } = current();
+      await botState.write({ first: { value: 1 }, second: { value: 1 } });
+      const stale = await etagOf('second');
+      await botState.write({ second: { value: 2, eTag: stale } });
+      const before = await botState.read(['first', 'second', 'third']);
+      await expect(
+        botState.write({
+          first: { value: 'changed' },
+          third: { value: 'new' },
+          second: { value: 'stale write', eTag: stale },
+        }),
+      ).rejects.toBeInstanceOf(ETagConflictError);
+      expect(await botState.read(['first', 'second', 'third'])).toEqual(before);
+    });
+  });
+}
