@@ -66,11 +66,18 @@ export const consentConversationMachine = setup({
     reprompt: enqueueActions(({ context, enqueue }) => {
       if (context.prompt) enqueue.emit(askOutput(context.prompt, true));
     }),
-    advance: assign(({ context }) => ({ queue: context.queue.slice(1) })),
-    postpone: assign(({ context }) => ({
-      postponed: [...context.postponed, ...context.queue.slice(0, 1).map((p) => p.id)],
+    /** The current purpose is decided: off the queue, and no longer "later" in the summary. */
+    advance: assign(({ context }) => ({
       queue: context.queue.slice(1),
+      postponed: context.postponed.filter((id) => id !== context.queue[0]?.id),
     })),
+    postpone: assign(({ context }) => {
+      const id = context.queue[0]?.id;
+      return {
+        postponed: id ? [...context.postponed.filter((p) => p !== id), id] : context.postponed,
+        queue: context.queue.slice(1),
+      };
+    }),
     recordGiven: enqueueActions(({ context, enqueue }) => {
       const purpose = context.queue[0];
       if (purpose) {

@@ -252,7 +252,8 @@ const SUBMITTED: Readonly<Record<string, ConversationEvent['type']>> = {
 export function understandSubmission(value: unknown): ConversationEvent | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const intent = (value as { intent?: unknown }).intent;
-  if (typeof intent !== 'string') return undefined;
+  // Own keys only: a crafted value such as { intent: 'constructor' } must not reach the machine.
+  if (typeof intent !== 'string' || !Object.hasOwn(SUBMITTED, intent)) return undefined;
   const type = SUBMITTED[intent];
   return type ? ({ type } as ConversationEvent) : undefined;
 }

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import raw from '../catalogue/default-catalogue.json' with { type: 'json' };
+import en from '../locales/en/translation.json' with { type: 'json' };
+import fr from '../locales/fr/translation.json' with { type: 'json' };
+import { parseCatalogue } from '../bot/catalogue-file.js';
+import type { ConversationEvent } from './events.js';
+import { purposeRefs, understand, understandSubmission } from './intents.js';
+
+const catalogue = parseCatalogue(raw);
+const said = (text: string): ConversationEvent => understand(text, catalogue);
+
+describe('understand, over the default catalogue', () => {
+  it.each([
+    'yes',
+    'Yes!',
+    'oui',
+    'Oui.',
+    'bien sûr',
+    'Bien sur !',
+    en.button.agree,
+    fr.button.agree,
+  ])('%j is a plain yes', (text) => {
+    expect(said(text)).toEqual({ type: 'user.agreed' });
+  });
+
+  it.each([
+    'I agree',
+    "J'accepte",
+    'J’accepte',
+    'je consens',
+    en.button.agreeExplicitly,
+    fr.button.agreeExplicitly,
+  ])('%j is an express statement of consent (rule 4)', (text) => {
+    expect(said(text)).toEqual({ type: 'user.agreedExplicitly' });
+  });
+
+  it.each(['no', 'Non merci', 'je ne veux pas', 'No thanks', en.button.refuse, fr.button.refuse])(
+    '%j is a refusal',
+    (text) => {
+      expect(said(text)).toEqual({ type: 'user.refused' });
+    },
+  );
+
+  // Rule 1: silence, "ok" or a greeting is never a yes.
+  it.each([
+    ['ok', { type: 'user.greeted' }],
+    ['OK', { type: 'user.greeted' }],
+    ["d'accord", { type: 'user.greeted' }],
+    ['hello', { type: 'user.greeted' }],
+    ['bonjour', { type: 'user.greeted' }],
+    ['', { type: 'user.unclear' }],
+    ['   ', { type: 'user.unclear' }],
+    ['maybe', { type: 'user.unclear' }],
+    ['not sure', { type: 'user.unclear' }],
+    ['yes but how long do you keep it?', { type: 'user.asked', topic: 'retention' }],
+  ] as const)('%j is not a yes', (text, event) => {
+    expect(said(text)).toEqual(event);
+  });
+
+  it.each([
+    ['tell me more', { type: 'user.wantedDetails' }],
+    ['En savoir plus', { type: 'user.wantedDetails' }],
+    [en.button.details, { type: 'user.wantedDetails' }],
+    [fr.button.details, { type: 'user.wantedDetails' }],
+    ['ask me later', { type: 'user.postponed' }],
+    ['Plus tard', { type: 'user.postponed' }],
+    [en.button.later, { type: 'user.postponed' }],
+    [fr.button.later, { type: 'user.postponed' }],
+    ['skip', { type: 'user.skipped' }],
+    ['passer', { type: 'user.skipped' }],
+    ['continue', { type: 'user.continued' }],
+    ['continuer', { type: 'user.continued' }],
+    ['help', { type: 'user.helped' }],
+    ['aide', { type: 'user.helped' }],
+  ] as const)('%j -> %j', (text, event) => {
+    expect(said(text)).toEqual(event);
+  });
+
+  // Rule 3: the data map answers before anything is asked.
+  it.each([
+    ['what do you collect and why?', { type: 'user.asked', topic: 'collect' }],
+    ['Que collectez-vous et pourquoi ?', { type: 'user.asked', topic: 'collect' }],
+    ['why do you need my location?', { type: 'user.asked', topic: 'why', purposeId: 'location' }],
+    ['how long do you keep it?', { type: 'user.asked', topic: 'retention' }],
+    ['who do you share it with?', { type: 'user.asked', topic: 'recipients' }],
+    ['avec qui partagez-vous mes données ?', { type: 'user.asked', topic: 'recipients' }],
+    ['who are you?', { type: 'user.asked', topic: 'controller' }],
+  ] as const)('%j is a question: %j', (text, event) => {
+    expect(said(text)).toStrictEqual(event);
+  });
+
+  it.each([
+    'what have I agreed to?',
+    'show my choices',
+    'mes choix',
+    en.button.choices,
+    fr.button.choices,
+  ])('%j shows the choices', (text) => {
+    expect(said(text)).toEqual({ type: 'user.showedChoices' });
+  });
+
+  it.each([
+    ['change my newsletter choice', [{ id: 'newsletter', explicit: false }]],
+    ['modifier la localisation', [{ id: 'location', explicit: true }]],
+    ['change', []],
+  ] as const)('%j changes %j', (text, purposes) => {
+    expect(said(text)).toEqual({ type: 'user.changing', purposes });
+  });
+
+  it.each([
+    ['in English please', 'en'],
+    ['english', 'en'],
+    ['en français', 'fr'],
+    ['En francais svp', 'fr'],
+    ['french please', 'fr'],
+  ] as const)('%j switches to %s', (text, locale) => {
+    expect(said(text)).toEqual({ type: 'user.switchedLocale', locale });
+  });
+
+  it('takes START as a fresh round over every purpose of the catalogue', () => {
+    const event = said('START');
+    expect(event).toEqual({
+      type: 'user.restarted',
+      purposes: [
+        { id: 'newsletter', explicit: false },
+        { id: 'personalised-offers', explicit: false },
+        { id: 'analytics', explicit: false },
+        { id: 'location', explicit: true },
+        { id: 'partner-sharing', explicit: false },
+      ],
+    });
+    expect(said(en.button.start)).toEqual(event);
+  });
+
+  it('keeps the catalogue order and explicit flags in purposeRefs', () => {
+    expect(purposeRefs(catalogue, ['location', 'newsletter', 'unknown'])).toEqual([
+      { id: 'newsletter', explicit: false },
+      { id: 'location', explicit: true },
+    ]);
+  });
+});
+
+describe('understandSubmission', () => {
+  it.each([
+    [{ intent: 'agree' }, { type: 'user.agreed' }],
+    [{ intent: 'agreeExplicitly' }, { type: 'user.agreedExplicitly' }],
+    [{ intent: 'refuse' }, { type: 'user.refused' }],
+    [{ intent: 'nonsense' }, undefined],
+    [{ intent: 42 }, undefined],
+    [{ intent: 'constructor' }, undefined],
+    [{ intent: 'toString' }, undefined],
+    [{ intent: '__proto__' }, undefined],
+    [{}, undefined],
+    ['agree', undefined],
+    [null, undefined],
+    [undefined, undefined],
+  ] as const)('%j -> %j', (value, event) => {
+    expect(understandSubmission(value)).toEqual(event);
+  });
+});
