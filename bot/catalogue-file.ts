@@ -70,7 +70,12 @@ export function parseCatalogue(raw: unknown, source = 'catalogue'): Catalogue {
     throw new Error(`CATALOGUE_FILE ${source} is invalid:\n  ${problems.join('\n  ')}`);
   }
   const { $comment: _comment, ...catalogue } = parsed.data;
-  return checkCatalogue(deepFreeze(catalogue));
+  try {
+    return checkCatalogue(deepFreeze(catalogue));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`CATALOGUE_FILE ${source}: ${reason}`, { cause: error });
+  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -118,6 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     DATA_DIR: resolve(config.DATA_DIR),
     CATALOGUE_FILE: resolve(config.CATALOGUE_FILE),
-    API_TOKENS: Object.freeze([...config.API_TOKENS]),
+    API_TOKENS: Object.freeze(config.API_TOKENS.map((token) => Object.freeze({ ...token }))),
   });
 }

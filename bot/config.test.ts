@@ -1,0 +1,113 @@
+import { isAbsolute } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+/** Runs loadConfig on an environment expected to be rejected, and returns the ConfigError. */
+function rejected(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+const TOKEN = '0123456789abcdef';
+
+describe('loadConfig', () => {
+  it('has safe defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3978);
+    expect(isAbsolute(config.DATA_DIR)).toBe(true);
+    expect(config.DATA_DIR.endsWith('/data')).toBe(true);
+    expect(config.STORE).toBe('embedded');
+    expect(config.DEFAULT_LOCALE).toBe('en');
+    expect(config.API_TOKENS).toEqual([]);
+    expect(isAbsolute(config.CATALOGUE_FILE)).toBe(true);
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({
+      PORT: '',
+      DATA_DIR: '',
+      STORE: '',
+      DEFAULT_LOCALE: '',
+      API_TOKENS: '',
+      MicrosoftAppId: '',
+      MicrosoftAppPassword: '',
+      MicrosoftAppType: '',
+    });
+    expect(config).toEqual(loadConfig({}));
+  });
+
+  it('reads the values it is given', () => {
+    const config = loadConfig({ PORT: '8080', STORE: 'memory', DEFAULT_LOCALE: 'fr' });
+    expect(config).toMatchObject({ PORT: 8080, STORE: 'memory', DEFAULT_LOCALE: 'fr' });
+  });
+
+  it.each(['abc', '70000', '-1', '3.5'])('rejects PORT=%s naming PORT', (PORT) => {
+    expect(rejected({ PORT }).message).toContain('PORT');
+  });
+
+  it('rejects an unknown DEFAULT_LOCALE naming DEFAULT_LOCALE', () => {
+    expect(rejected({ DEFAULT_LOCALE: 'de' }).message).toContain('DEFAULT_LOCALE');
+  });
+
+  it('rejects an unknown STORE naming STORE', () => {
+    expect(rejected({ STORE: 'mongo-ish' }).message).toContain('STORE');
+  });
+
+  it('parses API_TOKENS as role:token pairs', () => {
+    const config = loadConfig({ API_TOKENS: `compliance:${TOKEN}, agent:fedcba9876543210` });
+    expect(config.API_TOKENS).toEqual([
+      { role: 'compliance', token: TOKEN },
+      { role: 'agent', token: 'fedcba9876543210' },
+    ]);
+  });
+
+  it.each([`root:${TOKEN}`, 'compliance:short', TOKEN, `:${TOKEN}`])(
+    'rejects API_TOKENS=%s naming API_TOKENS',
+    (API_TOKENS) => {
+      const message = rejected({ API_TOKENS }).message;
+      expect(message).toContain('API_TOKENS');
+      // The message says what is wrong but never repeats a secret.
+      expect(message).not.toContain(TOKEN);
+    },
+  );
+
+  it('requires MicrosoftAppPassword with MicrosoftAppId', () => {
+    expect(rejected({ MicrosoftAppId: 'app-id' }).message).toContain('MicrosoftAppPassword');
+    expect(
+      loadConfig({ MicrosoftAppId: 'app-id', MicrosoftAppType: 'UserAssignedMSI' }).MicrosoftAppId,
+    ).toBe('app-id');
+  });
+
+  it('requires MicrosoftAppTenantId for SingleTenant', () => {
+    const env = {
+      MicrosoftAppId: 'app-id',
+      MicrosoftAppPassword: 'secret',
+      MicrosoftAppType: 'SingleTenant',
+    };
+    expect(rejected(env).message).toContain('MicrosoftAppTenantId');
+    expect(loadConfig({ ...env, MicrosoftAppTenantId: 'tenant' }).MicrosoftAppTenantId).toBe(
+      'tenant',
+    );
+  });
+
+  it('lists every problem at once', () => {
+    const message = rejected({ PORT: 'abc', DEFAULT_LOCALE: 'de' }).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('DEFAULT_LOCALE');
+  });
+
+  it('returns a frozen config', () => {
+    const config = loadConfig({ API_TOKENS: `agent:${TOKEN}` });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.API_TOKENS)).toBe(true);
+    expect(() => {
+      (config as { PORT: number }).PORT = 1;
+    }).toThrow(TypeError);
+    expect(config.PORT).toBe(3978);
+  });
+});
