@@ -214,8 +214,10 @@ export class ConsentBot extends ActivityHandler {
     });
   }
 
+  /** A reply outside the conversation's flow, in the conversation's language. */
   async #reply(context: TurnContext, key: string, values?: Record<string, unknown>): Promise<void> {
-    const locale = localeFrom(context.activity.locale, this.#deps.defaultLocale);
+    const data = await this.#deps.memory.read(turnFacts(context.activity, randomUUID));
+    const locale = data.locale ?? localeFrom(context.activity.locale, this.#deps.defaultLocale);
     await context.sendActivity(MessageFactory.text(this.#deps.translator(locale)(key, values)));
   }
 }

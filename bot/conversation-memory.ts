@@ -53,22 +53,18 @@ export class ConversationMemory {
     this.#storage = storage;
   }
 
+  /** The conversation's data without changing it (e.g. its language, for an error reply). */
+  async read(facts: TurnFacts): Promise<ConversationData> {
+    return (await this.#load(facts)).data;
+  }
+
   async update<T>(
     facts: TurnFacts,
     work: (data: ConversationData) => Promise<{ data: ConversationData; result: T }>,
   ): Promise<T> {
-    const key = `${facts.channelId}/conversations/${facts.conversationId}/consent`;
     for (let attempt = 1; ; attempt++) {
-      const stored = (await this.#storage.read([key]))[key] as
-        (ConversationData & { eTag?: string }) | undefined;
-      const { eTag, ...data } = stored ?? { shown: {} };
-      const current: ConversationData = {
-        shown: data.shown,
-        ...(data.handled ? { handled: data.handled } : {}),
-        ...(data.snapshot ? { snapshot: data.snapshot } : {}),
-        ...(isLocale(data.locale) ? { locale: data.locale } : {}),
-      };
-      const outcome = await work(current);
+      const { key, eTag, data } = await this.#load(facts);
+      const outcome = await work(data);
       try {
         await this.#storage.write({ [key]: { ...outcome.data, eTag: eTag ?? '*' } });
         return outcome.result;
@@ -76,5 +72,22 @@ export class ConversationMemory {
         if (!(error instanceof ETagConflictError) || attempt >= ATTEMPTS) throw error;
       }
     }
+  }
+
+  async #load(facts: TurnFacts): Promise<{ key: string; eTag?: string; data: ConversationData }> {
+    const key = `${facts.channelId}/conversations/${facts.conversationId}/consent`;
+    const stored = (await this.#storage.read([key]))[key] as
+      (ConversationData & { eTag?: string }) | undefined;
+    const { eTag, ...data } = stored ?? { shown: {} };
+    return {
+      key,
+      ...(eTag === undefined ? {} : { eTag }),
+      data: {
+        shown: data.shown,
+        ...(data.handled ? { handled: data.handled } : {}),
+        ...(data.snapshot ? { snapshot: data.snapshot } : {}),
+        ...(isLocale(data.locale) ? { locale: data.locale } : {}),
+      },
+    };
   }
 }

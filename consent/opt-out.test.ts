@@ -54,6 +54,9 @@ const detect = (message: string) => detectKeywordIntent(message, catalogue);
 
 /** Opt-outs that name no purpose: every consent goes. */
 const WITHDRAW_ALL = [
+  // A stop word wins over words that look like opting in again.
+  "J'ai été réabonné sans mon accord, stop",
+  'You resubscribed me without asking. STOP',
   // SMS conventions, whole message
   'STOP',
   'stop',

@@ -400,6 +400,7 @@ const padding = [...PADDING].sort((a, b) => b.length - a.length).map(compile);
 const helpWords = wordSet(HELP_WORDS);
 const restartWords = wordSet(RESTART_WORDS);
 const restartPhrases = RESTART_PHRASES.map(compile);
+const stopWords = STOP_WORDS.map(compile);
 const negations = new Set(NEGATIONS);
 const wholeMessageOptOuts = wordSet(WHOLE_MESSAGE_OPT_OUTS);
 const optOutPhrases = [
@@ -420,10 +421,12 @@ export function detectKeywordIntent(text: string, catalogue: Catalogue): Keyword
   if (utterance === '') return null;
   const core = withoutPadding(utterance);
   if (helpWords.has(core)) return HELP;
-  // Checked before withdrawal: "unstop" or "I unsubscribed by mistake, opt me back in" is a restart.
-  if (restartWords.has(core) || restartPhrases.some((re) => hasUnnegatedMatch(utterance, re))) {
-    return RESTART;
-  }
+  // Checked before withdrawal: "unstop" or "I unsubscribed by mistake, opt me back in" is a
+  // restart. But a bare stop word always wins ("réabonné sans mon accord, stop"): a missed stop is
+  // a legal fault, an extra confirmation is not.
+  const restarts =
+    restartWords.has(core) || restartPhrases.some((re) => hasUnnegatedMatch(utterance, re));
+  if (restarts && !stopWords.some((re) => contains(utterance, re))) return RESTART;
   if (!asksToOptOut(utterance, core, catalogue)) return null;
   const named = purposesNamedIn(text, catalogue);
   return { kind: 'withdraw', purposeIds: named.length > 0 ? named : 'all' };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { createApp, type App } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
@@ -204,6 +204,11 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
 
 describe('with Bot Framework credentials configured', () => {
   it('refuses an unauthenticated request to the messaging endpoint', async () => {
+    // CloudAdapter prints the rejected request's AuthenticationError itself; keep the run quiet.
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => {
+      printed.mockRestore();
+    });
     const server = await startServer({
       MicrosoftAppId: '00000000-0000-0000-0000-000000000001',
       MicrosoftAppPassword: 'not-a-real-secret',

@@ -431,6 +431,14 @@ describe('bad input and a store that is down', () => {
     expect((await bot.say('yes'))[0]?.text).toBe(texts('en').given('newsletter'));
   });
 
+  it('answers bad input in the language of the conversation, not of the client', async () => {
+    const bot = startTestBot({ locale: 'en-US', env: { MAX_MESSAGE_CHARS: '100' } });
+    await bot.join();
+    await bot.say('en français');
+    const reply = await bot.say('x'.repeat(200));
+    expect(reply).toEqual([{ text: texts('fr').t('error.tooLong', { max: 100 }), buttons: [] }]);
+  });
+
   it('says it can only read text when a message has none', async () => {
     const bot = startTestBot();
     await bot.join();
