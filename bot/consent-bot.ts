@@ -136,7 +136,7 @@ export class ConsentBot extends ActivityHandler {
           {
             ...input,
             statuses: async () =>
-              deriveStatuses(deps.catalogue, await deps.ledger.history(facts.subject)),
+              deriveStatuses(deps.catalogue, await deps.ledger.latest(facts.subject)),
           },
           step.outputs,
         );
@@ -170,17 +170,17 @@ export class ConsentBot extends ActivityHandler {
 
   async #startEvent(subject: Subject): Promise<ConversationEvent> {
     const { catalogue, ledger, now, refusalPauseMs } = this.#deps;
-    const history = await ledger.history(subject);
+    const latest = await ledger.latest(subject);
     const toAsk = purposesToAsk(
       catalogue,
-      deriveStatuses(catalogue, history),
+      deriveStatuses(catalogue, latest),
       now(),
       refusalPauseMs,
     );
     return {
       type: 'conversation.started',
       purposes: purposeRefs(catalogue, toAsk),
-      returning: history.length > 0,
+      returning: latest.length > 0,
     };
   }
 

@@ -56,7 +56,7 @@ export class OptOutGuard implements Middleware {
     try {
       await memory.update(facts, async (data) => {
         locale = data.locale ?? locale;
-        const statuses = deriveStatuses(catalogue, await ledger.history(facts.subject));
+        const statuses = deriveStatuses(catalogue, await ledger.latest(facts.subject));
         // A purpose already refused or withdrawn needs no new record: it is already off.
         const toRecord = statuses.filter(
           (s) => ids.includes(s.purposeId) && s.status !== 'withdrawn' && s.status !== 'refused',

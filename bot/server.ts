@@ -51,7 +51,7 @@ export function createServer(deps: ServerDeps): Server {
   // Healthy means able to record consent: the probe reads the ledger.
   server.get('/healthz', async (_req: Request, res: Response) => {
     try {
-      await ledger.history({ channelId: 'healthz', userId: 'healthz' });
+      await ledger.latest({ channelId: 'healthz', userId: 'healthz' });
       res.send(200, { status: 'ok' });
     } catch (error) {
       log.error('health.store_unavailable', errorFields(error));

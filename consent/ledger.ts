@@ -52,6 +52,11 @@ export interface ConsentLedger {
   append(decisions: readonly ConsentDecision[], recordedAt: Date): Promise<readonly ConsentEvent[]>;
   /** Every event of one subject, oldest first. */
   history(subject: Subject): Promise<readonly ConsentEvent[]>;
+  /**
+   * The latest event of each purpose the subject decided on: what current status derives from.
+   * Index-backed, so a turn never pays for the length of a person's history.
+   */
+  latest(subject: Subject): Promise<readonly ConsentEvent[]>;
 }
 
 /** The exact text shown for a purpose, kept forever, addressed by its hash (rule 10: immutable). */

@@ -284,6 +284,33 @@ export function describeConsentLedgerContract(name: string, open: OpenStores): v
       },
     );
 
+    it('latest() returns the newest event of each purpose, the same as derived from history', async () => {
+      const { ledger } = current();
+      const alice = subjectOf('alice');
+      expect(await ledger.latest(alice)).toEqual([]);
+      const decisions: [string, Decision][] = [
+        ['newsletter', 'given'],
+        ['analytics', 'refused'],
+        ['newsletter', 'withdrawn'],
+        ['analytics', 'given'],
+        ['location', 'given'],
+        ['newsletter', 'given'],
+      ];
+      for (const [purposeId, decision] of decisions) {
+        await ledger.append([decisionOf(alice, { purposeId, decision })], AT);
+      }
+      const latest = await ledger.latest(alice);
+      const byPurpose = Object.fromEntries(latest.map((e) => [e.purposeId, [e.decision, e.seq]]));
+      expect(byPurpose).toEqual({
+        newsletter: ['given', 6],
+        analytics: ['given', 4],
+        location: ['given', 5],
+      });
+      const history = await ledger.history(alice);
+      expect(deriveStatuses(catalogue, latest)).toEqual(deriveStatuses(catalogue, history));
+      expect(await ledger.latest(subjectOf('bob'))).toEqual([]);
+    });
+
     describe('derived status over stored history', () => {
       const statusOf = async (stores: Stores, subject: Subject, purposeId: string) => {
         const history = await stores.ledger.history(subject);

@@ -464,6 +464,7 @@ describe('bad input and a store that is down', () => {
           ? Promise.reject(new StoreUnavailableError('down for the test'))
           : stores.ledger.append(decisions, at),
       history: (subject) => stores.ledger.history(subject),
+      latest: (subject) => stores.ledger.latest(subject),
     };
     return { stores: { ...stores, ledger }, down: (value) => (isDown = value) };
   }

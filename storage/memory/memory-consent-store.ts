@@ -52,6 +52,12 @@ export class MemoryConsentStore implements ConsentLedger, NoticeArchive {
     return Promise.resolve(stored.map((json) => JSON.parse(json) as ConsentEvent));
   }
 
+  async latest(subject: Subject): Promise<readonly ConsentEvent[]> {
+    const byPurpose = new Map<string, ConsentEvent>();
+    for (const event of await this.history(subject)) byPurpose.set(event.purposeId, event);
+    return [...byPurpose.values()];
+  }
+
   archive(notice: NoticeRecord): Promise<void> {
     if (!this.#notices.has(notice.hash)) this.#notices.set(notice.hash, JSON.stringify(notice));
     return Promise.resolve();

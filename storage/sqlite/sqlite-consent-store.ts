@@ -26,6 +26,7 @@ CREATE TRIGGER IF NOT EXISTS consent_events_no_update BEFORE UPDATE ON consent_e
 BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS consent_events_no_delete BEFORE DELETE ON consent_events
 BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;
+CREATE INDEX IF NOT EXISTS consent_events_latest ON consent_events (subject_key, purpose_id, seq);
 CREATE TABLE IF NOT EXISTS notices (
   hash        TEXT PRIMARY KEY,
   body        TEXT NOT NULL,
@@ -90,6 +91,21 @@ export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
           'SELECT body FROM consent_events WHERE subject_key = ? ORDER BY seq',
         )
         .all(subjectKey(subject))
+        .map((row) => JSON.parse(row.body) as ConsentEvent),
+    );
+  }
+
+  latest(subject: Subject): Promise<readonly ConsentEvent[]> {
+    return attempt('read consent status', () =>
+      this.#db
+        .prepare<[string, string], { body: string }>(
+          `SELECT e.body FROM consent_events e
+           JOIN (SELECT purpose_id, MAX(seq) AS seq FROM consent_events
+                 WHERE subject_key = ? GROUP BY purpose_id) m
+             ON e.purpose_id = m.purpose_id AND e.seq = m.seq
+           WHERE e.subject_key = ? ORDER BY e.seq`,
+        )
+        .all(subjectKey(subject), subjectKey(subject))
         .map((row) => JSON.parse(row.body) as ConsentEvent),
     );
   }
