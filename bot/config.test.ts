@@ -95,6 +95,23 @@ describe('loadConfig', () => {
     );
   });
 
+  it('chooses MongoDB when MONGODB_URI is set, the embedded store otherwise', () => {
+    expect(loadConfig({}).STORE).toBe('embedded');
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db:27017/proof' }).STORE).toBe('mongo');
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db:27017/', STORE: 'memory' }).STORE).toBe(
+      'memory',
+    );
+  });
+
+  it.each([
+    [{ STORE: 'mongo' }, 'MONGODB_URI'],
+    [{ MONGODB_URI: 'localhost:27017' }, 'MONGODB_URI'],
+    [{ MONGODB_URI: 'mongodb://db/', MONGODB_DB: 'a.b' }, 'MONGODB_DB'],
+    [{ STORE: 'postgres' }, 'STORE'],
+  ])('refuses %j, naming %s', (env, variable) => {
+    expect(rejected(env).message).toContain(variable);
+  });
+
   it('lists every problem at once', () => {
     const message = rejected({ PORT: 'abc', DEFAULT_LOCALE: 'de' }).message;
     expect(message).toContain('PORT');

@@ -50,7 +50,16 @@ const schema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3978),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATA_DIR: z.string().min(1).default('./data'),
-    STORE: z.enum(['embedded', 'memory']).default('embedded'),
+    /** Unset: mongo when MONGODB_URI is set, else the embedded store. */
+    STORE: z.enum(['embedded', 'memory', 'mongo']).optional(),
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+      .optional(),
+    MONGODB_DB: z
+      .string()
+      .regex(/^[^/\\. "$]{1,63}$/, 'must be a MongoDB database name (no / \\ . " $ or space)')
+      .optional(),
     DEFAULT_LOCALE: z.enum(LOCALES).default('en'),
     CATALOGUE_FILE: z.string().min(1).default('catalogue/default-catalogue.json'),
     API_TOKENS: apiTokens,
@@ -65,6 +74,13 @@ const schema = z
     MicrosoftAppTenantId: z.string().default(''),
   })
   .superRefine((env, ctx) => {
+    if (env.STORE === 'mongo' && !env.MONGODB_URI) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MONGODB_URI'],
+        message: 'is required when STORE is mongo',
+      });
+    }
     if (
       env.MicrosoftAppType === 'SingleTenant' &&
       env.MicrosoftAppId &&
@@ -91,7 +107,10 @@ const schema = z
   });
 
 export type Config = Readonly<
-  Omit<z.output<typeof schema>, 'API_TOKENS'> & { API_TOKENS: readonly ApiToken[] }
+  Omit<z.output<typeof schema>, 'API_TOKENS' | 'STORE'> & {
+    API_TOKENS: readonly ApiToken[];
+    STORE: 'embedded' | 'memory' | 'mongo';
+  }
 >;
 
 export class ConfigError extends Error {
@@ -116,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   return Object.freeze({
     ...config,
+    STORE: config.STORE ?? (config.MONGODB_URI ? 'mongo' : 'embedded'),
     DATA_DIR: resolve(config.DATA_DIR),
     CATALOGUE_FILE: resolve(config.CATALOGUE_FILE),
     API_TOKENS: Object.freeze(config.API_TOKENS.map((token) => Object.freeze({ ...token }))),

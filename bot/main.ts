@@ -1,10 +1,15 @@
 import { loadCatalogue } from './catalogue-file.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './app.js';
 import { createLogger } from './log.js';
-import { openEmbeddedStores, openMemoryStores } from '../storage/stores.js';
+import {
+  openEmbeddedStores,
+  openMemoryStores,
+  openMongoStores,
+  type Stores,
+} from '../storage/stores.js';
 
-function start(): void {
+async function start(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -23,8 +28,7 @@ function start(): void {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  const stores =
-    config.STORE === 'memory' ? openMemoryStores() : openEmbeddedStores(config.DATA_DIR);
+  const stores = await openStores(config);
   const { server } = createApp({ config, catalogue, stores, log });
 
   server.listen(config.PORT, config.HOST, () => {
@@ -56,4 +60,25 @@ function start(): void {
   });
 }
 
-start();
+/** Which backend, from config: MongoDB when MONGODB_URI is set, else the embedded store. */
+function openStores(config: Config): Promise<Stores> {
+  switch (config.STORE) {
+    case 'mongo':
+      return openMongoStores(config.MONGODB_URI ?? '', config.MONGODB_DB);
+    case 'memory':
+      return Promise.resolve(openMemoryStores());
+    case 'embedded':
+      return Promise.resolve(openEmbeddedStores(config.DATA_DIR));
+  }
+}
+
+start().catch((error: unknown) => {
+  // Ids and codes only: a driver message may quote the URI and its credentials.
+  const code = (error as { code?: unknown }).code;
+  process.stderr.write(
+    `The server could not start: ${error instanceof Error ? error.name : 'error'}${
+      typeof code === 'string' ? ` (${code})` : ''
+    }\n`,
+  );
+  process.exit(1);
+});

@@ -2,6 +2,9 @@ import type { Storage } from 'botbuilder';
 import type { ConsentLedger, NoticeArchive } from '../consent/ledger.js';
 import { MemoryBotStorage } from './memory/memory-bot-storage.js';
 import { MemoryConsentStore } from './memory/memory-consent-store.js';
+import { connectMongo } from './mongo/mongo-database.js';
+import { MongoBotStorage } from './mongo/mongo-bot-storage.js';
+import { MongoConsentStore } from './mongo/mongo-consent-store.js';
 import { SqliteBotStorage } from './sqlite/sqlite-bot-storage.js';
 import { SqliteConsentStore } from './sqlite/sqlite-consent-store.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
@@ -38,4 +41,22 @@ export function openEmbeddedStores(dataDir: string): Stores {
       return Promise.resolve();
     },
   };
+}
+
+/** Production: MongoDB 6-8 or FerretDB. Collections and indexes are created at start. */
+export async function openMongoStores(uri: string, dbName?: string): Promise<Stores> {
+  const { client, db } = await connectMongo(uri, dbName);
+  try {
+    const consent = new MongoConsentStore(db);
+    await consent.ensureIndexes();
+    return {
+      ledger: consent,
+      notices: consent,
+      botState: new MongoBotStorage(db),
+      close: () => client.close(),
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
 }

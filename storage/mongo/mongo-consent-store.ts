@@ -1,0 +1,206 @@
+import type { Collection, Db } from 'mongodb';
+import type {
+  ConsentDecision,
+  ConsentEvent,
+  ConsentLedger,
+  NoticeArchive,
+  NoticeRecord,
+} from '../../consent/ledger.js';
+import { subjectKey, type Subject } from '../../consent/subject.js';
+import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import { DURABLE, isDuplicateKey, mongoAttempt } from './mongo-errors.js';
+
+/** One ledger event. `_id` is subject#seq: the unique _id is what keeps the sequence gapless. */
+interface EventDocument {
+  _id: string;
+  subjectKey: string;
+  seq: number;
+  deliveryKey: string;
+  purposeId: string;
+  recordedAt: string;
+  /** False until the status projection includes this event: a crash in between is repaired. */
+  projected: boolean;
+  event: ConsentEvent;
+}
+
+/** Projection of the latest event per purpose, for status reads that never scan history. */
+interface StatusDocument {
+  _id: string;
+  subjectKey: string;
+  purposeId: string;
+  seq: number;
+  event: ConsentEvent;
+}
+
+interface NoticeDocument {
+  _id: string;
+  notice: NoticeRecord;
+  archivedAt: string;
+}
+
+/** Two writers racing for the same seq: the loser re-reads and tries again. */
+const APPEND_ATTEMPTS = 20;
+
+/**
+ * The ledger and notice archive on MongoDB (6-8) and FerretDB v1. No multi-document transactions:
+ * each event is its own document, and a redelivered activity is recognised by a unique
+ * (subject, delivery key) index, so an append interrupted half-way is completed, not duplicated,
+ * when the same activity comes again.
+ */
+export class MongoConsentStore implements ConsentLedger, NoticeArchive {
+  readonly #events: Collection<EventDocument>;
+  readonly #status: Collection<StatusDocument>;
+  readonly #notices: Collection<NoticeDocument>;
+
+  constructor(db: Db) {
+    this.#events = db.collection<EventDocument>('consent_events');
+    this.#status = db.collection<StatusDocument>('consent_status');
+    this.#notices = db.collection<NoticeDocument>('notices');
+  }
+
+  /** Idempotent: safe at every start. */
+  async ensureIndexes(): Promise<void> {
+    await mongoAttempt('create ledger indexes', async () => {
+      await this.#events.createIndex({ subjectKey: 1, seq: 1 }, { unique: true }, undefined);
+      await this.#events.createIndex(
+        { subjectKey: 1, deliveryKey: 1 },
+        { unique: true },
+        undefined,
+      );
+      await this.#events.createIndex({ purposeId: 1, recordedAt: 1 });
+      await this.#events.createIndex({ subjectKey: 1, projected: 1 });
+      await this.#status.createIndex({ subjectKey: 1, purposeId: 1 }, { unique: true }, undefined);
+    });
+  }
+
+  append(
+    decisions: readonly ConsentDecision[],
+    recordedAt: Date,
+  ): Promise<readonly ConsentEvent[]> {
+    if (decisions.length === 0) return Promise.resolve([]);
+    return mongoAttempt('append consent events', () => this.#append(decisions, recordedAt));
+  }
+
+  async #append(decisions: readonly ConsentDecision[], at: Date): Promise<ConsentEvent[]> {
+    const key = singleSubjectKey(decisions);
+    for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
+      const keys = decisions.map(deliveryKey);
+      const recorded = new Map(
+        (await this.#events.find({ subjectKey: key, deliveryKey: { $in: keys } }).toArray()).map(
+          (doc) => [doc.deliveryKey, doc.event],
+        ),
+      );
+      const last = await this.#events.findOne(
+        { subjectKey: key },
+        { sort: { seq: -1 }, projection: { seq: 1 } },
+      );
+      let seq = (last?.seq ?? 0) + 1;
+      const fresh: EventDocument[] = [];
+      const result = decisions.map((decision) => {
+        const already = recorded.get(deliveryKey(decision));
+        if (already) return already;
+        const event = toEvent(decision, seq++, at);
+        fresh.push({
+          _id: `${key}#${event.seq}`,
+          subjectKey: key,
+          seq: event.seq,
+          deliveryKey: deliveryKey(event),
+          purposeId: event.purposeId,
+          recordedAt: event.recordedAt,
+          projected: false,
+          event,
+        });
+        return event;
+      });
+      if (fresh.length === 0) return result;
+      try {
+        await this.#events.insertMany(fresh, { ordered: true, ...DURABLE });
+      } catch (error) {
+        if (isDuplicateKey(error)) continue;
+        throw error;
+      }
+      // All of them: an earlier attempt may have inserted some before it lost a race.
+      await this.#project(key, result);
+      return result;
+    }
+    throw new Error(`append: ${APPEND_ATTEMPTS} conflicting writers in a row`);
+  }
+
+  /** Moves the status projection forward, never backwards, then marks the events projected. */
+  async #project(key: string, events: readonly ConsentEvent[]): Promise<void> {
+    for (const event of events) {
+      try {
+        await this.#status.updateOne(
+          { _id: `${key}|${event.purposeId}`, seq: { $lt: event.seq } },
+          { $set: { subjectKey: key, purposeId: event.purposeId, seq: event.seq, event } },
+          { upsert: true, ...DURABLE },
+        );
+      } catch (error) {
+        // The document exists with a newer seq, so the upsert's insert collided: nothing to do.
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+    await this.#events.updateMany(
+      { subjectKey: key, seq: { $in: events.map((e) => e.seq) } },
+      { $set: { projected: true } },
+      DURABLE,
+    );
+  }
+
+  history(subject: Subject): Promise<readonly ConsentEvent[]> {
+    return mongoAttempt('read consent history', async () =>
+      (
+        await this.#events
+          .find({ subjectKey: subjectKey(subject) })
+          .sort({ seq: 1 })
+          .toArray()
+      ).map((doc) => doc.event),
+    );
+  }
+
+  latest(subject: Subject): Promise<readonly ConsentEvent[]> {
+    return mongoAttempt('read consent status', async () => {
+      const key = subjectKey(subject);
+      const behind = await this.#events.findOne(
+        { subjectKey: key, projected: false },
+        { projection: { _id: 1 } },
+      );
+      if (behind) {
+        // A writer stopped between its events and the projection: rebuild from history.
+        const history = await this.history(subject);
+        const byPurpose = new Map<string, ConsentEvent>();
+        for (const event of history) byPurpose.set(event.purposeId, event);
+        await this.#project(key, [...byPurpose.values()]);
+        // Only what this read saw: a concurrent writer's newer events stay theirs to project.
+        await this.#events.updateMany(
+          { subjectKey: key, seq: { $lte: history.at(-1)?.seq ?? 0 } },
+          { $set: { projected: true } },
+          DURABLE,
+        );
+      }
+      const projected = await this.#status.find({ subjectKey: key }).toArray();
+      return projected.map((doc) => doc.event).sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  archive(notice: NoticeRecord): Promise<void> {
+    return mongoAttempt('archive notice', async () => {
+      try {
+        await this.#notices.insertOne(
+          { _id: notice.hash, notice, archivedAt: new Date().toISOString() },
+          DURABLE,
+        );
+      } catch (error) {
+        // Rule 10: the first text archived under a hash stays; a second is not an error.
+        if (!isDuplicateKey(error)) throw error;
+      }
+    });
+  }
+
+  get(hash: string): Promise<NoticeRecord | undefined> {
+    return mongoAttempt('read notice', async () => {
+      const doc = await this.#notices.findOne({ _id: hash });
+      return doc?.notice;
+    });
+  }
+}

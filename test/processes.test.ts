@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { ConsentEvent, Decision } from '../consent/ledger.js';
+import { createTranslator } from '../bot/i18n.js';
+import { openMongoStores } from '../storage/stores.js';
+import { catalogue, temporaryFolder } from './harness.js';
+import { send, startServerProcess, TEST_TOKEN, type ServerProcess } from './server-process.js';
+
+/**
+ * Real server processes, as `npm start` runs them: two on one MongoDB at once, and one killed with
+ * SIGKILL in the middle of a burst of decisions. What the customer was told is checked against
+ * what the ledger holds.
+ */
+const t = createTranslator()('en');
+const running: ServerProcess[] = [];
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.kill('SIGKILL')));
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function start(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const server = await startServerProcess(env);
+  running.push(server);
+  return server;
+}
+
+/** The decision a reply acknowledges ("Noted: yes to Weekly newsletter"), if any. */
+function acknowledged(text: string): { purposeId: string; decision: Decision } | undefined {
+  for (const purpose of catalogue.purposes) {
+    const title = purpose.title.en;
+    if (text === t('decision.given', { title }))
+      return { purposeId: purpose.id, decision: 'given' };
+    if (text === t('decision.refused', { title })) {
+      return { purposeId: purpose.id, decision: 'refused' };
+    }
+  }
+  return undefined;
+}
+
+async function historyOf(url: string, user: string): Promise<ConsentEvent[]> {
+  const response = await fetch(`${url}/api/subjects/webchat/${user}/consents`, {
+    headers: { authorization: `Bearer ${TEST_TOKEN}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { events: ConsentEvent[] }).events;
+}
+
+function expectGaplessAndUnique(events: readonly ConsentEvent[]): void {
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  const deliveries = events.map((e) => `${e.conversationId}|${e.activityId}|${e.purposeId}`);
+  expect(new Set(deliveries).size).toBe(deliveries.length);
+}
+
+describe('two server processes on one MongoDB', () => {
+  it('leave a ledger with no gap, duplicate or lost event when driven at once', async () => {
+    const uri = inject('mongoUri');
+    const db = `two_servers_${randomUUID().slice(0, 8)}`;
+    const [a, b] = await Promise.all([
+      start({ MONGODB_URI: uri, MONGODB_DB: db }),
+      start({ MONGODB_URI: uri, MONGODB_DB: db }),
+    ]);
+    const servers = [a, b];
+    const customers = Array.from({ length: 8 }, (_, i) => `two-servers-${i}`);
+    const told = new Map<string, { purposeId: string; decision: Decision }[]>();
+
+    await Promise.all(
+      customers.map(async (user, i) => {
+        const conversation = `conversation-${user}`;
+        let n = 0;
+        const id = () => `${conversation}-${++n}`;
+        const notes: { purposeId: string; decision: Decision }[] = [];
+        told.set(user, notes);
+        await send(a.url, { user, conversation, id: id(), join: true });
+        // One conversation, its turns alternating between the two servers.
+        for (const [k, text] of ['yes', 'no', 'yes', 'yes', 'I agree', 'yes'].entries()) {
+          const server = servers[(i + k) % 2] ?? a;
+          for (const reply of await send(server.url, { user, conversation, id: id(), text })) {
+            const note = acknowledged(reply.text);
+            if (note) notes.push(note);
+          }
+        }
+        // Concurrent turns of the same conversation on both servers, and one activity
+        // delivered to both (a channel retrying).
+        const twice = id();
+        await Promise.all([
+          send(a.url, { user, conversation, id: id(), text: 'stop the newsletter' }),
+          send(b.url, { user, conversation, id: id(), text: 'stop analytics' }),
+          send(a.url, { user, conversation, id: twice, text: 'stop partner sharing' }),
+          send(b.url, { user, conversation, id: twice, text: 'stop partner sharing' }),
+        ]);
+      }),
+    );
+
+    for (const user of customers) {
+      const events = await historyOf(b.url, user);
+      expectGaplessAndUnique(events);
+      // Nothing the customer was told is missing.
+      expect(told.get(user)).toEqual([
+        { purposeId: 'newsletter', decision: 'given' },
+        { purposeId: 'personalised-offers', decision: 'refused' },
+        { purposeId: 'analytics', decision: 'given' },
+        { purposeId: 'location', decision: 'given' },
+        { purposeId: 'partner-sharing', decision: 'given' },
+      ]);
+      const decided = events.map((e) => `${e.purposeId}:${e.decision}`);
+      expect(decided.slice(0, 5)).toEqual([
+        'newsletter:given',
+        'personalised-offers:refused',
+        'analytics:given',
+        'location:given',
+        'partner-sharing:given',
+      ]);
+      // Three withdrawals, each once, whichever server got there first.
+      expect([...decided.slice(5)].sort()).toEqual([
+        'analytics:withdrawn',
+        'newsletter:withdrawn',
+        'partner-sharing:withdrawn',
+      ]);
+    }
+
+    const stores = await openMongoStores(uri, db);
+    cleanups.push(() => stores.close());
+    const [first] = customers;
+    expect(await stores.ledger.history({ channelId: 'webchat', userId: first ?? '' })).toHaveLength(
+      8,
+    );
+  });
+});
+
+describe.each([
+  [
+    'the embedded store',
+    () => {
+      const folder = temporaryFolder();
+      cleanups.push(folder.remove);
+      return { DATA_DIR: folder.path, STORE: 'embedded' };
+    },
+  ],
+  [
+    'MongoDB',
+    () => ({ MONGODB_URI: inject('mongoUri'), MONGODB_DB: `sigkill_${randomUUID().slice(0, 8)}` }),
+  ],
+])('SIGKILL in the middle of a burst of decisions, on %s', (_name, storeEnv) => {
+  it('loses no decision that was acknowledged to the customer', async () => {
+    const env = storeEnv();
+    const server = await start(env);
+    const customers = Array.from({ length: 30 }, (_, i) => `burst-${i}`);
+    await Promise.all(
+      customers.map((user) =>
+        send(server.url, { user, conversation: `c-${user}`, id: `${user}-join`, join: true }),
+      ),
+    );
+
+    const told: { user: string; purposeId: string; decision: Decision }[] = [];
+    let killed = false;
+    const burst = customers.map(async (user) => {
+      // Each customer answers as fast as replies come, until the server dies under them.
+      for (const [k, text] of ['yes', 'no', 'yes', 'no', 'no'].entries()) {
+        if (killed) return;
+        try {
+          const replies = await send(server.url, {
+            user,
+            conversation: `c-${user}`,
+            id: `${user}-${k}`,
+            text,
+          });
+          for (const reply of replies) {
+            const note = acknowledged(reply.text);
+            if (note) told.push({ user, ...note });
+          }
+        } catch {
+          return; // the connection died with the server: nothing was acknowledged
+        }
+      }
+    });
+    // Kill once a good part of the burst is acknowledged and the rest is in flight.
+    while (told.length < 40) await new Promise((resolve) => setTimeout(resolve, 5));
+    killed = true;
+    await server.kill('SIGKILL');
+    await Promise.all(burst);
+    expect(told.length).toBeGreaterThanOrEqual(40);
+
+    const restarted = await start(env);
+    for (const user of new Set(told.map((n) => n.user))) {
+      const events = await historyOf(restarted.url, user);
+      expectGaplessAndUnique(events);
+      for (const note of told.filter((n) => n.user === user)) {
+        expect(events).toContainEqual(
+          expect.objectContaining({ purposeId: note.purposeId, decision: note.decision }),
+        );
+      }
+    }
+  });
+});
