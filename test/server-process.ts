@@ -26,13 +26,21 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`server did not start: ${stderr}`));
+    }, 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const listening = /"event":"server\.listening","url":"http:\/\/[^:]+:(\d+)"/.exec(stdout);
       if (listening) {
