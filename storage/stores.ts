@@ -49,10 +49,12 @@ export async function openMongoStores(uri: string, dbName?: string): Promise<Sto
   try {
     const consent = new MongoConsentStore(db);
     await consent.ensureIndexes();
+    const botState = new MongoBotStorage(db);
+    await botState.ensureIndexes();
     return {
       ledger: consent,
       notices: consent,
-      botState: new MongoBotStorage(db),
+      botState,
       close: () => client.close(),
     };
   } catch (error) {

@@ -251,6 +251,35 @@ export function describeConsentLedgerContract(name: string, open: OpenStores): v
         expect(await ledger.history(bob)).toEqual([]);
       });
 
+      it('never shows an older decision as current, whatever order concurrent writers finish in', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        for (let round = 0; round < 5; round++) {
+          await Promise.all(
+            (['given', 'withdrawn', 'refused', 'given', 'withdrawn'] as const).map((decision, i) =>
+              ledger.append(
+                [decisionOf(alice, { decision, activityId: `race-${round}-${i}` })],
+                AT,
+              ),
+            ),
+          );
+          const history = await ledger.history(alice);
+          const newest = history.at(-1);
+          expect(await ledger.latest(alice)).toEqual([newest]);
+        }
+      });
+
+      it('records one event when the same activity is delivered 10 times at once', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const once = decisionOf(alice, { activityId: 'delivered-many-times' });
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => ledger.append([once], AT)),
+        );
+        expect(new Set(results.flat().map((e) => e.id)).size).toBe(1);
+        expect(await ledger.history(alice)).toHaveLength(1);
+      });
+
       it('gives 20 concurrent appends to one subject seqs 1..20 without duplicates', async () => {
         const { ledger } = current();
         const alice = subjectOf('alice');
@@ -470,6 +499,26 @@ export function describeBotStateContract(name: string, open: OpenStores): void {
         expect(await botState.read([key])).toEqual({});
       },
     );
+
+    it('lets exactly one of 10 concurrent writers with the same eTag win', async () => {
+      const { botState } = current();
+      for (let round = 0; round < 3; round++) {
+        await botState.write({ race: { round, writer: -1 } });
+        const eTag = await etagOf('race');
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, writer) =>
+            botState.write({ race: { round, writer, eTag } }),
+          ),
+        );
+        const won = outcomes.flatMap((o, writer) => (o.status === 'fulfilled' ? [writer] : []));
+        expect(won).toHaveLength(1);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected')
+            expect(outcome.reason).toBeInstanceOf(ETagConflictError);
+        }
+        expect(await readOne('race')).toMatchObject({ round, writer: won[0] });
+      }
+    });
 
     it('writes nothing of a batch when one item has a stale eTag (all or nothing)', async () => {
       const { botState } = current();

@@ -18,17 +18,6 @@ interface EventDocument {
   deliveryKey: string;
   purposeId: string;
   recordedAt: string;
-  /** False until the status projection includes this event: a crash in between is repaired. */
-  projected: boolean;
-  event: ConsentEvent;
-}
-
-/** Projection of the latest event per purpose, for status reads that never scan history. */
-interface StatusDocument {
-  _id: string;
-  subjectKey: string;
-  purposeId: string;
-  seq: number;
   event: ConsentEvent;
 }
 
@@ -45,16 +34,15 @@ const APPEND_ATTEMPTS = 20;
  * The ledger and notice archive on MongoDB (6-8) and FerretDB v1. No multi-document transactions:
  * each event is its own document, and a redelivered activity is recognised by a unique
  * (subject, delivery key) index, so an append interrupted half-way is completed, not duplicated,
- * when the same activity comes again.
+ * when the same activity comes again. Only inserts against unique keys decide races: on FerretDB
+ * v1 they are the one atomic compare-and-set.
  */
 export class MongoConsentStore implements ConsentLedger, NoticeArchive {
   readonly #events: Collection<EventDocument>;
-  readonly #status: Collection<StatusDocument>;
   readonly #notices: Collection<NoticeDocument>;
 
   constructor(db: Db) {
     this.#events = db.collection<EventDocument>('consent_events');
-    this.#status = db.collection<StatusDocument>('consent_status');
     this.#notices = db.collection<NoticeDocument>('notices');
   }
 
@@ -67,9 +55,9 @@ export class MongoConsentStore implements ConsentLedger, NoticeArchive {
         { unique: true },
         undefined,
       );
+      // Current status: the newest event of each purpose, one index lookup per purpose.
+      await this.#events.createIndex({ subjectKey: 1, purposeId: 1, seq: -1 });
       await this.#events.createIndex({ purposeId: 1, recordedAt: 1 });
-      await this.#events.createIndex({ subjectKey: 1, projected: 1 });
-      await this.#status.createIndex({ subjectKey: 1, purposeId: 1 }, { unique: true }, undefined);
     });
   }
 
@@ -107,7 +95,6 @@ export class MongoConsentStore implements ConsentLedger, NoticeArchive {
           deliveryKey: deliveryKey(event),
           purposeId: event.purposeId,
           recordedAt: event.recordedAt,
-          projected: false,
           event,
         });
         return event;
@@ -119,32 +106,9 @@ export class MongoConsentStore implements ConsentLedger, NoticeArchive {
         if (isDuplicateKey(error)) continue;
         throw error;
       }
-      // All of them: an earlier attempt may have inserted some before it lost a race.
-      await this.#project(key, result);
       return result;
     }
     throw new Error(`append: ${APPEND_ATTEMPTS} conflicting writers in a row`);
-  }
-
-  /** Moves the status projection forward, never backwards, then marks the events projected. */
-  async #project(key: string, events: readonly ConsentEvent[]): Promise<void> {
-    for (const event of events) {
-      try {
-        await this.#status.updateOne(
-          { _id: `${key}|${event.purposeId}`, seq: { $lt: event.seq } },
-          { $set: { subjectKey: key, purposeId: event.purposeId, seq: event.seq, event } },
-          { upsert: true, ...DURABLE },
-        );
-      } catch (error) {
-        // The document exists with a newer seq, so the upsert's insert collided: nothing to do.
-        if (!isDuplicateKey(error)) throw error;
-      }
-    }
-    await this.#events.updateMany(
-      { subjectKey: key, seq: { $in: events.map((e) => e.seq) } },
-      { $set: { projected: true } },
-      DURABLE,
-    );
   }
 
   history(subject: Subject): Promise<readonly ConsentEvent[]> {
@@ -158,28 +122,21 @@ export class MongoConsentStore implements ConsentLedger, NoticeArchive {
     );
   }
 
+  /**
+   * Derived at read time from the events themselves, never from a projection updated in place:
+   * FerretDB v1 does not apply a conditional update atomically, so a projection could go
+   * backwards under concurrent writers and show "granted" after a withdrawal.
+   */
   latest(subject: Subject): Promise<readonly ConsentEvent[]> {
     return mongoAttempt('read consent status', async () => {
       const key = subjectKey(subject);
-      const behind = await this.#events.findOne(
-        { subjectKey: key, projected: false },
-        { projection: { _id: 1 } },
+      const purposes = await this.#events.distinct('purposeId', { subjectKey: key });
+      const newest = await Promise.all(
+        purposes.map((purposeId) =>
+          this.#events.findOne({ subjectKey: key, purposeId }, { sort: { seq: -1 } }),
+        ),
       );
-      if (behind) {
-        // A writer stopped between its events and the projection: rebuild from history.
-        const history = await this.history(subject);
-        const byPurpose = new Map<string, ConsentEvent>();
-        for (const event of history) byPurpose.set(event.purposeId, event);
-        await this.#project(key, [...byPurpose.values()]);
-        // Only what this read saw: a concurrent writer's newer events stay theirs to project.
-        await this.#events.updateMany(
-          { subjectKey: key, seq: { $lte: history.at(-1)?.seq ?? 0 } },
-          { $set: { projected: true } },
-          DURABLE,
-        );
-      }
-      const projected = await this.#status.find({ subjectKey: key }).toArray();
-      return projected.map((doc) => doc.event).sort((a, b) => a.seq - b.seq);
+      return newest.flatMap((doc) => (doc ? [doc.event] : [])).sort((a, b) => a.seq - b.seq);
     });
   }
 
