@@ -1,0 +1,141 @@
+import type { Activity, PagedResult, TranscriptInfo } from 'botbuilder';
+import { attempt } from '../errors.js';
+import {
+  activitiesScope,
+  compareUtf8,
+  decodeToken,
+  pageOf,
+  pageSizeOf,
+  requireId,
+  toActivity,
+  toLogged,
+  transcriptsScope,
+  optionalTime,
+  requiredTime,
+  type Position,
+  type TranscriptStoreOptions,
+  type TranscriptStoreWithRetention,
+} from '../transcript-rules.js';
+
+interface Entry {
+  readonly timestamp: number;
+  /** Insertion order: the tie-breaker between activities of the same millisecond. */
+  readonly seq: number;
+  readonly json: string;
+}
+
+const after = (entry: Entry, position: Position | undefined): boolean =>
+  position === undefined ||
+  entry.timestamp > position[0] ||
+  (entry.timestamp === position[0] && entry.seq > Number(position[1]));
+
+/**
+ * Transcripts in memory, for tests. Activities are kept as JSON strings and parsed on every read,
+ * like the durable stores, so a serialisation bug shows here first.
+ */
+export class MemoryTranscriptStore implements TranscriptStoreWithRetention {
+  /** channelId -> conversationId -> entries sorted by (timestamp, seq). */
+  readonly #channels = new Map<string, Map<string, Entry[]>>();
+  readonly #pageSize: number;
+  readonly #now: () => Date;
+  #seq = 0;
+
+  constructor(options: TranscriptStoreOptions = {}) {
+    this.#pageSize = pageSizeOf(options);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  logActivity(activity: Activity): Promise<void> {
+    return attempt('log transcript activity', () => {
+      const logged = toLogged(activity, this.#now);
+      const channel = this.#channels.get(logged.channelId) ?? new Map<string, Entry[]>();
+      const entries = channel.get(logged.conversationId) ?? [];
+      this.#seq += 1;
+      const entry: Entry = { timestamp: logged.timestamp, seq: this.#seq, json: logged.json };
+      // Later seq: the new entry goes after every entry of the same or an earlier time.
+      const at = entries.findIndex((e) => e.timestamp > entry.timestamp);
+      entries.splice(at === -1 ? entries.length : at, 0, entry);
+      channel.set(logged.conversationId, entries);
+      this.#channels.set(logged.channelId, channel);
+    });
+  }
+
+  getTranscriptActivities(
+    channelId: string,
+    conversationId: string,
+    continuationToken?: string,
+    startDate?: Date,
+  ): Promise<PagedResult<Activity>> {
+    return attempt('read transcript', () => {
+      requireId(channelId, 'channelId');
+      requireId(conversationId, 'conversationId');
+      const scope = activitiesScope(channelId, conversationId);
+      const position = decodeToken(continuationToken, scope);
+      const start = optionalTime(startDate, 'startDate') ?? -Infinity;
+      const entries = this.#channels.get(channelId)?.get(conversationId) ?? [];
+      const fetched: Entry[] = [];
+      for (const entry of entries) {
+        if (fetched.length > this.#pageSize) break;
+        if (entry.timestamp >= start && after(entry, position)) fetched.push(entry);
+      }
+      return pageOf(
+        fetched,
+        this.#pageSize,
+        scope,
+        (e) => [e.timestamp, e.seq],
+        (e) => toActivity(e.json),
+      );
+    });
+  }
+
+  listTranscripts(
+    channelId: string,
+    continuationToken?: string,
+  ): Promise<PagedResult<TranscriptInfo>> {
+    return attempt('list transcripts', () => {
+      requireId(channelId, 'channelId');
+      const scope = transcriptsScope(channelId);
+      const position = decodeToken(continuationToken, scope);
+      const all = [...(this.#channels.get(channelId) ?? new Map<string, Entry[]>())]
+        .flatMap(([id, entries]) => {
+          const first = entries[0];
+          return first ? [{ id, created: first.timestamp }] : [];
+        })
+        .sort((a, b) => compareUtf8(a.id, b.id));
+      const fetched = all
+        .filter((t) => position === undefined || compareUtf8(t.id, String(position[1])) > 0)
+        .slice(0, this.#pageSize + 1);
+      return pageOf(
+        fetched,
+        this.#pageSize,
+        scope,
+        (t) => [t.created, t.id],
+        (t) => ({ channelId, id: t.id, created: new Date(t.created) }),
+      );
+    });
+  }
+
+  deleteTranscript(channelId: string, conversationId: string): Promise<void> {
+    return attempt('delete transcript', () => {
+      requireId(channelId, 'channelId');
+      requireId(conversationId, 'conversationId');
+      this.#channels.get(channelId)?.delete(conversationId);
+    });
+  }
+
+  deleteOlderThan(cutoff: Date): Promise<number> {
+    return attempt('delete old transcripts', () => {
+      const limit = requiredTime(cutoff, 'cutoff');
+      let deleted = 0;
+      for (const channel of this.#channels.values()) {
+        for (const [conversationId, entries] of channel) {
+          const kept = entries.filter((e) => e.timestamp >= limit);
+          deleted += entries.length - kept.length;
+          if (kept.length === 0) channel.delete(conversationId);
+          else channel.set(conversationId, kept);
+        }
+      }
+      return deleted;
+    });
+  }
+}

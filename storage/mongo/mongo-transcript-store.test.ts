@@ -1,0 +1,88 @@
+import { MongoClient, type Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freshDatabaseName } from '../../test/mongo-database.js';
+import { activityOf, describeTranscriptStoreContract } from '../../test/transcript-contract.js';
+import { MongoTranscriptStore } from './mongo-transcript-store.js';
+
+/**
+ * The transcript contract on the run's MongoDB-wire server (test/global-setup.ts: FerretDB v1
+ * here, any MongoDB with MONGODB_URI). One database for this file, emptied before each test,
+ * dropped after.
+ */
+const uri = inject('mongoUri');
+let client: MongoClient | undefined;
+let db: Db | undefined;
+
+beforeAll(async () => {
+  client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  db = client.db(freshDatabaseName('transcripts'));
+});
+
+afterAll(async () => {
+  try {
+    await db?.dropDatabase();
+  } finally {
+    await client?.close();
+  }
+});
+
+async function freshStore(): Promise<MongoTranscriptStore> {
+  if (!db) throw new Error('the database is opened in beforeAll');
+  await db.dropDatabase();
+  const store = new MongoTranscriptStore(db);
+  await store.ensureIndexes();
+  return store;
+}
+
+describeTranscriptStoreContract('mongo', async () => ({
+  store: await freshStore(),
+  close: () => Promise.resolve(),
+}));
+
+describe('mongo transcripts', () => {
+  it('creates its indexes idempotently', async () => {
+    const store = await freshStore();
+    await store.ensureIndexes();
+    await store.ensureIndexes();
+    const names = (await db!.collection('transcripts').indexes()).map((i) => i.name).sort();
+    expect(names).toEqual(['_id_', 'transcripts_age', 'transcripts_page']);
+  });
+
+  it('keeps the activity as JSON text, so channelData keys never become field names', async () => {
+    const store = await freshStore();
+    await store.logActivity(activityOf('msteams', 'c', { channelData: { 'a.b': 1, $x: 2 } }));
+    const doc = await db!.collection('transcripts').findOne({ channelId: 'msteams' });
+    expect(Object.keys(doc ?? {}).sort()).toEqual([
+      '_id',
+      'activity',
+      'channelId',
+      'conversationId',
+      'timestamp',
+    ]);
+    expect(typeof doc?.activity).toBe('string');
+    expect(doc?.timestamp).toBeInstanceOf(Date);
+  });
+
+  it('rejects with code STORE_UNAVAILABLE when the server cannot be reached', async () => {
+    const away = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 300 });
+    try {
+      const store = new MongoTranscriptStore(away.db('nowhere'));
+      const unavailable = { code: 'STORE_UNAVAILABLE' };
+      await expect(store.logActivity(activityOf('webchat', 'c'))).rejects.toMatchObject(
+        unavailable,
+      );
+      await expect(store.getTranscriptActivities('webchat', 'c')).rejects.toMatchObject(
+        unavailable,
+      );
+      await expect(store.listTranscripts('webchat')).rejects.toMatchObject(unavailable);
+      await expect(store.deleteOlderThan(new Date())).rejects.toMatchObject(unavailable);
+      // A caller's mistake stays a caller's mistake, even with the server away.
+      await expect(store.getTranscriptActivities('webchat', 'c', 'bad')).rejects.toThrow(
+        RangeError,
+      );
+    } finally {
+      await away.close();
+    }
+  });
+});

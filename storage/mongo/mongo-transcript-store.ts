@@ -1,0 +1,181 @@
+import type { Activity, PagedResult, TranscriptInfo } from 'botbuilder';
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import {
+  activitiesScope,
+  decodeToken,
+  optionalTime,
+  pageOf,
+  pageSizeOf,
+  requiredTime,
+  requireId,
+  toActivity,
+  toLogged,
+  transcriptsScope,
+  type Position,
+  type TranscriptStoreOptions,
+  type TranscriptStoreWithRetention,
+} from '../transcript-rules.js';
+import { DURABLE, mongoAttempt } from './mongo-errors.js';
+
+/**
+ * One activity. `_id` is made by this process when it logs (time, process, counter), so among
+ * activities of the same millisecond it follows the order they were logged: the tie-breaker of the
+ * sort, unique across servers, with no counter to coordinate.
+ */
+interface TranscriptDocument {
+  _id: ObjectId;
+  channelId: string;
+  conversationId: string;
+  timestamp: Date;
+  /** The activity as JSON text: its channelData may hold keys MongoDB refuses as field names. */
+  activity: string;
+}
+
+interface ConversationRow {
+  readonly _id: string;
+  readonly created: Date;
+}
+
+function objectIdOf(position: Position): ObjectId {
+  const hex = position[1];
+  if (typeof hex !== 'string' || !/^[0-9a-f]{24}$/.test(hex)) {
+    throw new RangeError('continuationToken is not a token this store issued');
+  }
+  return new ObjectId(hex);
+}
+
+/**
+ * Transcripts on MongoDB (6-8) and FerretDB v1, collection `transcripts`. Retention is the
+ * application's scheduled deleteOlderThan, not a TTL index: FerretDB has none.
+ */
+export class MongoTranscriptStore implements TranscriptStoreWithRetention {
+  readonly #transcripts: Collection<TranscriptDocument>;
+  readonly #pageSize: number;
+  readonly #now: () => Date;
+
+  constructor(db: Db, options: TranscriptStoreOptions = {}) {
+    this.#transcripts = db.collection<TranscriptDocument>('transcripts');
+    this.#pageSize = pageSizeOf(options);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Idempotent: creating an index that exists with the same keys and name does nothing. */
+  async ensureIndexes(): Promise<void> {
+    await mongoAttempt('create transcript indexes', async () => {
+      // Every page, of activities or of the channel's list, is one range of this index.
+      await this.#transcripts.createIndex(
+        { channelId: 1, conversationId: 1, timestamp: 1, _id: 1 },
+        { name: 'transcripts_page' },
+        undefined,
+      );
+      // The retention clean-up deletes by age alone.
+      await this.#transcripts.createIndex({ timestamp: 1 }, { name: 'transcripts_age' }, undefined);
+    });
+  }
+
+  logActivity(activity: Activity): Promise<void> {
+    return mongoAttempt('log transcript activity', async () => {
+      const logged = toLogged(activity, this.#now);
+      await this.#transcripts.insertOne(
+        {
+          _id: new ObjectId(),
+          channelId: logged.channelId,
+          conversationId: logged.conversationId,
+          timestamp: new Date(logged.timestamp),
+          activity: logged.json,
+        },
+        DURABLE,
+      );
+    });
+  }
+
+  getTranscriptActivities(
+    channelId: string,
+    conversationId: string,
+    continuationToken?: string,
+    startDate?: Date,
+  ): Promise<PagedResult<Activity>> {
+    return mongoAttempt('read transcript', async () => {
+      requireId(channelId, 'channelId');
+      requireId(conversationId, 'conversationId');
+      const scope = activitiesScope(channelId, conversationId);
+      const position = decodeToken(continuationToken, scope);
+      const start = optionalTime(startDate, 'startDate');
+      const filter: Filter<TranscriptDocument> = { channelId, conversationId };
+      if (start !== undefined) filter.timestamp = { $gte: new Date(start) };
+      if (position) {
+        const time = new Date(position[0]);
+        filter.$or = [
+          { timestamp: { $gt: time } },
+          { timestamp: time, _id: { $gt: objectIdOf(position) } },
+        ];
+      }
+      const docs = await this.#transcripts
+        .find(filter)
+        .sort({ timestamp: 1, _id: 1 })
+        .limit(this.#pageSize + 1)
+        .toArray();
+      return pageOf(
+        docs,
+        this.#pageSize,
+        scope,
+        (doc) => [doc.timestamp.getTime(), doc._id.toHexString()],
+        (doc) => toActivity(doc.activity),
+      );
+    });
+  }
+
+  listTranscripts(
+    channelId: string,
+    continuationToken?: string,
+  ): Promise<PagedResult<TranscriptInfo>> {
+    return mongoAttempt('list transcripts', async () => {
+      requireId(channelId, 'channelId');
+      const scope = transcriptsScope(channelId);
+      const position = decodeToken(continuationToken, scope);
+      // FerretDB v1 has no $min, $first or $push in $group, so no aggregation: one index seek per
+      // conversation instead. The first activity after the previous conversation id is both the
+      // next conversation and its creation time ("transcripts_page" index, no scan).
+      const rows: ConversationRow[] = [];
+      let after = position === undefined ? undefined : String(position[1]);
+      while (rows.length <= this.#pageSize) {
+        const first = await this.#transcripts.findOne(
+          after === undefined ? { channelId } : { channelId, conversationId: { $gt: after } },
+          {
+            sort: { conversationId: 1, timestamp: 1, _id: 1 },
+            projection: { conversationId: 1, timestamp: 1 },
+          },
+        );
+        if (!first) break;
+        rows.push({ _id: first.conversationId, created: first.timestamp });
+        after = first.conversationId;
+      }
+      return pageOf(
+        rows,
+        this.#pageSize,
+        scope,
+        (row) => [row.created.getTime(), row._id],
+        (row) => ({ channelId, id: row._id, created: row.created }),
+      );
+    });
+  }
+
+  deleteTranscript(channelId: string, conversationId: string): Promise<void> {
+    return mongoAttempt('delete transcript', async () => {
+      requireId(channelId, 'channelId');
+      requireId(conversationId, 'conversationId');
+      await this.#transcripts.deleteMany({ channelId, conversationId }, DURABLE);
+    });
+  }
+
+  deleteOlderThan(cutoff: Date): Promise<number> {
+    return mongoAttempt('delete old transcripts', async () => {
+      const limit = requiredTime(cutoff, 'cutoff');
+      const result = await this.#transcripts.deleteMany(
+        { timestamp: { $lt: new Date(limit) } },
+        DURABLE,
+      );
+      return result.deletedCount;
+    });
+  }
+}

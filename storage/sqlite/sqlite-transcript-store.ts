@@ -1,0 +1,140 @@
+import type { Activity, PagedResult, TranscriptInfo } from 'botbuilder';
+import { attempt } from '../errors.js';
+import {
+  activitiesScope,
+  decodeToken,
+  optionalTime,
+  pageOf,
+  pageSizeOf,
+  requiredTime,
+  requireId,
+  toActivity,
+  toLogged,
+  transcriptsScope,
+  type TranscriptStoreOptions,
+  type TranscriptStoreWithRetention,
+} from '../transcript-rules.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS transcript_activities (
+  seq             INTEGER PRIMARY KEY,
+  channel_id      TEXT    NOT NULL,
+  conversation_id TEXT    NOT NULL,
+  ts              INTEGER NOT NULL,
+  body            TEXT    NOT NULL
+);
+-- One range scan per page, in (time, insertion) order.
+CREATE INDEX IF NOT EXISTS transcript_activities_page
+  ON transcript_activities (channel_id, conversation_id, ts, seq);
+-- The retention clean-up deletes by age alone.
+CREATE INDEX IF NOT EXISTS transcript_activities_age ON transcript_activities (ts);
+`;
+
+/**
+ * Transcripts on the embedded store, in the same SQLite file as the ledger. Unlike the ledger,
+ * rows may be deleted: transcripts are kept only as long as the retention period.
+ */
+export class SqliteTranscriptStore implements TranscriptStoreWithRetention {
+  readonly #db: SqliteDatabase;
+  readonly #pageSize: number;
+  readonly #now: () => Date;
+
+  constructor(db: SqliteDatabase, options: TranscriptStoreOptions = {}) {
+    this.#db = db;
+    this.#pageSize = pageSizeOf(options);
+    this.#now = options.now ?? (() => new Date());
+    db.exec(SCHEMA);
+  }
+
+  logActivity(activity: Activity): Promise<void> {
+    return attempt('log transcript activity', () => {
+      const logged = toLogged(activity, this.#now);
+      this.#db
+        .prepare(
+          `INSERT INTO transcript_activities (channel_id, conversation_id, ts, body)
+           VALUES (?, ?, ?, ?)`,
+        )
+        .run(logged.channelId, logged.conversationId, logged.timestamp, logged.json);
+    });
+  }
+
+  getTranscriptActivities(
+    channelId: string,
+    conversationId: string,
+    continuationToken?: string,
+    startDate?: Date,
+  ): Promise<PagedResult<Activity>> {
+    return attempt('read transcript', () => {
+      requireId(channelId, 'channelId');
+      requireId(conversationId, 'conversationId');
+      const scope = activitiesScope(channelId, conversationId);
+      const [afterTs, afterSeq] = decodeToken(continuationToken, scope) ?? [
+        Number.MIN_SAFE_INTEGER,
+        0,
+      ];
+      const start = optionalTime(startDate, 'startDate') ?? Number.MIN_SAFE_INTEGER;
+      const rows = this.#db
+        .prepare<
+          [string, string, number, number, number, number],
+          { seq: number; ts: number; body: string }
+        >(
+          `SELECT seq, ts, body FROM transcript_activities
+           WHERE channel_id = ? AND conversation_id = ? AND ts >= ? AND (ts, seq) > (?, ?)
+           ORDER BY ts, seq LIMIT ?`,
+        )
+        .all(channelId, conversationId, start, afterTs, Number(afterSeq), this.#pageSize + 1);
+      return pageOf(
+        rows,
+        this.#pageSize,
+        scope,
+        (row) => [row.ts, row.seq],
+        (row) => toActivity(row.body),
+      );
+    });
+  }
+
+  listTranscripts(
+    channelId: string,
+    continuationToken?: string,
+  ): Promise<PagedResult<TranscriptInfo>> {
+    return attempt('list transcripts', () => {
+      requireId(channelId, 'channelId');
+      const scope = transcriptsScope(channelId);
+      const afterId = String(decodeToken(continuationToken, scope)?.[1] ?? '');
+      // Ordered by conversation id, as on MongoDB: a GROUP BY that walks the page index in order.
+      const rows = this.#db
+        .prepare<[string, string, number], { id: string; created: number }>(
+          `SELECT conversation_id AS id, MIN(ts) AS created FROM transcript_activities
+           WHERE channel_id = ? AND conversation_id > ?
+           GROUP BY conversation_id
+           ORDER BY conversation_id LIMIT ?`,
+        )
+        .all(channelId, afterId, this.#pageSize + 1);
+      return pageOf(
+        rows,
+        this.#pageSize,
+        scope,
+        (row) => [row.created, row.id],
+        (row) => ({ channelId, id: row.id, created: new Date(row.created) }),
+      );
+    });
+  }
+
+  deleteTranscript(channelId: string, conversationId: string): Promise<void> {
+    return attempt('delete transcript', () => {
+      requireId(channelId, 'channelId');
+      requireId(conversationId, 'conversationId');
+      this.#db
+        .prepare('DELETE FROM transcript_activities WHERE channel_id = ? AND conversation_id = ?')
+        .run(channelId, conversationId);
+    });
+  }
+
+  deleteOlderThan(cutoff: Date): Promise<number> {
+    return attempt('delete old transcripts', () => {
+      const limit = requiredTime(cutoff, 'cutoff');
+      return this.#db.prepare('DELETE FROM transcript_activities WHERE ts < ?').run(limit).changes;
+    });
+  }
+}
