@@ -1,0 +1,118 @@
+import {
+  checkPendingConfirmation,
+  type PendingConfirmation,
+  type PendingConfirmations,
+} from '../../consent/confirmations.js';
+import type { Locale } from '../../consent/catalogue.js';
+import type { Subject } from '../../consent/subject.js';
+import { attempt } from '../errors.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+interface ConfirmationRow {
+  token_hash: string;
+  channel_id: string;
+  user_id: string;
+  purpose_id: string;
+  email: string;
+  locale: Locale;
+  created_at: string;
+  expires_at: string;
+}
+
+const COLUMNS =
+  'token_hash, channel_id, user_id, purpose_id, email, locale, created_at, expires_at';
+
+/**
+ * Pending double opt-in confirmations on the embedded store. Dates are canonical ISO strings
+ * (checked on create), so comparing them as text compares the instants. Consuming is a single
+ * DELETE ... RETURNING: only one caller can take a row out, however many race for it.
+ */
+export class SqlitePendingConfirmations implements PendingConfirmations {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    db.exec(`CREATE TABLE IF NOT EXISTS pending_confirmations (
+      token_hash TEXT PRIMARY KEY,
+      channel_id TEXT NOT NULL,
+      user_id    TEXT NOT NULL,
+      purpose_id TEXT NOT NULL,
+      email      TEXT NOT NULL,
+      locale     TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS pending_confirmations_expiry
+      ON pending_confirmations (expires_at);
+    CREATE INDEX IF NOT EXISTS pending_confirmations_subject
+      ON pending_confirmations (channel_id, user_id)`);
+  }
+
+  create(confirmation: PendingConfirmation): Promise<void> {
+    return attempt('create pending confirmation', () => {
+      checkPendingConfirmation(confirmation);
+      const c = confirmation;
+      try {
+        this.#db
+          .prepare(`INSERT INTO pending_confirmations (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(
+            c.tokenHash,
+            c.subject.channelId,
+            c.subject.userId,
+            c.purposeId,
+            c.email,
+            c.locale,
+            c.createdAt,
+            c.expiresAt,
+          );
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new RangeError('confirmation: this token hash is already pending');
+        }
+        throw error;
+      }
+    });
+  }
+
+  consume(tokenHash: string, now: Date): Promise<PendingConfirmation | undefined> {
+    return attempt('consume pending confirmation', () => {
+      const row = this.#db
+        .prepare<[string, string], ConfirmationRow>(
+          `DELETE FROM pending_confirmations WHERE token_hash = ? AND expires_at > ?
+           RETURNING ${COLUMNS}`,
+        )
+        .get(tokenHash, now.toISOString());
+      return row && toConfirmation(row);
+    });
+  }
+
+  deleteExpired(now: Date): Promise<number> {
+    return attempt('delete expired confirmations', () => {
+      return this.#db
+        .prepare<[string]>('DELETE FROM pending_confirmations WHERE expires_at <= ?')
+        .run(now.toISOString()).changes;
+    });
+  }
+
+  deleteForSubject(subject: Subject): Promise<number> {
+    return attempt('delete confirmations of a subject', () => {
+      return this.#db
+        .prepare<[string, string]>(
+          'DELETE FROM pending_confirmations WHERE channel_id = ? AND user_id = ?',
+        )
+        .run(subject.channelId, subject.userId).changes;
+    });
+  }
+}
+
+function toConfirmation(row: ConfirmationRow): PendingConfirmation {
+  return {
+    tokenHash: row.token_hash,
+    subject: { channelId: row.channel_id, userId: row.user_id },
+    purposeId: row.purpose_id,
+    email: row.email,
+    locale: row.locale,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
