@@ -14,12 +14,16 @@ import { createTranslator, localeFrom, type Translator } from './i18n.js';
 import { errorFields, type Logger } from './log.js';
 import { OptOutGuard } from './opt-out-guard.js';
 import { createServer } from './server.js';
+import { TranscriptLoggingMiddleware } from './transcript-logger.js';
+import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
 
 export interface App {
   readonly server: Server;
   readonly adapter: CloudAdapter;
   readonly bot: ConsentBot;
   readonly optOutGuard: OptOutGuard;
+  /** Deletes expired transcripts and confirmation tokens on a timer; stop it before the stores. */
+  readonly retention: RetentionSchedule;
 }
 
 export interface AppDeps {
@@ -39,7 +43,12 @@ export function createConsentTurns({
   stores,
   log,
   now = () => new Date(),
-}: AppDeps): { bot: ConsentBot; optOutGuard: OptOutGuard; translator: Translator } {
+}: AppDeps): {
+  bot: ConsentBot;
+  optOutGuard: OptOutGuard;
+  transcriptLogger: TranscriptLoggingMiddleware;
+  translator: Translator;
+} {
   const translator = createTranslator();
   const common = {
     catalogue,
@@ -52,6 +61,7 @@ export function createConsentTurns({
   };
   return {
     translator,
+    transcriptLogger: new TranscriptLoggingMiddleware({ store: stores.transcripts, log, now }),
     optOutGuard: new OptOutGuard(common),
     bot: new ConsentBot({
       ...common,
@@ -65,7 +75,8 @@ export function createConsentTurns({
 /** The one place where everything is wired, by plain arguments. */
 export function createApp(deps: AppDeps): App {
   const { config, catalogue, stores, log } = deps;
-  const { bot, optOutGuard, translator } = createConsentTurns(deps);
+  const { bot, optOutGuard, transcriptLogger, translator } = createConsentTurns(deps);
+  const now = deps.now ?? (() => new Date());
   const adapter = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.MicrosoftAppId,
@@ -74,6 +85,8 @@ export function createApp(deps: AppDeps): App {
       MicrosoftAppTenantId: config.MicrosoftAppTenantId,
     }),
   );
+  // The transcript logger wraps the guard, so stops and their confirmations are in transcripts.
+  adapter.use(transcriptLogger);
   adapter.use(optOutGuard);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     log.error('turn.failed', {
@@ -93,5 +106,20 @@ export function createApp(deps: AppDeps): App {
     tokens: config.API_TOKENS,
     log,
   });
-  return { server, adapter, bot, optOutGuard };
+  const retention = startRetentionSchedule({
+    jobs: [
+      {
+        name: 'transcripts',
+        run: (at) =>
+          stores.transcripts.deleteOlderThan(
+            new Date(at.getTime() - config.TRANSCRIPT_RETENTION_DAYS * DAY_MS),
+          ),
+      },
+      { name: 'pending-confirmations', run: (at) => stores.confirmations.deleteExpired(at) },
+    ],
+    everyMs: config.RETENTION_INTERVAL_MINUTES * 60_000,
+    now,
+    log,
+  });
+  return { server, adapter, bot, optOutGuard, retention };
 }

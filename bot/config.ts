@@ -66,6 +66,9 @@ const schema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
     REFUSAL_PAUSE_DAYS: z.coerce.number().int().min(0).max(3650).default(183),
+    TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    // Node turns a timer over ~24.8 days into 1 ms: keep the interval well below.
+    RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(35_000).default(60),
     MicrosoftAppId: z.string().default(''),
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z

@@ -29,7 +29,9 @@ async function start(): Promise<void> {
     process.exit(1);
   }
   const stores = await openStores(config);
-  const { server } = createApp({ config, catalogue, stores, log });
+  const { server, retention } = createApp({ config, catalogue, stores, log });
+  // A first pass at start: a server that was down for a week catches up at once.
+  void retention.runOnce();
 
   server.listen(config.PORT, config.HOST, () => {
     log.info('server.listening', {
@@ -48,6 +50,7 @@ async function start(): Promise<void> {
 
   const stop = (signal: string): void => {
     log.info('server.stopping', { signal });
+    retention.stop();
     server.close(() => {
       void stores.close().then(() => process.exit(0));
     });

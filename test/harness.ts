@@ -36,7 +36,7 @@ export interface TestBotOptions {
 export function startTestBot(options: TestBotOptions = {}) {
   const stores = options.stores ?? openMemoryStores();
   const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
-  const { bot, optOutGuard } = createConsentTurns({
+  const { bot, optOutGuard, transcriptLogger } = createConsentTurns({
     config,
     catalogue,
     stores,
@@ -57,6 +57,7 @@ export function startTestBot(options: TestBotOptions = {}) {
     recipient: { id: 'consent-bot', name: 'Consent bot' },
     locale: options.locale ?? 'en-US',
   });
+  adapter.use(transcriptLogger);
   adapter.use(optOutGuard);
 
   const drain = (): Seen[] =>

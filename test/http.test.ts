@@ -39,6 +39,7 @@ async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
     stores,
     url: `http://127.0.0.1:${port}`,
     async close() {
+      app.retention.stop();
       await new Promise<void>((resolve) => {
         app.server.close(() => {
           resolve();

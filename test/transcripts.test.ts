@@ -501,6 +501,31 @@ describe('bad input and a store that is down', () => {
   });
 });
 
+describe('the transcript of a conversation', () => {
+  it('keeps every message in and out, in order, redacted, the stop and its confirmation included', async () => {
+    const bot = startTestBot();
+    const out = (seen: Seen[]) => seen.map((s) => `out: ${s.text}`);
+    const opening = await bot.join();
+    const afterYes = await bot.say('yes');
+    const afterStop = await bot.say('STOP, and my number is 06 12 34 56 78');
+    expect(afterStop).toEqual([{ text: texts('en').stoppedAll, buttons: [] }]);
+
+    const page = await bot.stores.transcripts.getTranscriptActivities('test', 'conversation-1');
+    // A conversationUpdate has no text, whatever botbuilder's type says.
+    const textOf = (a: { text?: unknown }) => (typeof a.text === 'string' ? a.text : '');
+    const lines = page.items.map((a) => `${a.from.id === 'user-1' ? 'in' : 'out'}: ${textOf(a)}`);
+    expect(lines).toEqual([
+      'in: ',
+      ...out(opening),
+      'in: yes',
+      ...out(afterYes),
+      'in: STOP, and my number is [phone]',
+      ...out(afterStop),
+    ]);
+    expect(JSON.stringify(page.items)).not.toContain('06 12 34 56 78');
+  });
+});
+
 describe('a restarted server remembers every decision', () => {
   it('keeps decisions and the open conversation across a restart of the embedded store', async () => {
     const folder = temporaryFolder();
