@@ -1,9 +1,20 @@
 import i18next, { type TFunction } from 'i18next';
 import { isLocale, type Locale } from '../consent/catalogue.js';
+import enMail from '../locales/en/mail.json' with { type: 'json' };
+import enPages from '../locales/en/pages.json' with { type: 'json' };
 import en from '../locales/en/translation.json' with { type: 'json' };
+import frMail from '../locales/fr/mail.json' with { type: 'json' };
+import frPages from '../locales/fr/pages.json' with { type: 'json' };
 import fr from '../locales/fr/translation.json' with { type: 'json' };
 
-export const RESOURCES = { en, fr } as const;
+/**
+ * Every text per locale. Each feature owns its file (chat, e-mails, web pages), mounted under its
+ * own prefix: `mail.confirm.subject` is `confirm.subject` in mail.json.
+ */
+export const RESOURCES = {
+  en: { ...en, mail: enMail, pages: enPages },
+  fr: { ...fr, mail: frMail, pages: frPages },
+} as const;
 
 export type Translate = (key: string, values?: Record<string, unknown>) => string;
 
@@ -13,7 +24,7 @@ export type Translator = (locale: Locale) => Translate;
 export function createTranslator(): Translator {
   const instance = i18next.createInstance();
   void instance.init({
-    resources: { en: { translation: en }, fr: { translation: fr } },
+    resources: { en: { translation: RESOURCES.en }, fr: { translation: RESOURCES.fr } },
     lng: 'en',
     fallbackLng: false,
     initAsync: false,
