@@ -4,6 +4,7 @@ import {
   MessageFactory,
   type TurnContext,
 } from 'botbuilder';
+import { join } from 'node:path';
 import type { Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import type { Stores } from '../storage/stores.js';
@@ -12,6 +13,22 @@ import { ConsentBot } from './consent-bot.js';
 import { ConversationMemory } from './conversation-memory.js';
 import { createTranslator, localeFrom, type Translator } from './i18n.js';
 import { errorFields, type Logger } from './log.js';
+import type { Keys } from './secrets.js';
+import { suppressionEntriesFor } from '../consent/suppression.js';
+import type { Subject } from '../consent/subject.js';
+import { registerContactPermissionRoutes } from './contact-permission-routes.js';
+import { DoubleOptIn } from './double-opt-in.js';
+import { verifyLink } from './links.js';
+import { createMailer, type Mailer } from './mailer.js';
+import { registerReportRoutes } from './report-routes.js';
+import { registerRightsRoutes } from './rights-routes.js';
+import {
+  describeErasure,
+  eraseSubject,
+  exportSubject,
+  summariseExport,
+  type SubjectDataDeps,
+} from './subject-data.js';
 import { OptOutGuard } from './opt-out-guard.js';
 import { createServer } from './server.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
@@ -31,25 +48,77 @@ export interface AppDeps {
   readonly catalogue: Catalogue;
   readonly stores: Stores;
   readonly log: Logger;
+  readonly keys: Keys;
   readonly now?: () => Date;
+  /** Tests give a mailer of their own; otherwise SMTP_URL, or the outbox folder. */
+  readonly mailer?: Mailer;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The conversation's two halves, the opt-out guard and the bot, as the server and tests use them. */
-export function createConsentTurns({
-  config,
-  catalogue,
-  stores,
-  log,
-  now = () => new Date(),
-}: AppDeps): {
-  bot: ConsentBot;
-  optOutGuard: OptOutGuard;
-  transcriptLogger: TranscriptLoggingMiddleware;
-  translator: Translator;
-} {
+/** What export and erasure reach; the keyed hashes come from the secret only the app holds. */
+function subjectDataOf(deps: AppDeps, now: () => Date): SubjectDataDeps {
+  const { catalogue, stores, keys } = deps;
+  const entriesOf = (subject: Subject, email: string | undefined, at: Date) =>
+    suppressionEntriesFor(
+      keys.suppressionSecret,
+      { subject, emails: email ? [email] : [] },
+      'erasure',
+      at,
+    );
+  return {
+    catalogue,
+    ledger: stores.ledger,
+    transcripts: stores.transcripts,
+    addresses: stores.addresses,
+    confirmations: stores.confirmations,
+    suppression: stores.suppression,
+    botState: stores.botState,
+    now,
+    suppressionEntriesOf: entriesOf,
+    suppressionHashesOf: async (subject) => {
+      const address = await stores.addresses.get(keys.ledgerSubject(subject));
+      return entriesOf(subject, address?.email, now()).map((entry) => entry.hash);
+    },
+  };
+}
+
+export interface ConsentTurns {
+  readonly bot: ConsentBot;
+  readonly optOutGuard: OptOutGuard;
+  readonly transcriptLogger: TranscriptLoggingMiddleware;
+  readonly translator: Translator;
+  readonly doubleOptIn: DoubleOptIn;
+  /** What export and erasure reach, shared by the chat and the agents' API. */
+  readonly subjectData: SubjectDataDeps;
+}
+
+/** The conversation's parts, as the server and the tests use them. */
+export function createConsentTurns(deps: AppDeps): ConsentTurns {
+  const { config, catalogue, stores, log, keys, now = () => new Date() } = deps;
   const translator = createTranslator();
+  const mailer =
+    deps.mailer ??
+    createMailer({
+      smtpUrl: config.SMTP_URL,
+      from: config.MAIL_FROM,
+      outboxDir: join(config.DATA_DIR, 'outbox'),
+      log,
+    });
+  const doubleOptIn = new DoubleOptIn({
+    catalogue,
+    ledger: stores.ledger,
+    confirmations: stores.confirmations,
+    addresses: stores.addresses,
+    mailer,
+    translator,
+    keys,
+    publicUrl: config.PUBLIC_URL,
+    ttlHours: config.CONFIRMATION_TTL_HOURS,
+    now,
+    log,
+  });
+  const subjectData = subjectDataOf(deps, now);
   const common = {
     catalogue,
     ledger: stores.ledger,
@@ -58,16 +127,36 @@ export function createConsentTurns({
     defaultLocale: config.DEFAULT_LOCALE,
     now,
     log,
+    keys,
+    doubleOptIn,
   };
   return {
     translator,
+    doubleOptIn,
+    subjectData,
     transcriptLogger: new TranscriptLoggingMiddleware({ store: stores.transcripts, log, now }),
     optOutGuard: new OptOutGuard(common),
     bot: new ConsentBot({
       ...common,
       notices: stores.notices,
+      addresses: stores.addresses,
+      reasons: stores.reasons,
+      rights: {
+        export: async (user, ledgerSubject, t, locale) => {
+          const exported = await exportSubject(subjectData, user, ledgerSubject);
+          return { summary: summariseExport(exported, t, locale).join('\n'), json: exported };
+        },
+        erase: async (user, ledgerSubject, t, conversationId) =>
+          describeErasure(
+            await eraseSubject(subjectData, user, ledgerSubject, now(), {
+              currentConversationId: conversationId,
+            }),
+            t,
+          ),
+      },
       maxMessageChars: config.MAX_MESSAGE_CHARS,
       refusalPauseMs: config.REFUSAL_PAUSE_DAYS * DAY_MS,
+      confirmationHours: config.CONFIRMATION_TTL_HOURS,
     }),
   };
 }
@@ -75,7 +164,8 @@ export function createConsentTurns({
 /** The one place where everything is wired, by plain arguments. */
 export function createApp(deps: AppDeps): App {
   const { config, catalogue, stores, log } = deps;
-  const { bot, optOutGuard, transcriptLogger, translator } = createConsentTurns(deps);
+  const turns = createConsentTurns(deps);
+  const { bot, optOutGuard, transcriptLogger, translator, doubleOptIn } = turns;
   const now = deps.now ?? (() => new Date());
   const adapter = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({
@@ -104,6 +194,34 @@ export function createApp(deps: AppDeps): App {
     catalogue,
     ledger: stores.ledger,
     tokens: config.API_TOKENS,
+    ledgerSubject: deps.keys.ledgerSubject,
+    log,
+    emailRoutes: {
+      confirm: (token) => doubleOptIn.confirm(token),
+      unsubscribe: (token, locale) => doubleOptIn.unsubscribe(token, locale),
+      isUnsubscribeToken: (token) => verifyLink(deps.keys.linkKey, token) !== undefined,
+      translator,
+      defaultLocale: config.DEFAULT_LOCALE,
+      log,
+    },
+  });
+  registerContactPermissionRoutes(server, {
+    catalogue,
+    ledger: stores.ledger,
+    suppression: stores.suppression,
+    suppressionHashesOf: async (subject) => [
+      ...(await turns.subjectData.suppressionHashesOf(subject)),
+    ],
+    ledgerSubjectOf: deps.keys.ledgerSubject,
+    tokens: config.API_TOKENS,
+    log,
+    now,
+  });
+  registerReportRoutes(server, { reasons: stores.reasons, tokens: config.API_TOKENS, log });
+  registerRightsRoutes(server, {
+    ...turns.subjectData,
+    ledgerSubjectOf: deps.keys.ledgerSubject,
+    tokens: config.API_TOKENS,
     log,
   });
   const retention = startRetentionSchedule({
@@ -115,7 +233,8 @@ export function createApp(deps: AppDeps): App {
             new Date(at.getTime() - config.TRANSCRIPT_RETENTION_DAYS * DAY_MS),
           ),
       },
-      { name: 'pending-confirmations', run: (at) => stores.confirmations.deleteExpired(at) },
+      // Unopened confirmation links become `expired` events in the ledger (rule 5).
+      { name: 'pending-confirmations', run: (at) => doubleOptIn.expire(at) },
     ],
     everyMs: config.RETENTION_INTERVAL_MINUTES * 60_000,
     now,

@@ -97,7 +97,8 @@ describe('loadConfig', () => {
 
   it('chooses MongoDB when MONGODB_URI is set, the embedded store otherwise', () => {
     expect(loadConfig({}).STORE).toBe('embedded');
-    expect(loadConfig({ MONGODB_URI: 'mongodb://db:27017/proof' }).STORE).toBe('mongo');
+    const secret = { SECRET_KEY: 'a-secret-of-at-least-thirty-two-characters' };
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db:27017/proof', ...secret }).STORE).toBe('mongo');
     expect(loadConfig({ MONGODB_URI: 'mongodb://db:27017/', STORE: 'memory' }).STORE).toBe(
       'memory',
     );
@@ -105,6 +106,10 @@ describe('loadConfig', () => {
 
   it.each([
     [{ STORE: 'mongo' }, 'MONGODB_URI'],
+    [{ MONGODB_URI: 'mongodb://db/' }, 'SECRET_KEY'],
+    [{ SECRET_KEY: 'too short' }, 'SECRET_KEY'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
     [{ MONGODB_URI: 'localhost:27017' }, 'MONGODB_URI'],
     [{ MONGODB_URI: 'mongodb://db/', MONGODB_DB: 'a.b' }, 'MONGODB_DB'],
     [{ STORE: 'postgres' }, 'STORE'],

@@ -66,6 +66,18 @@ const schema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
     REFUSAL_PAUSE_DAYS: z.coerce.number().int().min(0).max(3650).default(183),
+    SECRET_KEY: z
+      .string()
+      .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)')
+      .optional(),
+    SECRET_KEY_FILE: z.string().min(1).optional(),
+    PUBLIC_URL: z.url().optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    MAIL_FROM: z.string().min(3).default('Privacy assistant <privacy@localhost>'),
+    CONFIRMATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(48),
     TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     // Node turns a timer over ~24.8 days into 1 ms: keep the interval well below.
     RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(35_000).default(60),
@@ -77,6 +89,15 @@ const schema = z
     MicrosoftAppTenantId: z.string().default(''),
   })
   .superRefine((env, ctx) => {
+    const store = env.STORE ?? (env.MONGODB_URI ? 'mongo' : 'embedded');
+    if (store === 'mongo' && !env.SECRET_KEY && !env.SECRET_KEY_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRET_KEY'],
+        message:
+          'is required with MongoDB (or SECRET_KEY_FILE): it keys pseudonyms and suppression',
+      });
+    }
     if (env.STORE === 'mongo' && !env.MONGODB_URI) {
       ctx.addIssue({
         code: 'custom',
@@ -110,9 +131,10 @@ const schema = z
   });
 
 export type Config = Readonly<
-  Omit<z.output<typeof schema>, 'API_TOKENS' | 'STORE'> & {
+  Omit<z.output<typeof schema>, 'API_TOKENS' | 'STORE' | 'PUBLIC_URL'> & {
     API_TOKENS: readonly ApiToken[];
     STORE: 'embedded' | 'memory' | 'mongo';
+    PUBLIC_URL: string;
   }
 >;
 
@@ -141,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     STORE: config.STORE ?? (config.MONGODB_URI ? 'mongo' : 'embedded'),
     DATA_DIR: resolve(config.DATA_DIR),
     CATALOGUE_FILE: resolve(config.CATALOGUE_FILE),
+    // Links in e-mails must point somewhere the person can reach.
+    PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
     API_TOKENS: Object.freeze(config.API_TOKENS.map((token) => Object.freeze({ ...token }))),
   });
 }

@@ -23,16 +23,25 @@ export function markHandled(data: ConversationData, activityId: string): readonl
 
 /** The ids every record of a turn carries. */
 export interface TurnFacts {
+  /** The person as the ledger knows them: pseudonymous (see bot/secrets.ts). */
   readonly subject: Subject;
+  /** The person as the channel knows them, for what must reach them or be erased. */
+  readonly user: Subject;
   readonly channelId: string;
   readonly conversationId: string;
   readonly activityId: string;
 }
 
-export function turnFacts(activity: Partial<Activity>, fallbackId: () => string): TurnFacts {
+export function turnFacts(
+  activity: Partial<Activity>,
+  fallbackId: () => string,
+  ledgerSubject: (user: Subject) => Subject,
+): TurnFacts {
   const channelId = activity.channelId ?? 'unknown';
+  const user = { channelId, userId: activity.from?.id ?? 'unknown' };
   return {
-    subject: { channelId, userId: activity.from?.id ?? 'unknown' },
+    subject: ledgerSubject(user),
+    user,
     channelId,
     conversationId: activity.conversation?.id ?? 'unknown',
     activityId: activity.id ?? fallbackId(),

@@ -2,18 +2,20 @@ import i18next, { type TFunction } from 'i18next';
 import { isLocale, type Locale } from '../consent/catalogue.js';
 import enMail from '../locales/en/mail.json' with { type: 'json' };
 import enPages from '../locales/en/pages.json' with { type: 'json' };
+import enRights from '../locales/en/rights.json' with { type: 'json' };
 import en from '../locales/en/translation.json' with { type: 'json' };
 import frMail from '../locales/fr/mail.json' with { type: 'json' };
 import frPages from '../locales/fr/pages.json' with { type: 'json' };
+import frRights from '../locales/fr/rights.json' with { type: 'json' };
 import fr from '../locales/fr/translation.json' with { type: 'json' };
 
 /**
- * Every text per locale. Each feature owns its file (chat, e-mails, web pages), mounted under its
+ * Every text per locale. Each feature owns its file (chat, e-mails, web pages, rights), mounted under its
  * own prefix: `mail.confirm.subject` is `confirm.subject` in mail.json.
  */
 export const RESOURCES = {
-  en: { ...en, mail: enMail, pages: enPages },
-  fr: { ...fr, mail: frMail, pages: frPages },
+  en: { ...en, mail: enMail, pages: enPages, rights: enRights },
+  fr: { ...fr, mail: frMail, pages: frPages, rights: frRights },
 } as const;
 
 export type Translate = (key: string, values?: Record<string, unknown>) => string;

@@ -2,6 +2,7 @@ import { loadCatalogue } from './catalogue-file.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './app.js';
 import { createLogger } from './log.js';
+import { deriveKeys, loadMasterSecret } from './secrets.js';
 import {
   openEmbeddedStores,
   openMemoryStores,
@@ -29,7 +30,8 @@ async function start(): Promise<void> {
     process.exit(1);
   }
   const stores = await openStores(config);
-  const { server, retention } = createApp({ config, catalogue, stores, log });
+  const keys = deriveKeys(loadMasterSecret(config, log));
+  const { server, retention } = createApp({ config, catalogue, stores, log, keys });
   // A first pass at start: a server that was down for a week catches up at once.
   void retention.runOnce();
 

@@ -7,6 +7,9 @@ import { runConversation } from '../dialogs/run-conversation.js';
 import { markHandled, turnFacts, type ConversationMemory } from './conversation-memory.js';
 import { listOf, localeFrom, type Translate } from './i18n.js';
 import { errorFields, type Logger } from './log.js';
+import type { Keys } from './secrets.js';
+import type { DoubleOptIn } from './double-opt-in.js';
+import { buttons } from './render.js';
 
 export interface OptOutGuardDeps {
   readonly catalogue: Catalogue;
@@ -16,6 +19,8 @@ export interface OptOutGuardDeps {
   readonly defaultLocale: Locale;
   readonly now: () => Date;
   readonly log: Logger;
+  readonly keys: Keys;
+  readonly doubleOptIn: DoubleOptIn;
 }
 
 /** Text a message carries, typed or inside a card submission. */
@@ -48,7 +53,7 @@ export class OptOutGuard implements Middleware {
 
   async #withdraw(context: TurnContext, named: readonly string[] | 'all'): Promise<void> {
     const { catalogue, ledger, memory, log, now } = this.#deps;
-    const facts = turnFacts(context.activity, randomUUID);
+    const facts = turnFacts(context.activity, randomUUID, this.#deps.keys.ledgerSubject);
     const ids = named === 'all' ? catalogue.purposes.map((p) => p.id) : named;
     let locale = localeFrom(context.activity.locale, this.#deps.defaultLocale);
     // An object, not a `let`: it is set inside the retried closure below.
@@ -110,10 +115,18 @@ export class OptOutGuard implements Middleware {
     });
     const t = this.#deps.translator(locale);
     const titles = catalogue.purposes.filter((p) => ids.includes(p.id)).map((p) => p.title[locale]);
+    const confirmation = t(named === 'all' ? 'optOut.all' : 'optOut.some', {
+      purposes: listOf(locale, titles),
+    });
+    // Learning from opt-outs: one optional, one-tap question, in the same message, never repeated.
     await context.sendActivity(
-      MessageFactory.text(
-        t(named === 'all' ? 'optOut.all' : 'optOut.some', { purposes: listOf(locale, titles) }),
-      ),
+      named === 'all'
+        ? MessageFactory.suggestedActions(
+            buttons(t, 'reasons'),
+            `${confirmation}\n\n${t('optOut.why')}`,
+          )
+        : MessageFactory.text(confirmation),
     );
+    await this.#deps.doubleOptIn.mailWithdrawal(facts.subject, ids, locale);
   }
 }

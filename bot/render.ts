@@ -9,8 +9,8 @@ import {
 } from '../consent/catalogue.js';
 import type { NoticeRecord, PurposeStatus } from '../consent/ledger.js';
 import { noticeHash } from '../consent/notice.js';
-import type { QuestionTopic } from '../dialogs/events.js';
-import type { ConversationOutput } from '../dialogs/outputs.js';
+import { OPT_OUT_REASONS, type QuestionTopic } from '../dialogs/events.js';
+import type { AskStep, ConversationOutput } from '../dialogs/outputs.js';
 import { listOf, type Translate } from './i18n.js';
 
 /** Everything the renderer reads; statuses are fetched only when a message needs them. */
@@ -19,6 +19,20 @@ export interface RenderInput {
   readonly locale: Locale;
   readonly t: Translate;
   readonly statuses: () => Promise<readonly PurposeStatus[]>;
+  /** What the turn's effects came to, for the messages that report them. */
+  readonly results?: TurnResults;
+  /** How long a confirmation link works, to say so. */
+  readonly confirmationHours?: number;
+}
+
+/** Outcomes of a turn's effects, carried out before rendering. */
+export interface TurnResults {
+  /** Per purpose: the (masked) address a confirmation link went to, or 'failed'. */
+  readonly mail?: Readonly<Record<string, string>>;
+  /** What an erasure did, already in words; absent when it failed. */
+  readonly erasure?: string;
+  /** A person's data: a short summary for the chat and the full export as JSON. */
+  readonly export?: { readonly summary: string; readonly json: unknown };
 }
 
 type Reply = Partial<Activity>;
@@ -35,11 +49,12 @@ function dataLabels(catalogue: Catalogue, purpose: Purpose, locale: Locale): str
 export function purposeNotice(
   input: Pick<RenderInput, 'catalogue' | 'locale' | 't'>,
   purposeId: string,
-  step: 'question' | 'explicit',
+  step: AskStep,
 ): NoticeRecord | undefined {
   const { catalogue, locale, t } = input;
   const purpose = purposeOf(catalogue, purposeId);
-  if (!purpose) return undefined;
+  // Asking for an address presents nothing new: the notice was the question before it.
+  if (!purpose || step === 'address') return undefined;
   const text =
     step === 'explicit'
       ? t('purpose.askExplicit', {
@@ -77,13 +92,17 @@ export function noticesToShow(
   });
 }
 
-function buttons(t: Translate, step: 'question' | 'explicit'): CardAction[] {
-  // imBack sends the button's words as text: the same path as typing them, on every channel.
-  const keys =
-    step === 'explicit'
-      ? ['button.agreeExplicitly', 'button.refuse', 'button.details']
-      : ['button.agree', 'button.refuse', 'button.details', 'button.later'];
-  return keys.map((key) => ({ type: ActionTypes.ImBack, title: t(key), value: t(key) }));
+const BUTTONS: Readonly<Record<AskStep | 'erasure' | 'reasons', readonly string[]>> = {
+  question: ['button.agree', 'button.refuse', 'button.details', 'button.later'],
+  explicit: ['button.agreeExplicitly', 'button.refuse', 'button.details'],
+  address: ['button.noAddress'],
+  erasure: ['button.eraseConfirm', 'button.eraseCancel'],
+  reasons: OPT_OUT_REASONS.map((reason) => `reason.${reason}`),
+};
+
+/** imBack sends the button's words as text: the same path as typing them, on every channel. */
+export function buttons(t: Translate, set: keyof typeof BUTTONS): CardAction[] {
+  return BUTTONS[set].map((key) => ({ type: ActionTypes.ImBack, title: t(key), value: t(key) }));
 }
 
 async function choiceLines(input: RenderInput, postponed: readonly string[]): Promise<string[]> {
@@ -152,11 +171,14 @@ export async function renderOutputs(
         if (output.brief && fullyAsked.has(output.purposeId)) break;
         const purpose = purposeOf(catalogue, output.purposeId);
         if (!purpose) break;
-        const text = output.brief
-          ? output.step === 'explicit'
-            ? t('purpose.explicitQuestion')
-            : purpose.question[locale]
-          : (purposeNotice(input, output.purposeId, output.step)?.text ?? '');
+        const text =
+          output.step === 'address'
+            ? t('address.ask', { title: purpose.title[locale] })
+            : output.brief
+              ? output.step === 'explicit'
+                ? t('purpose.explicitQuestion')
+                : purpose.question[locale]
+              : (purposeNotice(input, output.purposeId, output.step)?.text ?? '');
         replies.push(MessageFactory.suggestedActions(buttons(t, output.step), text));
         break;
       }
@@ -189,14 +211,54 @@ export async function renderOutputs(
           MessageFactory.text([t('choices.intro'), ...(await choiceLines(input, []))].join('\n')),
         );
         break;
-      case 'record':
-        if (output.decision !== 'withdrawn') {
+      case 'record': {
+        const sentTo = input.results?.mail?.[output.purposeId];
+        if (output.address !== undefined) {
+          replies.push(
+            MessageFactory.text(
+              sentTo === undefined || sentTo === 'failed'
+                ? t('address.sendFailed')
+                : t('address.sent', {
+                    title: title(output.purposeId),
+                    address: sentTo,
+                    hours: input.confirmationHours ?? 48,
+                  }),
+            ),
+          );
+        } else if (output.decision === 'given' || output.decision === 'refused') {
           replies.push(
             MessageFactory.text(
               t(`decision.${output.decision}`, { title: title(output.purposeId) }),
             ),
           );
         }
+        break;
+      }
+      case 'askErasure':
+        replies.push(MessageFactory.suggestedActions(buttons(t, 'erasure'), t('erasure.confirm')));
+        break;
+      case 'erase':
+        replies.push(MessageFactory.text(input.results?.erasure ?? t('erasure.failed')));
+        break;
+      case 'export': {
+        const exported = input.results?.export;
+        if (!exported) {
+          replies.push(MessageFactory.text(t('export.failed')));
+          break;
+        }
+        // The readable summary in chat, and everything as a JSON file (GDPR art. 15(3)).
+        const reply = MessageFactory.text(exported.summary);
+        reply.attachments = [
+          {
+            contentType: 'application/json',
+            name: 'my-data.json',
+            content: exported.json,
+          },
+        ];
+        replies.push(reply);
+        break;
+      }
+      case 'reason':
         break;
     }
   }

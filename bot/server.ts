@@ -2,7 +2,9 @@ import type { CloudAdapter, TurnContext } from 'botbuilder';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
+import type { Subject } from '../consent/subject.js';
 import { authorise } from './auth.js';
+import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
 import type { ApiToken } from './config.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -12,8 +14,11 @@ export interface ServerDeps {
   readonly catalogue: Catalogue;
   readonly ledger: ConsentLedger;
   readonly tokens: readonly ApiToken[];
+  /** Maps the ids in a URL to the ledger's pseudonymous subject. */
+  readonly ledgerSubject: (subject: Subject) => Subject;
   readonly log: Logger;
   readonly maxBodyBytes?: number;
+  readonly emailRoutes?: EmailRouteDeps;
 }
 
 function fail(res: Response, status: number, code: string, message: string): void {
@@ -82,7 +87,7 @@ export function createServer(deps: ServerDeps): Server {
     const params = req.params as { channelId: string; userId: string };
     const subject = { channelId: params.channelId, userId: params.userId };
     try {
-      const history = await ledger.history(subject);
+      const history = await ledger.history(deps.ledgerSubject(subject));
       // Reading a person's choices is itself an access to personal data: leave a trace.
       log.info('api.consents_read', { role: access.role, events: history.length });
       res.send(200, {
@@ -107,6 +112,8 @@ export function createServer(deps: ServerDeps): Server {
       fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');
     }
   });
+
+  if (deps.emailRoutes) registerEmailRoutes(server, deps.emailRoutes);
 
   server.on('restifyError', (req: Request, res: Response, error: Error, callback: () => void) => {
     log.warn('http.error', { route: req.getRoute().path.toString(), ...errorFields(error) });

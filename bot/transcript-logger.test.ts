@@ -16,6 +16,8 @@ import { createConsentTurns } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { TranscriptLoggingMiddleware, redactActivity } from './transcript-logger.js';
+import { TEST_KEYS, TEST_OUTBOX } from '../test/harness.js';
+import { createMailer } from './mailer.js';
 
 const CHANNEL = 'test';
 const CONVERSATION = 'conversation-1';
@@ -189,6 +191,12 @@ describe('TranscriptLoggingMiddleware', () => {
       config: loadConfig({ LOG_LEVEL: 'silent' }),
       catalogue,
       stores,
+      keys: TEST_KEYS,
+      mailer: createMailer({
+        from: 'privacy@example.com',
+        outboxDir: TEST_OUTBOX,
+        log: createLogger('silent'),
+      }),
       log: createLogger('silent'),
     });
     const { adapter, say } = setUp((context) => bot.run(context), store);
@@ -201,7 +209,10 @@ describe('TranscriptLoggingMiddleware', () => {
       ['user', 'STOP!! my number is [phone]'],
       ['consent-bot', confirmation[0]],
     ]);
-    const history = await stores.ledger.history({ channelId: CHANNEL, userId: 'user-1' });
+    // The ledger knows the person by a pseudonym only.
+    const history = await stores.ledger.history(
+      TEST_KEYS.ledgerSubject({ channelId: CHANNEL, userId: 'user-1' }),
+    );
     expect(history.map((e) => e.decision)).toContain('withdrawn');
   });
 });

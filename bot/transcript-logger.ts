@@ -74,6 +74,9 @@ export function redactActivity(activity: Partial<Activity>): {
  *
  * Use it before the opt-out guard, so stops and their confirmations are in the transcript.
  */
+/** Set in turn state by whoever erased the person during this turn (GDPR art. 17). */
+export const ERASED_THIS_TURN = Symbol('erased-this-turn');
+
 export class TranscriptLoggingMiddleware implements Middleware {
   readonly #store: TranscriptLogger;
   readonly #log: Logger;
@@ -95,6 +98,8 @@ export class TranscriptLoggingMiddleware implements Middleware {
 
     context.onSendActivities(async (_context, activities, sendNext) => {
       const responses: ResourceResponse[] = await sendNext();
+      // The person's data was just erased: the reply must not start a new transcript of them.
+      if (context.turnState.get(ERASED_THIS_TURN) === true) return responses;
       for (const [index, activity] of activities.entries()) {
         const id = responses[index]?.id ?? activity.id;
         await this.#keep({ ...activity, ...(id ? { id } : {}) }, 'out');

@@ -30,13 +30,30 @@ export interface PendingConfirmations {
   /**
    * Takes the confirmation out, atomically: of any number of concurrent callers with one token,
    * exactly one gets it and the others get undefined. A token at or past its expiry is not
-   * returned (and stays until `deleteExpired`).
+   * returned (and stays until `takeExpired`).
    */
   consume(tokenHash: string, now: Date): Promise<PendingConfirmation | undefined>;
-  /** Retention: removes every confirmation whose expiry is at or before now; how many went. */
-  deleteExpired(now: Date): Promise<number>;
+  /**
+   * Retention: takes out up to `limit` confirmations whose expiry is at or before now, oldest
+   * expiry first, and hands them back, so that each becomes an `expired` event in the ledger (rule
+   * 5). Like `consume`, each confirmation goes to exactly one caller: of concurrent `takeExpired`
+   * and `consume` calls, one and only one gets it. A caller that cannot record what it took must
+   * `create` it again, or the expiry is lost. RangeError unless limit is a whole number from 1.
+   */
+  takeExpired(now: Date, limit?: number): Promise<readonly PendingConfirmation[]>;
   /** Erasure (GDPR art. 17): removes every pending confirmation of the person; how many went. */
   deleteForSubject(subject: Subject): Promise<number>;
+}
+
+/** How many expired confirmations one `takeExpired` call hands back unless told otherwise. */
+export const DEFAULT_TAKE_EXPIRED_LIMIT = 500;
+
+/** Checks `takeExpired`'s limit, the same way on every backend. */
+export function checkTakeLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError('confirmation: limit must be a whole number from 1');
+  }
+  return limit;
 }
 
 /** How long a confirmation link works unless config says otherwise. */

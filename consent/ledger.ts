@@ -1,18 +1,26 @@
-import type { Catalogue, Locale } from './catalogue.js';
+import type { Catalogue, Locale, Purpose } from './catalogue.js';
 import type { Subject } from './subject.js';
 
 /**
  * What a person decided about one purpose. Rule 5 of product.md: every decision is kept with the
  * notice version, the hash of the exact text shown, language, channel, time and conversation id.
  */
-export const DECISIONS = ['given', 'refused', 'withdrawn'] as const;
+export const DECISIONS = ['given', 'refused', 'withdrawn', 'confirmed', 'expired'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-export const STATUSES = ['granted', 'refused', 'withdrawn', 'unknown'] as const;
+/**
+ * `pending`: given for an e-mail purpose, waiting for the person to open the confirmation link
+ * (double opt-in). Only `granted` allows use of the data or contact.
+ */
+export const STATUSES = ['granted', 'pending', 'refused', 'withdrawn', 'unknown'] as const;
 export type ConsentStatus = (typeof STATUSES)[number];
 
-/** Where a decision came from: the consent conversation, the opt-out guard, an API caller. */
-export type DecisionSource = 'conversation' | 'opt-out' | 'api';
+/**
+ * Where a decision came from: the consent conversation, the opt-out guard, a link in an e-mail
+ * (double opt-in confirmation, one-click unsubscribe), an API caller, the expiry of a token.
+ */
+export type DecisionSource =
+  'conversation' | 'opt-out' | 'email-confirmation' | 'email-unsubscribe' | 'api' | 'expiry';
 
 export interface ConsentDecision {
   readonly subject: Subject;
@@ -86,11 +94,26 @@ export interface PurposeStatus {
   readonly event?: ConsentEvent;
 }
 
-const STATUS_OF: Record<Decision, ConsentStatus> = {
-  given: 'granted',
-  refused: 'refused',
-  withdrawn: 'withdrawn',
-};
+/** E-mail purposes need the address confirmed before consent counts (double opt-in). */
+export function needsDoubleOptIn(purpose: Purpose): boolean {
+  return purpose.contactChannel === 'email';
+}
+
+function statusOf(purpose: Purpose, decision: Decision): ConsentStatus {
+  switch (decision) {
+    case 'given':
+      return needsDoubleOptIn(purpose) ? 'pending' : 'granted';
+    case 'confirmed':
+      return 'granted';
+    case 'refused':
+      return 'refused';
+    case 'withdrawn':
+      return 'withdrawn';
+    case 'expired':
+      // The link was never opened: no consent, and the question can be asked again.
+      return 'unknown';
+  }
+}
 
 /** Current status of every purpose of the catalogue, from the latest event for each. */
 export function deriveStatuses(
@@ -105,7 +128,7 @@ export function deriveStatuses(
   return catalogue.purposes.map((purpose) => {
     const event = latest.get(purpose.id);
     return event
-      ? { purposeId: purpose.id, status: STATUS_OF[event.decision], event }
+      ? { purposeId: purpose.id, status: statusOf(purpose, event.decision), event }
       : { purposeId: purpose.id, status: 'unknown' };
   });
 }
@@ -127,8 +150,8 @@ export function purposesToAsk(
   return catalogue.purposes
     .filter((purpose) => {
       const status = statuses.find((s) => s.purposeId === purpose.id);
-      if (!status?.event) return true;
-      if (status.status === 'withdrawn') return false;
+      if (!status?.event || status.status === 'unknown') return true;
+      if (status.status === 'withdrawn' || status.status === 'pending') return false;
       if (status.event.purposeVersion < purpose.version) return true;
       if (status.status === 'refused') {
         return now.getTime() - Date.parse(status.event.recordedAt) >= refusalPauseMs;

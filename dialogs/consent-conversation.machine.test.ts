@@ -6,10 +6,10 @@ import type { ConversationEvent, PurposeRef } from './events.js';
 import type { ConversationOutput } from './outputs.js';
 import { openQuestionOf, runConversation, type ConversationStep } from './run-conversation.js';
 
-const newsletter: PurposeRef = { id: 'newsletter', explicit: false };
-const analytics: PurposeRef = { id: 'analytics', explicit: false };
-const partners: PurposeRef = { id: 'partner-sharing', explicit: false };
-const location: PurposeRef = { id: 'location', explicit: true };
+const newsletter: PurposeRef = { id: 'newsletter', explicit: false, needsAddress: false };
+const analytics: PurposeRef = { id: 'analytics', explicit: false, needsAddress: false };
+const partners: PurposeRef = { id: 'partner-sharing', explicit: false, needsAddress: false };
+const location: PurposeRef = { id: 'location', explicit: true, needsAddress: false };
 
 const started = (
   purposes: readonly PurposeRef[],
@@ -68,8 +68,8 @@ describe('consent conversation: one rule at a time', () => {
     const first = turn(undefined, started([newsletter, analytics]));
 
     expect(first.outputs).toEqual([say('welcome.new'), ask('newsletter', false)]);
-    expect(first.state).toBe('collecting.asking');
-    expect(openQuestionOf(first.snapshot)).toEqual({ purposeId: 'newsletter', explicit: false });
+    expect(first.state).toBe('flow.collecting.asking');
+    expect(openQuestionOf(first.snapshot)).toEqual({ purposeId: 'newsletter', step: 'question' });
   });
 
   it('records nothing when the conversation starts (rule 1: nothing pre-selected)', () => {
@@ -87,14 +87,14 @@ describe('consent conversation: one rule at a time', () => {
       step = turn(step, agreed);
     }
     expect(asked).toEqual(['newsletter', 'analytics', 'partner-sharing']);
-    expect(step.state).toBe('done');
+    expect(step.state).toBe('flow.done');
   });
 
   it('records a yes for the purpose being asked only, then asks the next', () => {
     const step = turn(turn(undefined, started([newsletter, analytics])), agreed);
 
     expect(step.outputs).toEqual([given('newsletter'), ask('analytics', false)]);
-    expect(step.state).toBe('collecting.asking');
+    expect(step.state).toBe('flow.collecting.asking');
   });
 
   it('records a no and moves on: refusing one never blocks the next (rule 2)', () => {
@@ -103,7 +103,7 @@ describe('consent conversation: one rule at a time', () => {
 
     const afterYes = turn(afterNo, agreed);
     expect(afterYes.outputs).toEqual([given('analytics'), ...summary()]);
-    expect(afterYes.state).toBe('done');
+    expect(afterYes.state).toBe('flow.done');
   });
 
   it.each([greeted, unclear])(
@@ -113,7 +113,7 @@ describe('consent conversation: one rule at a time', () => {
       const step = turn(asking, event);
 
       expect(step.outputs).toEqual([say('help.duringQuestion'), ask('newsletter', true)]);
-      expect(step.state).toBe('collecting.asking');
+      expect(step.state).toBe('flow.collecting.asking');
       // The question is still open: the next yes is for the same purpose.
       expect(turn(step, agreed).outputs[0]).toEqual(given('newsletter'));
     },
@@ -124,11 +124,11 @@ describe('consent conversation: one rule at a time', () => {
     expect(asking.outputs).toEqual([say('welcome.new'), ask('location', false)]);
 
     const confirming = turn(asking, agreed);
-    expect(confirming.state).toBe('collecting.confirmingExplicitly');
+    expect(confirming.state).toBe('flow.collecting.confirmingExplicitly');
     expect(confirming.outputs).toEqual([ask('location', false, 'explicit')]);
 
     const again = turn(confirming, agreed);
-    expect(again.state).toBe('collecting.confirmingExplicitly');
+    expect(again.state).toBe('flow.collecting.confirmingExplicitly');
     expect(again.outputs).toEqual([
       say('explicit.needStatement'),
       ask('location', true, 'explicit'),
@@ -136,7 +136,7 @@ describe('consent conversation: one rule at a time', () => {
 
     const stated = turn(again, agreedExplicitly);
     expect(stated.outputs).toEqual([given('location', true), ask('newsletter', false)]);
-    expect(stated.state).toBe('collecting.asking');
+    expect(stated.state).toBe('flow.collecting.asking');
   });
 
   it('records an express statement given straight away to an explicit purpose (rule 4)', () => {
@@ -165,7 +165,7 @@ describe('consent conversation: one rule at a time', () => {
       say('purpose.postponed'),
       ...summary(['newsletter', 'analytics']),
     ]);
-    expect(later.state).toBe('done');
+    expect(later.state).toBe('flow.done');
     expect(records(skipped)).toEqual([]);
     expect(records(later)).toEqual([]);
   });
@@ -184,7 +184,7 @@ describe('consent conversation: one rule at a time', () => {
       { type: 'answer', topic: event.topic, purposeId: about },
       ask('newsletter', true),
     ]);
-    expect(step.state).toBe('collecting.asking');
+    expect(step.state).toBe('flow.collecting.asking');
   });
 
   it('answers a question while waiting for an express statement and stays there', () => {
@@ -195,16 +195,16 @@ describe('consent conversation: one rule at a time', () => {
       { type: 'answer', topic: 'recipients', purposeId: 'location' },
       ask('location', true, 'explicit'),
     ]);
-    expect(step.state).toBe('collecting.confirmingExplicitly');
+    expect(step.state).toBe('flow.collecting.confirmingExplicitly');
   });
 
   it('answers a question after the choices without asking anything', () => {
     const done = turn(undefined, started([newsletter]), refused);
-    expect(done.state).toBe('done');
+    expect(done.state).toBe('flow.done');
 
     const step = turn(done, { type: 'user.asked', topic: 'retention' });
     expect(step.outputs).toEqual([{ type: 'answer', topic: 'retention', purposeId: null }]);
-    expect(step.state).toBe('done');
+    expect(step.state).toBe('flow.done');
   });
 
   it('says the language changed and re-asks the open question', () => {
@@ -212,47 +212,47 @@ describe('consent conversation: one rule at a time', () => {
     const step = turn(asking, { type: 'user.switchedLocale', locale: 'fr' });
 
     expect(step.outputs).toEqual([say('language.switched'), ask('newsletter', true)]);
-    expect(step.state).toBe('collecting.asking');
+    expect(step.state).toBe('flow.collecting.asking');
   });
 
   it('sums up after the last purpose and tells how to change', () => {
     const step = turn(turn(undefined, started([newsletter])), agreed);
 
     expect(step.outputs).toEqual([given('newsletter'), ...summary()]);
-    expect(step.state).toBe('done');
+    expect(step.state).toBe('flow.done');
     expect(openQuestionOf(step.snapshot)).toBeNull();
   });
 
   it('asks a purpose again on request from the summary, then sums up again', () => {
     const done = turn(undefined, started([newsletter, analytics]), refused, agreed);
-    expect(done.state).toBe('done');
+    expect(done.state).toBe('flow.done');
 
     const asking = turn(done, { type: 'user.changing', purposes: [newsletter] });
     expect(asking.outputs).toEqual([ask('newsletter', false)]);
-    expect(asking.state).toBe('collecting.asking');
+    expect(asking.state).toBe('flow.collecting.asking');
 
     const back = turn(asking, agreed);
     expect(back.outputs).toEqual([given('newsletter'), ...summary()]);
-    expect(back.state).toBe('done');
+    expect(back.state).toBe('flow.done');
   });
 
   it('asks which purpose when a change names none', () => {
     const done = turn(undefined, started([newsletter]), agreed);
     const fromDone = turn(done, { type: 'user.changing', purposes: [] });
     expect(fromDone.outputs).toEqual([say('change.which')]);
-    expect(fromDone.state).toBe('done');
+    expect(fromDone.state).toBe('flow.done');
 
     const asking = turn(undefined, started([newsletter]));
     const fromQuestion = turn(asking, { type: 'user.changing', purposes: [] });
     expect(fromQuestion.outputs).toEqual([say('change.which'), ask('newsletter', true)]);
-    expect(fromQuestion.state).toBe('collecting.asking');
+    expect(fromQuestion.state).toBe('flow.collecting.asking');
   });
 
   it('says there is nothing to ask when no purpose needs an answer', () => {
     const step = turn(undefined, started([]));
 
     expect(step.outputs).toEqual([say('welcome.new'), say('welcome.nothingToAsk')]);
-    expect(step.state).toBe('done');
+    expect(step.state).toBe('flow.done');
   });
 
   it('welcomes a returning person back', () => {
@@ -267,21 +267,25 @@ describe('consent conversation: one rule at a time', () => {
   });
 
   const everyState: readonly (readonly [string, () => ConversationStep | undefined])[] = [
-    ['idle', () => undefined],
-    ['collecting.asking', () => turn(undefined, started([newsletter, location]))],
-    ['collecting.confirmingExplicitly', () => turn(undefined, started([location]), agreed)],
-    ['done', () => turn(undefined, started([newsletter]), agreed)],
-    ['stopped', () => turn(undefined, started([newsletter]), withdrewAll)],
+    ['flow.idle', () => undefined],
+    ['flow.collecting.asking', () => turn(undefined, started([newsletter, location]))],
+    ['flow.collecting.confirmingExplicitly', () => turn(undefined, started([location]), agreed)],
+    ['flow.done', () => turn(undefined, started([newsletter]), agreed)],
+    ['flow.stopped', () => turn(undefined, started([newsletter]), withdrewAll)],
+    [
+      'confirmingErasure',
+      () => turn(undefined, started([newsletter]), { type: 'user.askedErasure' }),
+    ],
   ];
   it.each(everyState)(
     'stops without a word on a full withdrawal from %s (rules 6 and 7)',
     (from, reach) => {
       const before = reach();
-      expect(before?.state ?? 'idle').toBe(from);
+      expect(before?.state ?? 'flow.idle').toBe(from);
 
       const step = turn(before, withdrewAll);
       expect(step.outputs).toEqual([]);
-      expect(step.state).toBe('stopped');
+      expect(step.state).toBe('flow.stopped');
       expect(openQuestionOf(step.snapshot)).toBeNull();
     },
   );
@@ -292,11 +296,11 @@ describe('consent conversation: one rule at a time', () => {
 
     const stopped = turn(asking, { type: 'user.withdrew', purposeIds: ['analytics'] });
     expect(stopped.outputs).toEqual([]);
-    expect(stopped.state).toBe('stopped');
+    expect(stopped.state).toBe('flow.stopped');
 
     const resumed = turn(stopped, continued);
     expect(resumed.outputs).toEqual([ask('partner-sharing', false)]);
-    expect(resumed.state).toBe('collecting.asking');
+    expect(resumed.state).toBe('flow.collecting.asking');
 
     const done = turn(resumed, agreed);
     expect(done.outputs).toEqual([given('partner-sharing'), ...summary()]);
@@ -327,7 +331,7 @@ describe('consent conversation: one rule at a time', () => {
       });
       const step = turn(partial, event);
       expect(step.outputs).toEqual([say('stopped.reminderResumable')]);
-      expect(step.state).toBe('stopped');
+      expect(step.state).toBe('flow.stopped');
     },
   );
 
@@ -336,7 +340,7 @@ describe('consent conversation: one rule at a time', () => {
     const step = turn(stopped, continued);
 
     expect(step.outputs).toEqual([say('stopped.nothingToResume')]);
-    expect(step.state).toBe('stopped');
+    expect(step.state).toBe('flow.stopped');
   });
 
   it('starts a fresh round from the first purpose on START after a stop', () => {
@@ -349,7 +353,7 @@ describe('consent conversation: one rule at a time', () => {
     const step = turn(stopped, { type: 'user.restarted', purposes: [newsletter, analytics] });
 
     expect(step.outputs).toEqual([ask('newsletter', false)]);
-    expect(step.state).toBe('collecting.asking');
+    expect(step.state).toBe('flow.collecting.asking');
 
     const done = turn(step, refused, refused);
     // A fresh round: what was postponed before the stop is forgotten.
@@ -358,8 +362,15 @@ describe('consent conversation: one rule at a time', () => {
 });
 
 describe('consent conversation: every state, by shortest paths', () => {
+  const byMail: PurposeRef = { id: 'newsletter', explicit: false, needsAddress: true };
   const samples: readonly ConversationEvent[] = [
-    started([newsletter, location]),
+    started([byMail, location]),
+    { type: 'user.gaveAddress', email: 'jane@example.com' },
+    { type: 'user.askedErasure' },
+    { type: 'user.confirmedErasure' },
+    { type: 'user.cancelledErasure' },
+    { type: 'user.askedExport' },
+    { type: 'user.gaveReason', reason: 'too-many-messages' },
     { type: 'user.changing', purposes: [location] },
     { type: 'user.restarted', purposes: [newsletter, location] },
     withdrewAll,
@@ -384,7 +395,12 @@ describe('consent conversation: every state, by shortest paths', () => {
     // `postponed` only feeds the summary and grows each time a purpose is put off again, so it is
     // left out of what makes two states different; the graph stays finite.
     serializeState: (snapshot) =>
-      JSON.stringify([snapshot.value, snapshot.context.queue, snapshot.context.prompt]),
+      JSON.stringify([
+        snapshot.value,
+        snapshot.context.queue,
+        snapshot.context.prompt,
+        snapshot.context.whyAsked,
+      ]),
     limit: 5_000,
   });
   const eventsOf = (path: (typeof paths)[number]): ConversationEvent[] =>
@@ -394,6 +410,8 @@ describe('consent conversation: every state, by shortest paths', () => {
   function leaves(node: AnyStateNode, prefix = ''): { name: string; transient: boolean }[] {
     return Object.entries(node.states).flatMap(([key, child]) => {
       const name = prefix + key;
+      // A history pseudo-state is never rested in: entering it enters the state it remembers.
+      if (child.type === 'history') return [];
       return Object.keys(child.states).length > 0
         ? leaves(child, `${name}.`)
         : [{ name, transient: (child.always?.length ?? 0) > 0 }];
@@ -408,19 +426,21 @@ describe('consent conversation: every state, by shortest paths', () => {
         .filter((s) => s.transient)
         .map((s) => s.name)
         .sort(),
-    ).toEqual(['collecting.choosing', 'summary']);
+    ).toEqual(['flow.collecting.choosing', 'flow.summary']);
     expect([...resting].sort()).toEqual([
-      'collecting.asking',
-      'collecting.confirmingExplicitly',
-      'done',
-      'idle',
-      'stopped',
+      'confirmingErasure',
+      'flow.collecting.asking',
+      'flow.collecting.collectingAddress',
+      'flow.collecting.confirmingExplicitly',
+      'flow.done',
+      'flow.idle',
+      'flow.stopped',
     ]);
 
     const reached = new Set(paths.map((path) => runConversation(undefined, eventsOf(path)).state));
     expect([...reached].sort()).toEqual([...resting].sort());
     expect(reached.has('summary')).toBe(false);
-    expect(reached.has('collecting.choosing')).toBe(false);
+    expect(reached.has('flow.collecting.choosing')).toBe(false);
   });
 
   it('stops without a word after every shortest path (rules 6 and 7)', () => {
@@ -429,14 +449,20 @@ describe('consent conversation: every state, by shortest paths', () => {
       const before = runConversation(undefined, eventsOf(path));
       const after = runConversation(before.snapshot, [withdrewAll]);
       expect(after, JSON.stringify(eventsOf(path))).toMatchObject({
-        state: 'stopped',
+        state: 'flow.stopped',
         outputs: [],
       });
     }
   });
 
   it('records a yes only right after the person said yes (rule 1)', () => {
-    const agreeing = new Set<ConversationEvent['type']>(['user.agreed', 'user.agreedExplicitly']);
+    // An address is only asked for after a yes (collectingAddress is entered from 'user.agreed'
+    // alone), so giving it completes that yes.
+    const agreeing = new Set<ConversationEvent['type']>([
+      'user.agreed',
+      'user.agreedExplicitly',
+      'user.gaveAddress',
+    ]);
     const yeses = new Set<string>();
     const check = (event: ConversationEvent, step: ConversationStep, path: string) => {
       const recorded = records(step);
@@ -468,6 +494,104 @@ describe('consent conversation: every state, by shortest paths', () => {
       'user.agreed false',
       'user.agreedExplicitly false',
       'user.agreedExplicitly true',
+      'user.gaveAddress false',
     ]);
+  });
+});
+
+describe('consent conversation: e-mail purposes, rights and leaving (issue 4)', () => {
+  const byMail: PurposeRef = { id: 'newsletter', explicit: false, needsAddress: true };
+  const gave = (email: string) => ({ type: 'user.gaveAddress', email }) as const;
+
+  it('asks for an address after a yes to an e-mail purpose, and records nothing until given', () => {
+    const first = turn(undefined, started([byMail, analytics]));
+    const yes = turn(first, agreed);
+    expect(yes.state).toBe('flow.collecting.collectingAddress');
+    expect(records(yes)).toEqual([]);
+    expect(yes.outputs).toEqual([
+      { type: 'ask', purposeId: 'newsletter', step: 'address', brief: false },
+    ]);
+    const address = turn(yes, gave('jane@example.com'));
+    expect(records(address)).toEqual([
+      {
+        type: 'record',
+        purposeId: 'newsletter',
+        decision: 'given',
+        explicit: false,
+        address: 'jane@example.com',
+      },
+    ]);
+    expect(address.state).toBe('flow.collecting.asking');
+  });
+
+  it('takes no for an answer to the address: nothing recorded, the purpose is left for later', () => {
+    const yes = turn(turn(undefined, started([byMail, analytics])), agreed);
+    const no = turn(yes, refused);
+    expect(records(no)).toEqual([]);
+    expect(no.outputs[0]).toEqual(say('address.notGiven'));
+    const rest = turn(no, refused);
+    expect(rest.outputs).toContainEqual({ type: 'summary', postponed: ['newsletter'] });
+  });
+
+  it('asks again for an address when the answer is not one', () => {
+    const yes = turn(turn(undefined, started([byMail])), agreed);
+    const wrong = turn(yes, unclear);
+    expect(wrong.outputs).toEqual([
+      say('address.invalid'),
+      { type: 'ask', purposeId: 'newsletter', step: 'address', brief: true },
+    ]);
+    expect(records(wrong)).toEqual([]);
+  });
+
+  it('confirms an erasure first, and a "no" goes back to the open question', () => {
+    const asking = turn(turn(undefined, started([newsletter, analytics])), agreed);
+    const request = turn(asking, { type: 'user.askedErasure' });
+    expect(request.state).toBe('confirmingErasure');
+    expect(request.outputs).toEqual([{ type: 'askErasure' }]);
+    const cancelled = turn(request, { type: 'user.cancelledErasure' });
+    expect(cancelled.outputs[0]).toEqual(say('erasure.cancelled'));
+    expect(cancelled.state).toBe('flow.collecting.asking');
+    expect(openQuestionOf(cancelled.snapshot)).toEqual({
+      purposeId: 'analytics',
+      step: 'question',
+    });
+  });
+
+  it('erases on confirmation, and then asks nothing more', () => {
+    const request = turn(turn(undefined, started([newsletter, analytics])), {
+      type: 'user.askedErasure',
+    });
+    const erased = turn(request, { type: 'user.confirmedErasure' });
+    expect(erased.outputs).toEqual([{ type: 'erase' }]);
+    expect(erased.state).toBe('flow.stopped');
+    expect(turn(erased, continued).outputs).toEqual([say('stopped.nothingToResume')]);
+  });
+
+  it('answers "what do you have on me?" from any state and goes back to the question', () => {
+    const first = turn(undefined, started([newsletter]));
+    const exported = turn(first, { type: 'user.askedExport' });
+    expect(exported.outputs).toEqual([{ type: 'export' }, ask('newsletter', true)]);
+  });
+
+  it('takes one reason after a full stop, without asking again', () => {
+    const stopped = turn(turn(undefined, started([newsletter])), withdrewAll);
+    const reason = { type: 'user.gaveReason', reason: 'privacy-worries' } as const;
+    const answered = turn(stopped, reason);
+    expect(answered.outputs).toEqual([
+      { type: 'reason', reason: 'privacy-worries' },
+      say('optOut.reasonThanks'),
+    ]);
+    expect(turn(answered, reason).outputs).toEqual([say('stopped.reminder')]);
+    // Ignored, the question is never followed up.
+    const ignored = turn(turn(stopped, greeted), reason);
+    expect(ignored.outputs).toEqual([say('stopped.reminder')]);
+  });
+
+  it('treats what a state does not expect as unclear, never as silence', () => {
+    const done = turn(turn(undefined, started([newsletter])), refused);
+    expect(turn(done, gave('jane@example.com')).outputs).toEqual([say('help.afterChoices')]);
+    const asking = turn(undefined, started([newsletter]));
+    const stray = turn(asking, { type: 'user.confirmedErasure' });
+    expect(stray.outputs).toEqual([say('help.duringQuestion'), ask('newsletter', true)]);
   });
 });

@@ -1,6 +1,6 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { ConversationEvent, PurposeRef } from './events.js';
-import type { ConversationOutput, SayKey } from './outputs.js';
+import type { AskStep, ConversationOutput, SayKey } from './outputs.js';
 
 /**
  * The consent conversation: a welcome, then each purpose one at a time (GDPR art. 7(2) and EDPB
@@ -20,7 +20,9 @@ export interface ConsentConversationContext {
   /** Purposes the person skipped or wants to hear about later: nothing is recorded for them. */
   readonly postponed: readonly string[];
   /** The question waiting for an answer, asked again after a digression. */
-  readonly prompt: { readonly purposeId: string; readonly explicit: boolean } | null;
+  readonly prompt: { readonly purposeId: string; readonly step: AskStep } | null;
+  /** The stop confirmation offered "why are you leaving?": one answer is welcome, no follow-up. */
+  readonly whyAsked: boolean;
 }
 
 type Ctx = ConsentConversationContext;
@@ -37,6 +39,38 @@ function purposesOf(event: ConversationEvent): readonly PurposeRef[] {
     : [];
 }
 
+/** What a question state does with answers that are not a decision. */
+const whileAsking = {
+  'user.wantedDetails': { actions: ['sayDetails', 'reprompt'] },
+  'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
+  'user.postponed': { target: 'choosing', actions: [say('purpose.postponed'), 'postpone'] },
+  // Rule 1: a greeting, "ok" or anything unclear is never taken as a yes.
+  'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt'] },
+  'user.unclear': { actions: [say('help.duringQuestion'), 'reprompt'] },
+  'user.continued': { actions: 'reprompt' },
+} as const;
+
+/** Anything said after the conversation ended, or after a stop. */
+const answersWhenIdle = (action: 'sayHelpWhenDone' | 'sayStoppedReminder') =>
+  Object.fromEntries(
+    (
+      [
+        'user.greeted',
+        'user.agreed',
+        'user.agreedExplicitly',
+        'user.refused',
+        'user.wantedDetails',
+        'user.skipped',
+        'user.postponed',
+        'user.unclear',
+        'user.gaveAddress',
+        'user.gaveReason',
+        'user.confirmedErasure',
+        'user.cancelledErasure',
+      ] as const
+    ).map((type) => [type, { actions: [action, 'forgetWhy'] }]),
+  );
+
 export const consentConversationMachine = setup({
   types: {
     context: {} as Ctx,
@@ -46,7 +80,9 @@ export const consentConversationMachine = setup({
   guards: {
     hasPendingPurposes: ({ context }) => context.queue.length > 0,
     currentNeedsExplicitConsent: ({ context }) => context.queue[0]?.explicit === true,
+    currentNeedsAddress: ({ context }) => context.queue[0]?.needsAddress === true,
     eventHasPurposes: ({ event }) => purposesOf(event).length > 0,
+    whyWasAsked: ({ context }) => context.whyAsked,
   },
   actions: {
     say: emit((_, params: { key: SayKey }) => ({ type: 'say' as const, key: params.key })),
@@ -57,8 +93,9 @@ export const consentConversationMachine = setup({
       const firstIds = new Set(first.map((p) => p.id));
       return { queue: [...first, ...context.queue.filter((p) => !firstIds.has(p.id))] };
     }),
-    openQuestion: assign(({ context }) => openPrompt(context, false)),
-    openExplicitQuestion: assign(({ context }) => openPrompt(context, true)),
+    openQuestion: assign(({ context }) => openPrompt(context, 'question')),
+    openExplicitQuestion: assign(({ context }) => openPrompt(context, 'explicit')),
+    openAddressQuestion: assign(({ context }) => openPrompt(context, 'address')),
     closeQuestion: assign({ prompt: null }),
     ask: enqueueActions(({ context, enqueue }) => {
       if (context.prompt) enqueue.emit(askOutput(context.prompt, false));
@@ -90,6 +127,19 @@ export const consentConversationMachine = setup({
         enqueue.emit({ type: 'record', purposeId: purpose.id, decision: 'given', explicit: true });
       }
     }),
+    /** Double opt-in: the bot records "given" (pending) and sends the confirmation link. */
+    recordGivenWithAddress: enqueueActions(({ context, event, enqueue }) => {
+      const purpose = context.queue[0];
+      if (purpose && event.type === 'user.gaveAddress') {
+        enqueue.emit({
+          type: 'record',
+          purposeId: purpose.id,
+          decision: 'given',
+          explicit: purpose.explicit,
+          address: event.email,
+        });
+      }
+    }),
     recordRefused: enqueueActions(({ context, enqueue }) => {
       const purpose = context.queue[0];
       if (purpose) {
@@ -104,13 +154,17 @@ export const consentConversationMachine = setup({
     forgetWithdrawn: assign(({ context, event }) => {
       if (event.type !== 'user.withdrew') return {};
       const gone = event.purposeIds;
-      if (gone === 'all') return { queue: [], postponed: [], prompt: null };
+      if (gone === 'all') return { queue: [], postponed: [], prompt: null, whyAsked: true };
       return {
         queue: context.queue.filter((p) => !gone.includes(p.id)),
         postponed: context.postponed.filter((id) => !gone.includes(id)),
         prompt: null,
+        whyAsked: false,
       };
     }),
+    forgetWhy: assign({ whyAsked: false }),
+    /** After an erasure nothing is left to ask: the conversation rests like after a stop. */
+    forgetEverything: assign({ queue: [], postponed: [], prompt: null, whyAsked: false }),
     welcome: emit(({ event }) => ({
       type: 'say' as const,
       key:
@@ -128,6 +182,7 @@ export const consentConversationMachine = setup({
           ? ('stopped.reminderResumable' as const)
           : ('stopped.reminder' as const),
     })),
+    sayHelpWhenDone: emit({ type: 'say', key: 'help.afterChoices' }),
     summarise: emit(({ context }) => ({ type: 'summary' as const, postponed: context.postponed })),
     answer: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'user.asked') return;
@@ -137,145 +192,168 @@ export const consentConversationMachine = setup({
       enqueue.emit({ type: 'answer', topic: event.topic, purposeId: event.purposeId ?? about });
     }),
     showChoices: emit({ type: 'choices' }),
+    exportData: emit({ type: 'export' }),
+    askErasure: emit({ type: 'askErasure' }),
+    erase: emit({ type: 'erase' }),
+    recordReason: enqueueActions(({ event, enqueue }) => {
+      if (event.type === 'user.gaveReason') enqueue.emit({ type: 'reason', reason: event.reason });
+    }),
   },
 }).createMachine({
   id: 'consentConversation',
-  context: { queue: [], postponed: [], prompt: null },
-  initial: 'idle',
+  context: { queue: [], postponed: [], prompt: null, whyAsked: false },
+  initial: 'flow',
   // Digressions that work from every state and come back to where the person was.
   on: {
     'user.asked': { actions: ['answer', 'reprompt'] },
     'user.showedChoices': { actions: ['showChoices', 'reprompt'] },
+    'user.askedExport': { actions: ['exportData', 'reprompt'] },
     'user.switchedLocale': { actions: [say('language.switched'), 'reprompt'] },
     'user.helped': { actions: [say('help.general'), 'reprompt'] },
-    'user.withdrew': { target: '.stopped', actions: 'forgetWithdrawn' },
+    'user.askedErasure': { target: '.confirmingErasure' },
+    'user.withdrew': { target: '.flow.stopped', actions: 'forgetWithdrawn' },
     'user.restarted': [
-      { guard: 'eventHasPurposes', target: '.collecting', actions: 'startRound' },
-      { target: '.done', actions: say('welcome.nothingToAsk') },
+      { guard: 'eventHasPurposes', target: '.flow.collecting', actions: 'startRound' },
+      { target: '.flow.done', actions: say('welcome.nothingToAsk') },
     ],
     'user.changing': [
-      { guard: 'eventHasPurposes', target: '.collecting', actions: 'putFirst' },
+      { guard: 'eventHasPurposes', target: '.flow.collecting', actions: 'putFirst' },
       { actions: [say('change.which'), 'reprompt'] },
     ],
   },
   states: {
-    idle: {
-      on: {
-        'conversation.started': [
-          { guard: 'eventHasPurposes', target: 'collecting', actions: ['startRound', 'welcome'] },
-          { target: 'done', actions: ['welcome', say('welcome.nothingToAsk')] },
-        ],
-      },
-    },
-    collecting: {
-      initial: 'choosing',
+    // The conversation itself; leaving it for the erasure question keeps its history.
+    flow: {
+      initial: 'idle',
       states: {
-        choosing: {
-          always: [
-            { guard: 'hasPendingPurposes', target: 'asking' },
-            { target: '#consentConversation.summary' },
-          ],
-        },
-        asking: {
-          entry: ['openQuestion', 'ask'],
-          exit: 'closeQuestion',
+        idle: {
           on: {
-            'user.agreed': [
-              { guard: 'currentNeedsExplicitConsent', target: 'confirmingExplicitly' },
-              { target: 'choosing', actions: ['recordGiven', 'advance'] },
-            ],
-            'user.agreedExplicitly': [
+            'conversation.started': [
               {
-                guard: 'currentNeedsExplicitConsent',
-                target: 'choosing',
-                actions: ['recordGivenExplicitly', 'advance'],
+                guard: 'eventHasPurposes',
+                target: 'collecting',
+                actions: ['startRound', 'welcome'],
               },
-              { target: 'choosing', actions: ['recordGiven', 'advance'] },
+              { target: 'done', actions: ['welcome', say('welcome.nothingToAsk')] },
             ],
-            'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
-            'user.wantedDetails': { actions: ['sayDetails', 'reprompt'] },
-            'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
-            'user.postponed': {
-              target: 'choosing',
-              actions: [say('purpose.postponed'), 'postpone'],
-            },
-            // Rule 1: a greeting, "ok" or anything unclear is never taken as a yes.
-            'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt'] },
-            'user.unclear': { actions: [say('help.duringQuestion'), 'reprompt'] },
-            'user.continued': { actions: 'reprompt' },
           },
         },
-        // Art. 9(2)(a) and location data: a bare "yes" is not an express statement; ask for one.
-        confirmingExplicitly: {
-          entry: ['openExplicitQuestion', 'ask'],
-          exit: 'closeQuestion',
+        collecting: {
+          initial: 'choosing',
+          states: {
+            choosing: {
+              always: [
+                { guard: 'hasPendingPurposes', target: 'asking' },
+                { target: '#consentConversation.flow.summary' },
+              ],
+            },
+            asking: {
+              entry: ['openQuestion', 'ask'],
+              exit: 'closeQuestion',
+              on: {
+                'user.agreed': [
+                  { guard: 'currentNeedsExplicitConsent', target: 'confirmingExplicitly' },
+                  { guard: 'currentNeedsAddress', target: 'collectingAddress' },
+                  { target: 'choosing', actions: ['recordGiven', 'advance'] },
+                ],
+                'user.agreedExplicitly': [
+                  {
+                    guard: 'currentNeedsExplicitConsent',
+                    target: 'choosing',
+                    actions: ['recordGivenExplicitly', 'advance'],
+                  },
+                  { guard: 'currentNeedsAddress', target: 'collectingAddress' },
+                  { target: 'choosing', actions: ['recordGiven', 'advance'] },
+                ],
+                'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
+                ...whileAsking,
+              },
+            },
+            // Art. 9(2)(a) and location data: a bare "yes" is not an express statement; ask for one.
+            confirmingExplicitly: {
+              entry: ['openExplicitQuestion', 'ask'],
+              exit: 'closeQuestion',
+              on: {
+                'user.agreedExplicitly': {
+                  target: 'choosing',
+                  actions: ['recordGivenExplicitly', 'advance'],
+                },
+                'user.agreed': { actions: [say('explicit.needStatement'), 'reprompt'] },
+                'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
+                ...whileAsking,
+              },
+            },
+            // Double opt-in: an e-mail purpose needs an address to confirm before it counts.
+            collectingAddress: {
+              entry: ['openAddressQuestion', 'ask'],
+              exit: 'closeQuestion',
+              on: {
+                'user.gaveAddress': {
+                  target: 'choosing',
+                  actions: ['recordGivenWithAddress', 'advance'],
+                },
+                // No address, no e-mail: nothing is recorded, as for a skip.
+                'user.refused': {
+                  target: 'choosing',
+                  actions: [say('address.notGiven'), 'postpone'],
+                },
+                'user.agreed': { actions: [say('address.invalid'), 'reprompt'] },
+                'user.agreedExplicitly': { actions: [say('address.invalid'), 'reprompt'] },
+                ...whileAsking,
+                'user.unclear': { actions: [say('address.invalid'), 'reprompt'] },
+              },
+            },
+          },
+        },
+        summary: {
+          entry: ['summarise', say('summary.howToChange')],
+          always: 'done',
+        },
+        done: {
+          on: answersWhenIdle('sayHelpWhenDone'),
+        },
+        // After a stop: silent until the person writes again, then only says how to go on.
+        stopped: {
           on: {
-            'user.agreedExplicitly': {
-              target: 'choosing',
-              actions: ['recordGivenExplicitly', 'advance'],
-            },
-            'user.agreed': { actions: [say('explicit.needStatement'), 'reprompt'] },
-            'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
-            'user.wantedDetails': { actions: ['sayDetails', 'reprompt'] },
-            'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
-            'user.postponed': {
-              target: 'choosing',
-              actions: [say('purpose.postponed'), 'postpone'],
-            },
-            'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt'] },
-            'user.unclear': { actions: [say('help.duringQuestion'), 'reprompt'] },
-            'user.continued': { actions: 'reprompt' },
+            'user.continued': [
+              { guard: 'hasPendingPurposes', target: 'collecting', actions: 'forgetWhy' },
+              { actions: [say('stopped.nothingToResume'), 'forgetWhy'] },
+            ],
+            ...answersWhenIdle('sayStoppedReminder'),
+            // One optional answer to "why are you leaving?", right after the stop; never asked again.
+            'user.gaveReason': [
+              {
+                guard: 'whyWasAsked',
+                actions: ['recordReason', say('optOut.reasonThanks'), 'forgetWhy'],
+              },
+              { actions: ['sayStoppedReminder'] },
+            ],
           },
         },
+
+        back: { type: 'history', history: 'deep' },
       },
     },
-    summary: {
-      entry: ['summarise', say('summary.howToChange')],
-      always: 'done',
-    },
-    done: {
+    // Art. 17: erasure is irreversible, so it is confirmed first; "no" goes back to where we were.
+    confirmingErasure: {
+      entry: 'askErasure',
       on: {
-        'user.greeted': { actions: say('help.afterChoices') },
-        'user.agreed': { actions: say('help.afterChoices') },
-        'user.agreedExplicitly': { actions: say('help.afterChoices') },
-        'user.refused': { actions: say('help.afterChoices') },
-        'user.wantedDetails': { actions: say('help.afterChoices') },
-        'user.skipped': { actions: say('help.afterChoices') },
-        'user.postponed': { actions: say('help.afterChoices') },
-        'user.unclear': { actions: say('help.afterChoices') },
-        'user.continued': { actions: say('help.afterChoices') },
-      },
-    },
-    // After a stop: silent until the person writes again, then only says how to go on.
-    stopped: {
-      on: {
-        'user.continued': [
-          { guard: 'hasPendingPurposes', target: 'collecting' },
-          { actions: say('stopped.nothingToResume') },
-        ],
-        'user.greeted': { actions: 'sayStoppedReminder' },
-        'user.agreed': { actions: 'sayStoppedReminder' },
-        'user.agreedExplicitly': { actions: 'sayStoppedReminder' },
-        'user.refused': { actions: 'sayStoppedReminder' },
-        'user.wantedDetails': { actions: 'sayStoppedReminder' },
-        'user.skipped': { actions: 'sayStoppedReminder' },
-        'user.postponed': { actions: 'sayStoppedReminder' },
-        'user.unclear': { actions: 'sayStoppedReminder' },
+        'user.confirmedErasure': { target: 'flow.stopped', actions: ['erase', 'forgetEverything'] },
+        'user.agreed': { target: 'flow.stopped', actions: ['erase', 'forgetEverything'] },
+        'user.cancelledErasure': { target: 'flow.back', actions: say('erasure.cancelled') },
+        'user.refused': { target: 'flow.back', actions: say('erasure.cancelled') },
+        'user.unclear': { actions: 'askErasure' },
+        'user.greeted': { actions: 'askErasure' },
       },
     },
   },
 });
 
-function openPrompt(context: Ctx, explicit: boolean): Partial<Ctx> {
+function openPrompt(context: Ctx, step: AskStep): Partial<Ctx> {
   const purpose = context.queue[0];
-  return { prompt: purpose ? { purposeId: purpose.id, explicit } : null };
+  return { prompt: purpose ? { purposeId: purpose.id, step } : null };
 }
 
 function askOutput(prompt: NonNullable<Ctx['prompt']>, brief: boolean): ConversationOutput {
-  return {
-    type: 'ask',
-    purposeId: prompt.purposeId,
-    step: prompt.explicit ? 'explicit' : 'question',
-    brief,
-  };
+  return { type: 'ask', purposeId: prompt.purposeId, step: prompt.step, brief };
 }

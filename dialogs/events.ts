@@ -1,10 +1,16 @@
 import type { Locale } from '../consent/catalogue.js';
+import type { OptOutReason } from '../consent/opt-out-reasons.js';
 
-/** A purpose as the conversation needs it: which one, and whether it needs an express statement. */
+/** A purpose as the conversation needs it: which one, and what agreeing to it takes. */
 export interface PurposeRef {
   readonly id: string;
+  /** An express statement (art. 9(2)(a), location data), not a mere yes. */
   readonly explicit: boolean;
+  /** An e-mail purpose and no verified address yet: ask for one, then double opt-in. */
+  readonly needsAddress: boolean;
 }
+
+export { OPT_OUT_REASONS, type OptOutReason } from '../consent/opt-out-reasons.js';
 
 /** What the person can ask about; answered from the data map (GDPR art. 12-13). */
 export const QUESTION_TOPICS = [
@@ -36,6 +42,14 @@ export type ConversationEvent =
   | { readonly type: 'user.helped' }
   | { readonly type: 'user.asked'; readonly topic: QuestionTopic; readonly purposeId?: string }
   | { readonly type: 'user.showedChoices' }
+  | { readonly type: 'user.gaveAddress'; readonly email: string }
+  /** "What do you have on me?" (GDPR art. 15). */
+  | { readonly type: 'user.askedExport' }
+  /** "Delete my data" (GDPR art. 17), then its confirmation or cancellation. */
+  | { readonly type: 'user.askedErasure' }
+  | { readonly type: 'user.confirmedErasure' }
+  | { readonly type: 'user.cancelledErasure' }
+  | { readonly type: 'user.gaveReason'; readonly reason: OptOutReason }
   | { readonly type: 'user.switchedLocale'; readonly locale: Locale }
   /** Sent after the opt-out guard has durably recorded the withdrawal. */
   | { readonly type: 'user.withdrew'; readonly purposeIds: readonly string[] | 'all' }

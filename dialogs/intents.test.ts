@@ -100,8 +100,8 @@ describe('understand, over the default catalogue', () => {
   });
 
   it.each([
-    ['change my newsletter choice', [{ id: 'newsletter', explicit: false }]],
-    ['modifier la localisation', [{ id: 'location', explicit: true }]],
+    ['change my newsletter choice', [{ id: 'newsletter', explicit: false, needsAddress: true }]],
+    ['modifier la localisation', [{ id: 'location', explicit: true, needsAddress: false }]],
     ['change', []],
   ] as const)('%j changes %j', (text, purposes) => {
     expect(said(text)).toEqual({ type: 'user.changing', purposes });
@@ -122,11 +122,11 @@ describe('understand, over the default catalogue', () => {
     expect(event).toEqual({
       type: 'user.restarted',
       purposes: [
-        { id: 'newsletter', explicit: false },
-        { id: 'personalised-offers', explicit: false },
-        { id: 'analytics', explicit: false },
-        { id: 'location', explicit: true },
-        { id: 'partner-sharing', explicit: false },
+        { id: 'newsletter', explicit: false, needsAddress: true },
+        { id: 'personalised-offers', explicit: false, needsAddress: false },
+        { id: 'analytics', explicit: false, needsAddress: false },
+        { id: 'location', explicit: true, needsAddress: false },
+        { id: 'partner-sharing', explicit: false, needsAddress: true },
       ],
     });
     expect(said(en.button.start)).toEqual(event);
@@ -134,8 +134,8 @@ describe('understand, over the default catalogue', () => {
 
   it('keeps the catalogue order and explicit flags in purposeRefs', () => {
     expect(purposeRefs(catalogue, ['location', 'newsletter', 'unknown'])).toEqual([
-      { id: 'newsletter', explicit: false },
-      { id: 'location', explicit: true },
+      { id: 'newsletter', explicit: false, needsAddress: true },
+      { id: 'location', explicit: true, needsAddress: false },
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Catalogue, Locale } from '../consent/catalogue.js';
 import { detectKeywordIntent, normaliseUtterance, purposesNamedIn } from '../consent/opt-out.js';
-import type { ConversationEvent, PurposeRef, QuestionTopic } from './events.js';
+import type { ConversationEvent, OptOutReason, PurposeRef, QuestionTopic } from './events.js';
 
 /**
  * Maps what a person typed to a conversation event. Consent must be unambiguous (GDPR art. 4(11)):
@@ -186,11 +186,99 @@ function phrases(...items: string[]): ReadonlySet<string> {
   return new Set(items);
 }
 
-export function purposeRefs(catalogue: Catalogue, ids: readonly string[]): readonly PurposeRef[] {
+/**
+ * Purposes as the conversation needs them. `addressKnown`: the person has a verified e-mail
+ * address already, so an e-mail purpose needs no new confirmation link.
+ */
+export function purposeRefs(
+  catalogue: Catalogue,
+  ids: readonly string[],
+  addressKnown = false,
+): readonly PurposeRef[] {
   return catalogue.purposes
     .filter((p) => ids.includes(p.id))
-    .map((p) => ({ id: p.id, explicit: p.explicitConsent }));
+    .map((p) => ({
+      id: p.id,
+      explicit: p.explicitConsent,
+      needsAddress: p.contactChannel === 'email' && !addressKnown,
+    }));
 }
+
+// An address alone, or in a short sentence ("my e-mail is jane@example.com"). Deliberately simple:
+// the confirmation link is what proves the address works.
+const EMAIL = /(?:^|\s)([^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[a-z]{2,})(?=$|[\s.!?])/iu;
+const ERASURE = [
+  /\b(delete|erase|remove|wipe) (all )?(my|of my) (data|information|details|account)\b/,
+  /\bforget (about )?me\b/,
+  /\bright to (be forgotten|erasure)\b/,
+  /\b(supprime[rz]?|efface[rz]?|effacement) (de )?(toutes )?mes (donnees|informations|coordonnees)\b/,
+  /\boubliez moi\b/,
+  /\bdroit a l oubli\b/,
+];
+const EXPORT = [
+  /\bwhat (data |information )?do you (have|hold|keep|store) (on|about) me\b/,
+  /\bwhat do you know about me\b/,
+  /\b(export|download|send me|give me|see|access) (all )?my (data|information)\b/,
+  /\bqu (avez|est ce que vous avez) vous sur moi\b|\bqu avez vous sur moi\b/,
+  /\bquelles (donnees|informations) (avez vous|detenez vous|gardez vous) sur moi\b/,
+  /\b(exporter|telecharger|acceder a|voir|consulter) (toutes )?mes donnees\b/,
+  /\bque savez vous (de|sur) moi\b/,
+];
+const CONFIRM_ERASURE = phrases(
+  'yes delete everything',
+  'oui tout supprimer',
+  'delete',
+  'delete it',
+  'delete everything',
+  'erase',
+  'yes delete',
+  'yes delete everything',
+  'supprimer',
+  'supprimez',
+  'oui supprimer',
+  'oui supprimez',
+  'tout supprimer',
+  'effacer',
+);
+const CANCEL_ERASURE = phrases(
+  'no keep my data',
+  'non garder mes donnees',
+  'keep',
+  'keep it',
+  'keep my data',
+  'cancel deletion',
+  'garder',
+  'gardez',
+  'conserver',
+  'non gardez',
+  'garder mes donnees',
+  'annuler la suppression',
+);
+/** The optional "why are you leaving?" answers: their button words, in both languages. */
+const REASONS: Readonly<Record<OptOutReason, ReadonlySet<string>>> = {
+  'too-many-messages': phrases(
+    'too many messages',
+    'too many',
+    'trop de messages',
+    'trop de mails',
+  ),
+  'not-relevant': phrases(
+    'not relevant',
+    'not relevant to me',
+    'pas pertinent',
+    'pas pertinents',
+    'ca ne me concerne pas',
+  ),
+  'privacy-worries': phrases(
+    'privacy worries',
+    'privacy',
+    'privacy concerns',
+    'vie privee',
+    'inquietudes vie privee',
+    'ma vie privee',
+  ),
+  other: phrases('other', 'something else', 'autre', 'autre chose', 'autre raison'),
+};
 
 /** The event a text message stands for. Never returns a withdrawal: see the opt-out guard. */
 export function understand(text: string, catalogue: Catalogue): ConversationEvent {
@@ -220,6 +308,18 @@ export function understand(text: string, catalogue: Catalogue): ConversationEven
   if (LATER.has(said)) return { type: 'user.postponed' };
   if (CONTINUE.has(said)) return { type: 'user.continued' };
   if (GREETING.has(said)) return { type: 'user.greeted' };
+
+  const address = EMAIL.exec(text.trim())?.[1];
+  if (address && text.trim().split(/\s+/).length <= 8)
+    return { type: 'user.gaveAddress', email: address };
+  if (CONFIRM_ERASURE.has(said)) return { type: 'user.confirmedErasure' };
+  if (CANCEL_ERASURE.has(said)) return { type: 'user.cancelledErasure' };
+  for (const [reason, words] of Object.entries(REASONS) as [OptOutReason, ReadonlySet<string>][]) {
+    if (words.has(said)) return { type: 'user.gaveReason', reason };
+  }
+  // Rights before questions: "what data do you have on me?" is an access request, not the data map.
+  if (ERASURE.some((p) => p.test(said))) return { type: 'user.askedErasure' };
+  if (EXPORT.some((p) => p.test(said))) return { type: 'user.askedExport' };
 
   const named = purposesNamedIn(text, catalogue);
   if (CHOICES.some((p) => p.test(said))) return { type: 'user.showedChoices' };

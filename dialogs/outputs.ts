@@ -1,5 +1,5 @@
 import type { Decision } from '../consent/ledger.js';
-import type { QuestionTopic } from './events.js';
+import type { OptOutReason, QuestionTopic } from './events.js';
 
 /** Keys of plain messages the conversation says; each is a key of locales/{en,fr}. */
 export const SAY_KEYS = [
@@ -18,8 +18,15 @@ export const SAY_KEYS = [
   'summary.howToChange',
   'change.which',
   'language.switched',
+  'address.invalid',
+  'address.notGiven',
+  'erasure.cancelled',
+  'optOut.reasonThanks',
 ] as const;
 export type SayKey = (typeof SAY_KEYS)[number];
+
+/** What an open question waits for: a yes or no, an express statement, an e-mail address. */
+export type AskStep = 'question' | 'explicit' | 'address';
 
 /**
  * What the conversation asks the bot to do, in order. Only `record` has an effect: the bot makes it
@@ -31,7 +38,7 @@ export type ConversationOutput =
   | {
       readonly type: 'ask';
       readonly purposeId: string;
-      readonly step: 'question' | 'explicit';
+      readonly step: AskStep;
       readonly brief: boolean;
     }
   | { readonly type: 'details'; readonly purposeId: string }
@@ -43,4 +50,11 @@ export type ConversationOutput =
       readonly purposeId: string;
       readonly decision: Decision;
       readonly explicit: boolean;
-    };
+      /** Double opt-in: the address to send the confirmation link to. */
+      readonly address?: string;
+    }
+  | { readonly type: 'export' }
+  | { readonly type: 'askErasure' }
+  /** Erase now: the person confirmed. */
+  | { readonly type: 'erase' }
+  | { readonly type: 'reason'; readonly reason: OptOutReason };

@@ -30,7 +30,10 @@ export function runConversation(
   const outputs: ConversationOutput[] = [];
   actor.on('*', (output) => outputs.push(output));
   actor.start();
-  for (const event of events) actor.send(event);
+  for (const event of events) {
+    // Never a silent state change (issue 2): what a state does not handle is "unclear" there.
+    actor.send(actor.getSnapshot().can(event) ? event : { type: 'user.unclear' });
+  }
   const snapshot = actor.getPersistedSnapshot();
   const state = stateName(actor.getSnapshot().value);
   actor.stop();
@@ -53,4 +56,10 @@ export function openQuestionOf(
   const context = (persisted as { context?: Partial<ConsentConversationContext> } | undefined)
     ?.context;
   return context?.prompt ?? null;
+}
+
+/** True before the first round of questions has started. */
+export function isIdle(persisted: Snapshot<unknown> | undefined): boolean {
+  const value = (persisted as { value?: unknown } | undefined)?.value;
+  return !persisted || (value as { flow?: unknown } | undefined)?.flow === 'idle';
 }

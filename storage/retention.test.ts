@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { pendingConfirmationOf } from '../consent/confirmations.js';
+import { pendingConfirmationOf, type PendingConfirmation } from '../consent/confirmations.js';
 import { MemoryPendingConfirmations } from './memory/memory-pending-confirmations.js';
 import { startRetentionSchedule, type RetentionJob, type RetentionSchedule } from './retention.js';
 
@@ -64,7 +64,7 @@ afterEach(() => {
 });
 
 describe('startRetentionSchedule: runOnce', () => {
-  it('deletes expired pending confirmations and keeps live ones', async () => {
+  it('takes out expired pending confirmations, hands them to the job, and keeps live ones', async () => {
     const confirmations = new MemoryPendingConfirmations();
     const subject = { channelId: 'webchat', userId: 'jane' };
     const make = (createdAgoMs: number) =>
@@ -77,11 +77,23 @@ describe('startRetentionSchedule: runOnce', () => {
     for (const c of [...expired, ...live]) await confirmations.create(c);
 
     const log = recordingLog();
+    // What the app does with them: each becomes an `expired` event in the ledger (rule 5).
+    const handedOver: PendingConfirmation[] = [];
     const schedule = start(
-      [{ name: 'pending-confirmations', run: (now) => confirmations.deleteExpired(now) }],
+      [
+        {
+          name: 'pending-confirmations',
+          run: async (now) => {
+            const taken = await confirmations.takeExpired(now);
+            handedOver.push(...taken);
+            return taken.length;
+          },
+        },
+      ],
       log,
     );
     expect(await schedule.runOnce()).toEqual({ 'pending-confirmations': 2 });
+    expect(handedOver).toEqual([expired[1], expired[0]]);
     for (const c of expired)
       expect(await confirmations.consume(c.tokenHash, new Date(0))).toBeUndefined();
     for (const c of live) expect(await confirmations.consume(c.tokenHash, NOW)).toEqual(c);

@@ -1,21 +1,29 @@
 import type { Storage } from 'botbuilder';
 import type { PendingConfirmations } from '../consent/confirmations.js';
+import type { ContactAddresses } from '../consent/contact-addresses.js';
 import type { ConsentLedger, NoticeArchive } from '../consent/ledger.js';
+import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import type { SuppressionList } from '../consent/suppression.js';
 import { MemoryBotStorage } from './memory/memory-bot-storage.js';
 import { MemoryConsentStore } from './memory/memory-consent-store.js';
+import { MemoryContactAddresses } from './memory/memory-contact-addresses.js';
+import { MemoryOptOutReasons } from './memory/memory-opt-out-reasons.js';
 import { MemoryPendingConfirmations } from './memory/memory-pending-confirmations.js';
 import { MemorySuppressionList } from './memory/memory-suppression-list.js';
 import { MemoryTranscriptStore } from './memory/memory-transcript-store.js';
 import { MongoBotStorage } from './mongo/mongo-bot-storage.js';
 import { MongoConsentStore } from './mongo/mongo-consent-store.js';
+import { MongoContactAddresses } from './mongo/mongo-contact-addresses.js';
 import { connectMongo } from './mongo/mongo-database.js';
+import { MongoOptOutReasons } from './mongo/mongo-opt-out-reasons.js';
 import { MongoPendingConfirmations } from './mongo/mongo-pending-confirmations.js';
 import { MongoSuppressionList } from './mongo/mongo-suppression-list.js';
 import { MongoTranscriptStore } from './mongo/mongo-transcript-store.js';
 import { SqliteBotStorage } from './sqlite/sqlite-bot-storage.js';
 import { SqliteConsentStore } from './sqlite/sqlite-consent-store.js';
+import { SqliteContactAddresses } from './sqlite/sqlite-contact-addresses.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
+import { SqliteOptOutReasons } from './sqlite/sqlite-opt-out-reasons.js';
 import { SqlitePendingConfirmations } from './sqlite/sqlite-pending-confirmations.js';
 import { SqliteSuppressionList } from './sqlite/sqlite-suppression-list.js';
 import { SqliteTranscriptStore } from './sqlite/sqlite-transcript-store.js';
@@ -33,6 +41,10 @@ export interface Stores {
   readonly suppression: SuppressionList;
   /** Double opt-in tokens: stored hashed, single use, expiring. */
   readonly confirmations: PendingConfirmations;
+  /** Why people left: day and reason only, never who (issue 4). */
+  readonly reasons: OptOutReasons;
+  /** E-mail addresses people confirmed: personal data, erased with them. */
+  readonly addresses: ContactAddresses;
   close(): Promise<void>;
 }
 
@@ -45,6 +57,8 @@ export function openMemoryStores(): Stores {
     transcripts: new MemoryTranscriptStore(),
     suppression: new MemorySuppressionList(),
     confirmations: new MemoryPendingConfirmations(),
+    reasons: new MemoryOptOutReasons(),
+    addresses: new MemoryContactAddresses(),
     close: () => Promise.resolve(),
   };
 }
@@ -60,6 +74,8 @@ export function openEmbeddedStores(dataDir: string): Stores {
     transcripts: new SqliteTranscriptStore(db),
     suppression: new SqliteSuppressionList(db),
     confirmations: new SqlitePendingConfirmations(db),
+    reasons: new SqliteOptOutReasons(db),
+    addresses: new SqliteContactAddresses(db),
     close: () => {
       db.close();
       return Promise.resolve();
@@ -76,7 +92,10 @@ export async function openMongoStores(uri: string, dbName?: string): Promise<Sto
     const transcripts = new MongoTranscriptStore(db);
     const suppression = new MongoSuppressionList(db);
     const confirmations = new MongoPendingConfirmations(db);
-    for (const store of [consent, botState, transcripts, suppression, confirmations]) {
+    const reasons = new MongoOptOutReasons(db);
+    const addresses = new MongoContactAddresses(db);
+    const all = [consent, botState, transcripts, suppression, confirmations, reasons, addresses];
+    for (const store of all) {
       await store.ensureIndexes();
     }
     return {
@@ -86,6 +105,8 @@ export async function openMongoStores(uri: string, dbName?: string): Promise<Sto
       transcripts,
       suppression,
       confirmations,
+      reasons,
+      addresses,
       close: () => client.close(),
     };
   } catch (error) {

@@ -8,6 +8,19 @@ import type { Activity, PagedResult, TranscriptStore } from 'botbuilder';
 export interface TranscriptStoreWithRetention extends TranscriptStore {
   /** Deletes every activity whose timestamp is before `cutoff`; resolves to how many. */
   deleteOlderThan(cutoff: Date): Promise<number>;
+  /**
+   * Access (GDPR art. 15): every stored activity of this channel in which the user is `from` or
+   * `recipient` (what they said and what they were told), across conversations, in (timestamp,
+   * insertion) order. Ids match exactly. RangeError for an empty id.
+   */
+  activitiesOfUser(channelId: string, userId: string): Promise<Activity[]>;
+  /**
+   * Erasure (GDPR art. 17): deletes every conversation of this channel in which the user is the
+   * `from` or `recipient` of at least one activity, whole (the bot's replies quote the person too,
+   * and other participants' messages in it are about them); resolves to how many activities went.
+   * Idempotent. RangeError for an empty id.
+   */
+  deleteForUser(channelId: string, userId: string): Promise<number>;
 }
 
 export interface TranscriptStoreOptions {
@@ -39,6 +52,10 @@ export interface LoggedActivity {
    * FerretDB v1 refuses. A string keeps the activity exactly as the channel sent it.
    */
   readonly json: string;
+  /** `from.id`, when it is a non-empty string: what activitiesOfUser and deleteForUser match. */
+  readonly fromId: string | null;
+  /** `recipient.id`, likewise. */
+  readonly recipientId: string | null;
 }
 
 export function requireId(value: unknown, name: string): string {
@@ -56,6 +73,13 @@ function timeOf(value: unknown): number | undefined {
   return time;
 }
 
+/** A participant's id as the stores index it: a non-empty string, or null. */
+export function participantId(account: unknown): string | null {
+  const id: unknown =
+    account && typeof account === 'object' ? (account as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
 /**
  * Validates an activity and turns it into what the stores keep. An activity without a timestamp
  * gets the logging time, so every stored activity can be ordered and expired.
@@ -66,7 +90,14 @@ export function toLogged(activity: Partial<Activity> | undefined, now: () => Dat
   const conversationId = requireId(activity.conversation?.id, 'activity.conversation.id');
   const timestamp = timeOf(activity.timestamp) ?? now().getTime();
   const json = JSON.stringify({ ...activity, timestamp: new Date(timestamp).toISOString() });
-  return { channelId, conversationId, timestamp, json };
+  return {
+    channelId,
+    conversationId,
+    timestamp,
+    json,
+    fromId: participantId(activity.from),
+    recipientId: participantId(activity.recipient),
+  };
 }
 
 /** Back to an Activity, with its dates as Date objects as botbuilder's type declares them. */

@@ -103,10 +103,18 @@ export function describePendingConfirmationsContract(
       expect(await store().consume(confirmation.tokenHash, at(DAY_48H - 1))).toEqual(confirmation);
     });
 
-    it('deletes the expired ones, counts them, and keeps the live ones', async () => {
+    /** Sorted by token hash: compares what was taken, whatever order it came in. */
+    const byHash = (list: readonly PendingConfirmation[]) =>
+      [...list].sort((a, b) => (a.tokenHash < b.tokenHash ? -1 : 1));
+
+    it('takes out the expired ones, hands them back whole, and keeps the live ones', async () => {
       const expired = [
         confirmationOf(subjectOf('a'), { createdAgoMs: 3 * DAY_48H }).confirmation,
-        confirmationOf(subjectOf('b'), { createdAgoMs: DAY_48H + 1 }).confirmation,
+        confirmationOf(subjectOf('b'), {
+          createdAgoMs: DAY_48H + 1,
+          purposeId: 'offers',
+          email: 'B@Example.com',
+        }).confirmation,
         // Expiring exactly now: dead, as consume says.
         confirmationOf(subjectOf('c'), { createdAgoMs: DAY_48H }).confirmation,
       ];
@@ -115,11 +123,72 @@ export function describePendingConfirmationsContract(
         confirmationOf(subjectOf('e')).confirmation,
       ];
       for (const c of [...expired, ...live]) await store().create(c);
-      expect(await store().deleteExpired(NOW)).toBe(3);
-      expect(await store().deleteExpired(NOW)).toBe(0);
+      const taken = await store().takeExpired(NOW);
+      // Oldest expiry first, every field as created.
+      expect(taken).toEqual(expired);
+      expect(JSON.parse(JSON.stringify(taken))).toEqual(expired);
+      expect(await store().takeExpired(NOW)).toEqual([]);
       for (const c of expired)
         expect(await store().consume(c.tokenHash, at(-DAY_48H * 4))).toBeUndefined();
       for (const c of live) expect(await store().consume(c.tokenHash, NOW)).toEqual(c);
+    });
+
+    it('takes at most limit at a time, oldest expiry first, until none is left', async () => {
+      const expired = Array.from(
+        { length: 5 },
+        (_, i) =>
+          confirmationOf(subjectOf(`user-${i}`), { createdAgoMs: DAY_48H + (5 - i) * HOUR })
+            .confirmation,
+      );
+      // Created newest first: the order of expiry, not of creation, decides.
+      for (const c of [...expired].reverse()) await store().create(c);
+      expect(await store().takeExpired(NOW, 2)).toEqual(expired.slice(0, 2));
+      expect(await store().takeExpired(NOW, 2)).toEqual(expired.slice(2, 4));
+      expect(await store().takeExpired(NOW, 2)).toEqual(expired.slice(4));
+      expect(await store().takeExpired(NOW, 2)).toEqual([]);
+    });
+
+    it('refuses with RangeError a limit that is not a whole number from 1', async () => {
+      const { confirmation } = confirmationOf(subjectOf('a'), { createdAgoMs: 3 * DAY_48H });
+      await store().create(confirmation);
+      for (const limit of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await expect(store().takeExpired(NOW, limit)).rejects.toBeInstanceOf(RangeError);
+      }
+      expect(await store().takeExpired(NOW, 1)).toEqual([confirmation]);
+    });
+
+    it('hands each expired confirmation to exactly one of several concurrent callers', async () => {
+      for (let round = 0; round < 3; round++) {
+        const expired = Array.from(
+          { length: 12 },
+          (_, i) =>
+            confirmationOf(subjectOf(`r${round}-${i}`), { createdAgoMs: 3 * DAY_48H }).confirmation,
+        );
+        for (const c of expired) await store().create(c);
+        const results = await Promise.all(
+          Array.from({ length: 4 }, (_, i) => store().takeExpired(NOW, i % 2 === 0 ? 5 : 500)),
+        );
+        const all = results.flat();
+        expect(new Set(all.map((c) => c.tokenHash)).size).toBe(all.length);
+        expect(byHash(all)).toEqual(byHash(expired));
+        expect(await store().takeExpired(NOW)).toEqual([]);
+      }
+    });
+
+    it('lets a consume and a takeExpired racing for one token never both get it', async () => {
+      // Live for the consumer's clock, expired for the clean-up's: one of them wins, never both.
+      for (let round = 0; round < 5; round++) {
+        const { confirmation } = confirmationOf(subjectOf(`race-${round}`), {
+          createdAgoMs: DAY_48H,
+        });
+        await store().create(confirmation);
+        const [consumed, taken] = await Promise.all([
+          store().consume(confirmation.tokenHash, at(-HOUR)),
+          store().takeExpired(NOW),
+        ]);
+        const winners = [...(consumed ? [consumed] : []), ...taken];
+        expect(winners).toEqual([confirmation]);
+      }
     });
 
     it('deletes every pending confirmation of one person for erasure, and no one else', async () => {
@@ -148,7 +217,7 @@ export function describePendingConfirmationsContract(
       const [first, ...rest] = created;
       expect(await store().consume(first!.tokenHash, NOW)).toEqual(first);
       for (const c of rest) expect(await store().deleteForSubject(c.subject)).toBe(1);
-      expect(await store().deleteExpired(at(100 * DAY_48H))).toBe(0);
+      expect(await store().takeExpired(at(100 * DAY_48H))).toEqual([]);
     });
 
     it('refuses with RangeError a token hash already pending, and keeps the first', async () => {

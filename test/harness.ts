@@ -8,6 +8,8 @@ import { deriveStatuses, type ConsentStatus } from '../consent/ledger.js';
 import { createConsentTurns } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
 import { createLogger } from '../bot/log.js';
+import { deriveKeys, type Keys } from '../bot/secrets.js';
+import { createMailer, type Mailer } from '../bot/mailer.js';
 import { loadCatalogue } from '../bot/catalogue-file.js';
 import { openMemoryStores, type Stores } from '../storage/stores.js';
 
@@ -27,7 +29,19 @@ export interface TestBotOptions {
   readonly channelId?: string;
   readonly now?: () => Date;
   readonly env?: NodeJS.ProcessEnv;
+  readonly keys?: Keys;
+  readonly mailer?: Mailer;
 }
+
+/** One outbox per test process: e-mails land there as .eml files (nodemailer's own transport). */
+export const TEST_OUTBOX = mkdtempSync(join(tmpdir(), 'consent-bot-outbox-'));
+process.once('exit', () => {
+  rmSync(TEST_OUTBOX, { recursive: true, force: true });
+});
+
+/** Keys for tests: fixed, so a restarted bot finds the same pseudonyms. */
+export const TEST_SECRET_KEY = 'test-master-secret-of-at-least-32-characters';
+export const TEST_KEYS: Keys = deriveKeys(Buffer.from(TEST_SECRET_KEY));
 
 /**
  * The real opt-out guard and bot, wired exactly as the server wires them, behind Bot Framework's
@@ -36,11 +50,17 @@ export interface TestBotOptions {
 export function startTestBot(options: TestBotOptions = {}) {
   const stores = options.stores ?? openMemoryStores();
   const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
+  const keys = options.keys ?? TEST_KEYS;
+  const silent = createLogger('silent');
   const { bot, optOutGuard, transcriptLogger } = createConsentTurns({
     config,
     catalogue,
     stores,
-    log: createLogger('silent'),
+    keys,
+    mailer:
+      options.mailer ??
+      createMailer({ from: 'Privacy <privacy@example.com>', outboxDir: TEST_OUTBOX, log: silent }),
+    log: silent,
     ...(options.now ? { now: options.now } : {}),
   });
   const user = options.user ?? 'user-1';
@@ -69,7 +89,8 @@ export function startTestBot(options: TestBotOptions = {}) {
   return {
     adapter,
     stores,
-    subject: { channelId, userId: user },
+    /** The person as the ledger knows them (pseudonymous). */
+    subject: keys.ledgerSubject({ channelId, userId: user }),
     /** The person opens the chat (Web Chat and Teams send conversationUpdate). */
     async join(): Promise<Seen[]> {
       await adapter.receiveActivity({
@@ -86,7 +107,7 @@ export function startTestBot(options: TestBotOptions = {}) {
     },
     /** Current status per purpose, as the ledger derives it. */
     async statuses(): Promise<Record<string, ConsentStatus>> {
-      const history = await stores.ledger.history({ channelId, userId: user });
+      const history = await stores.ledger.history(keys.ledgerSubject({ channelId, userId: user }));
       return Object.fromEntries(
         deriveStatuses(catalogue, history).map((s) => [s.purposeId, s.status]),
       );

@@ -5,7 +5,7 @@ import { loadConfig } from '../bot/config.js';
 import { createTranslator } from '../bot/i18n.js';
 import { createLogger } from '../bot/log.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
-import { catalogue, temporaryFolder } from './harness.js';
+import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
 
 const COMPLIANCE = 'compliance-token-0123456789';
 const AGENT = 'agent-token-0123456789abcdef';
@@ -27,7 +27,13 @@ async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
     ...env,
   });
   const stores = openEmbeddedStores(config.DATA_DIR);
-  const app = createApp({ config, catalogue, stores, log: createLogger('silent') });
+  const app = createApp({
+    config,
+    catalogue,
+    stores,
+    log: createLogger('silent'),
+    keys: TEST_KEYS,
+  });
   await new Promise<void>((resolve) => {
     app.server.listen(0, '127.0.0.1', () => {
       resolve();
@@ -103,11 +109,11 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
   });
 
   it.each<[Locale, string, string[]]>([
-    ['en', 'en-GB', ['Yes', 'No', 'Yes', 'Yes', 'I agree', 'Ask me later']],
-    ['fr', 'fr-FR', ['Oui', 'Non', 'Oui', 'Oui', "J'accepte", 'Plus tard']],
+    ['en', 'en-GB', ['Yes', '=jane@example.com', 'No', 'Yes', 'Yes', 'I agree', 'Ask me later']],
+    ['fr', 'fr-FR', ['Oui', '=jeanne@exemple.fr', 'Non', 'Oui', 'Oui', "J'accepte", 'Plus tard']],
   ])(
     'completes the flow in %s and the consents endpoint shows the same choices',
-    async (locale, tag, presses) => {
+    async (locale, tag, steps) => {
       const t = createTranslator()(locale);
       const user = `http-${locale}`;
       const client = customer(server.url, user, tag);
@@ -115,10 +121,11 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
       expect(opening[0]?.text).toBe(t('welcome.new', { controller: catalogue.controller.name }));
       let offered = opening[1]?.suggestedActions?.actions.map((a) => a.title) ?? [];
       const seen: string[] = [];
-      for (const press of presses) {
-        // Press a button the bot offered, as a person would.
-        expect(offered).toContain(press);
-        const replies = await client.say(press);
+      for (const step of steps) {
+        // "=..." is typed; anything else is a button the bot offered, pressed as a person would.
+        const typed = step.startsWith('=');
+        if (!typed) expect(offered).toContain(step);
+        const replies = await client.say(typed ? step.slice(1) : step);
         seen.push(...replies.map((r) => r.text ?? ''));
         offered = replies.at(-1)?.suggestedActions?.actions.map((a) => a.title) ?? offered;
       }
@@ -133,7 +140,7 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
         events: { decision: string; locale: string }[];
       };
       expect(Object.fromEntries(body.purposes.map((p) => [p.purposeId, p.status]))).toEqual({
-        newsletter: 'granted',
+        newsletter: 'pending',
         'personalised-offers': 'refused',
         analytics: 'granted',
         location: 'granted',

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { ConsentEvent, Decision } from '../consent/ledger.js';
 import { createTranslator } from '../bot/i18n.js';
 import { openMongoStores } from '../storage/stores.js';
-import { catalogue, temporaryFolder } from './harness.js';
+import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
 import { send, startServerProcess, TEST_TOKEN, type ServerProcess } from './server-process.js';
 
 /**
@@ -29,8 +29,11 @@ async function start(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
 function acknowledged(text: string): { purposeId: string; decision: Decision } | undefined {
   for (const purpose of catalogue.purposes) {
     const title = purpose.title.en;
-    if (text === t('decision.given', { title }))
+    // Double opt-in: "we sent you a link" acknowledges the yes (recorded, pending confirmation).
+    const sent = t('address.sent', { title, address: 'j***@example.com', hours: 48 });
+    if (text === t('decision.given', { title }) || text === sent) {
       return { purposeId: purpose.id, decision: 'given' };
+    }
     if (text === t('decision.refused', { title })) {
       return { purposeId: purpose.id, decision: 'refused' };
     }
@@ -73,7 +76,8 @@ describe('two server processes on one MongoDB', () => {
         told.set(user, notes);
         await send(a.url, { user, conversation, id: id(), join: true });
         // One conversation, its turns alternating between the two servers.
-        for (const [k, text] of ['yes', 'no', 'yes', 'yes', 'I agree', 'yes'].entries()) {
+        const answers = ['yes', 'jane@example.com', 'no', 'yes', 'yes', 'I agree', 'yes'];
+        for (const [k, text] of [...answers, 'jane@example.com'].entries()) {
           const server = servers[(i + k) % 2] ?? a;
           for (const reply of await send(server.url, { user, conversation, id: id(), text })) {
             const note = acknowledged(reply.text);
@@ -122,9 +126,12 @@ describe('two server processes on one MongoDB', () => {
     const stores = await openMongoStores(uri, db);
     cleanups.push(() => stores.close());
     const [first] = customers;
-    expect(await stores.ledger.history({ channelId: 'webchat', userId: first ?? '' })).toHaveLength(
-      8,
-    );
+    const ledgerSubject = TEST_KEYS.ledgerSubject({ channelId: 'webchat', userId: first ?? '' });
+    // The ledger knows people by a pseudonym only: no raw user id in its subjects.
+    const stored = await stores.ledger.history(ledgerSubject);
+    expect(stored.every((e) => e.subject.userId.startsWith('p:'))).toBe(true);
+    expect(stored.map((e) => e.subject.userId)).not.toContain(first);
+    expect(await stores.ledger.history(ledgerSubject)).toHaveLength(8);
   });
 });
 

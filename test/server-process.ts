@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_SECRET_KEY } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -22,6 +26,9 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       API_TOKENS: `compliance:${TEST_TOKEN}`,
+      SECRET_KEY: TEST_SECRET_KEY,
+      // E-mails (no SMTP here) land in an outbox under a folder of the test's, not the repo.
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'consent-bot-process-')),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,10 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 /**
  * The TranscriptStore contract every backend runs unchanged (architecture habit 3): Bot
  * Framework's TranscriptStore with real continuation-token paging and startDate, plus the
- * scheduled retention clean-up. No branch on the backend's name in here.
+ * scheduled retention clean-up, and a person's activities for access and erasure (GDPR art. 15,
+ * 17). No branch on the backend's name in here.
  */
 export type TranscriptStoreUnderTest = TranscriptStore & {
   deleteOlderThan(cutoff: Date): Promise<number>;
+  activitiesOfUser(channelId: string, userId: string): Promise<Activity[]>;
+  deleteForUser(channelId: string, userId: string): Promise<number>;
 };
 
 export type OpenTranscriptStore = () => Promise<{
@@ -395,6 +398,179 @@ export function describeTranscriptStoreContract(name: string, open: OpenTranscri
         await store().logActivity(activityOf('webchat', 'c'));
         await expect(store().deleteOlderThan(new Date(Number.NaN))).rejects.toThrow(RangeError);
         expect((await store().getTranscriptActivities('webchat', 'c')).items).toHaveLength(1);
+      });
+    });
+
+    /** What the user said, as the channel delivers it. */
+    const fromUser = (channelId: string, conversationId: string, userId: string, at?: Date) =>
+      activityOf(channelId, conversationId, {
+        from: { id: userId, name: 'Customer', role: 'user' },
+        recipient: { id: 'consent-bot', name: 'Consent bot', role: 'bot' },
+        ...(at ? { timestamp: at } : {}),
+      });
+    /** What the bot said to the user. */
+    const toUser = (channelId: string, conversationId: string, userId: string, at?: Date) =>
+      activityOf(channelId, conversationId, {
+        from: { id: 'consent-bot', name: 'Consent bot', role: 'bot' },
+        recipient: { id: userId, name: 'Customer', role: 'user' },
+        ...(at ? { timestamp: at } : {}),
+      });
+    const ids = (activities: readonly Activity[]) => activities.map((a) => a.id);
+
+    describe('activitiesOfUser (access, GDPR art. 15)', () => {
+      it('returns what the user said and was told, across conversations, in time order', async () => {
+        const said = fromUser('webchat', 'c-2', 'jane', at(2 * SECOND));
+        const told = toUser('webchat', 'c-2', 'jane', at(3 * SECOND));
+        const earlier = fromUser('webchat', 'c-1', 'jane', at(1 * SECOND));
+        const sameTime = toUser('webchat', 'c-1', 'jane', at(3 * SECOND));
+        const later = toUser('webchat', 'c-3', 'jane', at(9 * SECOND));
+        await logAll([said, told, earlier, sameTime, later]);
+        await logAll([fromUser('webchat', 'c-2', 'bob'), toUser('webchat', 'c-4', 'bob')]);
+        const found = await store().activitiesOfUser('webchat', 'jane');
+        expect(ids(found)).toEqual(ids([earlier, said, told, sameTime, later]));
+        expect(json(found)).toEqual(json([earlier, said, told, sameTime, later]));
+        expect(found[0]?.timestamp).toBeInstanceOf(Date);
+      });
+
+      it('returns [] for a user, or a channel, with nothing stored', async () => {
+        await store().logActivity(fromUser('webchat', 'c', 'jane'));
+        expect(await store().activitiesOfUser('webchat', 'nobody')).toEqual([]);
+        expect(await store().activitiesOfUser('msteams', 'jane')).toEqual([]);
+      });
+
+      it('matches ids exactly: not a prefix, not a longer id, not another case', async () => {
+        const users = ['user-1', 'user-10', 'user', 'User-1', 'user-1 ', 'xuser-1'];
+        const logged = users.map((userId) => fromUser('webchat', `c-${userId}`, userId));
+        await logAll(logged);
+        for (const [index, userId] of users.entries()) {
+          expect(ids(await store().activitiesOfUser('webchat', userId))).toEqual(
+            ids([logged[index] as Activity]),
+          );
+        }
+      });
+
+      it('skips activities with no from or recipient, or a non-string id', async () => {
+        const { from: _, recipient: __, ...anonymous } = activityOf('webchat', 'c');
+        await store().logActivity(anonymous as Activity);
+        await store().logActivity(
+          activityOf('webchat', 'c', { from: { id: 42 } as unknown as Activity['from'] }),
+        );
+        const mine = fromUser('webchat', 'c', '42');
+        await store().logActivity(mine);
+        expect(ids(await store().activitiesOfUser('webchat', '42'))).toEqual(ids([mine]));
+      });
+
+      it('rejects with RangeError an empty channel or user id', async () => {
+        await expect(store().activitiesOfUser('', 'jane')).rejects.toThrow(RangeError);
+        await expect(store().activitiesOfUser('webchat', '')).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('deleteForUser (erasure, GDPR art. 17)', () => {
+      it('deletes whole conversations the user took part in, says how many activities went', async () => {
+        // A group conversation: someone else's messages in it go too.
+        await logAll([
+          fromUser('msteams', 'group', 'ann'),
+          fromUser('msteams', 'group', 'jane'),
+          toUser('msteams', 'group', 'ann'),
+          // Only a recipient here: the bot wrote to her first.
+          toUser('msteams', 'proactive', 'jane'),
+          fromUser('msteams', 'direct', 'jane'),
+          toUser('msteams', 'direct', 'jane'),
+          activityOf('msteams', 'direct', { from: undefined, recipient: undefined }),
+        ]);
+        const annAlone = fromUser('msteams', 'ann-only', 'ann');
+        const janeElsewhere = fromUser('webchat', 'direct', 'jane');
+        await logAll([annAlone, janeElsewhere]);
+
+        expect(await store().deleteForUser('msteams', 'jane')).toBe(7);
+        expect(await store().activitiesOfUser('msteams', 'jane')).toEqual([]);
+        for (const conversation of ['group', 'proactive', 'direct']) {
+          expect((await store().getTranscriptActivities('msteams', conversation)).items).toEqual(
+            [],
+          );
+        }
+        expect((await store().listTranscripts('msteams')).items.map((t) => t.id)).toEqual([
+          'ann-only',
+        ]);
+        expect(ids(await store().activitiesOfUser('msteams', 'ann'))).toEqual(ids([annAlone]));
+        expect(ids(await store().activitiesOfUser('webchat', 'jane'))).toEqual(
+          ids([janeElsewhere]),
+        );
+      });
+
+      it('is idempotent: a second erasure finds nothing and deletes nothing', async () => {
+        await logAll([fromUser('webchat', 'c', 'jane'), toUser('webchat', 'c', 'jane')]);
+        expect(await store().deleteForUser('webchat', 'jane')).toBe(2);
+        expect(await store().deleteForUser('webchat', 'jane')).toBe(0);
+        expect(await store().deleteForUser('webchat', 'never-was')).toBe(0);
+        expect(await store().deleteForUser('nowhere', 'jane')).toBe(0);
+      });
+
+      it('leaves users whose id the user id prefixes, or that prefix it, alone', async () => {
+        const users = ['user', 'user-10', 'User-1', 'user-1x'];
+        const kept = users.map((userId) => fromUser('webchat', `c-${userId}`, userId));
+        await logAll([...kept, fromUser('webchat', 'c-user-1', 'user-1')]);
+        expect(await store().deleteForUser('webchat', 'user-1')).toBe(1);
+        for (const [index, userId] of users.entries()) {
+          expect(ids(await store().activitiesOfUser('webchat', userId))).toEqual(
+            ids([kept[index] as Activity]),
+          );
+        }
+      });
+
+      it('still finds and pages the activities logged after an erasure', async () => {
+        await store().logActivity(fromUser('webchat', 'c', 'jane'));
+        await store().deleteForUser('webchat', 'jane');
+        const again = fromUser('webchat', 'c', 'jane');
+        await store().logActivity(again);
+        expect(ids(await store().activitiesOfUser('webchat', 'jane'))).toEqual(ids([again]));
+        expect(ids((await store().getTranscriptActivities('webchat', 'c')).items)).toEqual(
+          ids([again]),
+        );
+      });
+
+      it('rejects with RangeError an empty channel or user id, deleting nothing', async () => {
+        await store().logActivity(fromUser('webchat', 'c', 'jane'));
+        await expect(store().deleteForUser('', 'jane')).rejects.toThrow(RangeError);
+        await expect(store().deleteForUser('webchat', '')).rejects.toThrow(RangeError);
+        expect(await store().activitiesOfUser('webchat', 'jane')).toHaveLength(1);
+      });
+    });
+
+    describe.each([
+      ['user|with/slash', '29:1AbC-def/GHI+jkl=='],
+      ['msteams', 'user.with.dots'],
+      ['$dollar', '$leading-dollar'],
+      ['webchat', 'quote"and\\backslash\'s'],
+      ['é', '\u00c9lo\u00efse 🙂'],
+      ['webchat', ' padded '],
+      ['webchat', '%2F%20encoded?&#'],
+    ])('user ids with special characters: channel %j, user %j', (channelId, userId) => {
+      it('finds and erases exactly that user on exactly that channel', async () => {
+        const mine = [
+          fromUser(channelId, 'conversation.1', userId),
+          toUser(channelId, 'conversation.1', userId),
+          toUser(channelId, '$conversation 2', userId),
+        ];
+        const others = [
+          fromUser(channelId, 'other', `${userId}x`),
+          fromUser(channelId, 'other-2', userId.slice(0, -1) || 'z'),
+          fromUser(`${channelId}x`, 'conversation.1', userId),
+        ];
+        await logAll([...mine, ...others]);
+        expect(ids(await store().activitiesOfUser(channelId, userId))).toEqual(ids(mine));
+        expect(await store().deleteForUser(channelId, userId)).toBe(3);
+        expect(await store().activitiesOfUser(channelId, userId)).toEqual([]);
+        expect(ids(await store().activitiesOfUser(channelId, `${userId}x`))).toEqual(
+          ids([others[0] as Activity]),
+        );
+        expect(
+          await store()
+            .activitiesOfUser(`${channelId}x`, userId)
+            .then((found) => found.length),
+        ).toBe(1);
+        expect((await store().getTranscriptActivities(channelId, 'other-2')).items).toHaveLength(1);
       });
     });
 

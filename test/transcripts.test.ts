@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { StoreUnavailableError, type ConsentLedger } from '../consent/ledger.js';
 import { createTranslator, listOf } from '../bot/i18n.js';
+import { OPT_OUT_REASONS } from '../consent/opt-out-reasons.js';
 import { openEmbeddedStores, openMemoryStores, type Stores } from '../storage/stores.js';
 import { allText, catalogue, startTestBot, temporaryFolder, type Seen } from './harness.js';
 
@@ -27,6 +28,14 @@ function texts(locale: Locale) {
     details: (id: string) =>
       t('purpose.details', { title: title(id), details: purpose(id).details[locale] }),
     stoppedAll: t('optOut.all', { purposes: listOf(locale, IDS.map(title)) }),
+    /** A full stop: the confirmation, with the optional one-tap "why?" in the same message. */
+    stopReply: {
+      text: `${t('optOut.all', { purposes: listOf(locale, IDS.map(title)) })}\n\n${t('optOut.why')}`,
+      buttons: OPT_OUT_REASONS.map((reason) => t(`reason.${reason}`)),
+    },
+    addressAsk: (id: string) => t('address.ask', { title: title(id) }),
+    sent: (id: string, address: string) =>
+      t('address.sent', { title: title(id), address, hours: 48 }),
     stoppedSome: (ids: string[]) => t('optOut.some', { purposes: listOf(locale, ids.map(title)) }),
     buttons: ['button.agree', 'button.refuse', 'button.details', 'button.later'].map((k) => t(k)),
     explicitButtons: ['button.agreeExplicitly', 'button.refuse', 'button.details'].map((k) => t(k)),
@@ -81,9 +90,13 @@ describe.each<[Locale, string]>([
     expectAsked(opening[1], locale, 'newsletter');
     expect(await bot.statuses()).toEqual(Object.fromEntries(IDS.map((id) => [id, 'unknown'])));
 
+    // Double opt-in: an e-mail purpose asks for the address, and records nothing before it.
     const afterYes = await bot.say(words.yes);
-    expect(afterYes[0]?.text).toBe(x.given('newsletter'));
-    expectAsked(afterYes[1], locale, 'personalised-offers');
+    expect(afterYes.map((s) => s.text)).toEqual([x.addressAsk('newsletter')]);
+    expect((await bot.statuses()).newsletter).toBe('unknown');
+    const afterAddress = await bot.say('jane@example.com');
+    expect(afterAddress[0]?.text).toBe(x.sent('newsletter', 'j***@example.com'));
+    expectAsked(afterAddress[1], locale, 'personalised-offers');
 
     const more = await bot.say(words.more);
     expect(more.map((s) => s.text)).toEqual([
@@ -123,7 +136,7 @@ describe.each<[Locale, string]>([
     expect(end[2]?.text).toBe(x.t('summary.howToChange'));
 
     expect(await bot.statuses()).toEqual({
-      newsletter: 'granted',
+      newsletter: 'pending',
       'personalised-offers': 'refused',
       analytics: 'granted',
       location: 'granted',
@@ -142,6 +155,7 @@ describe.each<[Locale, string]>([
     const bot = startTestBot({ locale: tag });
     const opening = await bot.join();
     await bot.say(words.yes);
+    await bot.say('jane@example.com');
     const [event] = await bot.stores.ledger.history(bot.subject);
     expect(event?.noticeHash).toMatch(/^[0-9a-f]{64}$/);
     const notice = await bot.stores.notices.get(event?.noticeHash ?? '');
@@ -183,7 +197,9 @@ describe('questions at any point', () => {
       const recipients = await bot.say(whoWith);
       expect(recipients[0]?.text).toContain(purpose('newsletter').recipients[locale]);
       expect(recipients[1]?.text).toBe(x.question('newsletter'));
-      expect((await bot.say(locale === 'en' ? 'yes' : 'oui'))[0]?.text).toBe(x.given('newsletter'));
+      expect((await bot.say(locale === 'en' ? 'yes' : 'oui'))[0]?.text).toBe(
+        x.addressAsk('newsletter'),
+      );
     },
   );
 
@@ -219,9 +235,10 @@ describe('questions at any point', () => {
     const bot = startTestBot();
     await bot.join();
     await bot.say('yes');
+    await bot.say('jane@example.com');
     const [choices] = await bot.say('What have I agreed to?');
     expect(choices?.text).toContain(
-      `${purpose('newsletter').title.en}: ${texts('en').t('status.granted')}`,
+      `${purpose('newsletter').title.en}: ${texts('en').t('status.pending')}`,
     );
     expect(choices?.text).toContain(
       `${purpose('analytics').title.en}: ${texts('en').t('status.unknown')}`,
@@ -239,7 +256,7 @@ describe('questions at any point', () => {
   it('never leaves a dead end: anything unclear lists what can be said', async () => {
     const bot = startTestBot();
     await bot.join();
-    for (const id of IDS) await bot.say(id === 'location' ? 'no' : 'no');
+    for (const _id of IDS) await bot.say('no');
     const reply = await bot.say('blue cheese');
     expect(reply.map((s) => s.text)).toEqual([texts('en').t('help.afterChoices')]);
     expect((await bot.say('help'))[0]?.text).toBe(texts('en').t('help.general'));
@@ -264,7 +281,10 @@ describe('language', () => {
       texts('fr').question('newsletter'),
     ]);
     expect(switched[1]?.buttons).toEqual(texts('fr').buttons);
-    expect((await bot.say('oui'))[0]?.text).toBe(texts('fr').given('newsletter'));
+    expect((await bot.say('oui'))[0]?.text).toBe(texts('fr').addressAsk('newsletter'));
+    expect((await bot.say('jeanne@exemple.fr'))[0]?.text).toBe(
+      texts('fr').sent('newsletter', 'j***@exemple.fr'),
+    );
     const back = await bot.say('in English please');
     expect(back[0]?.text).toBe(texts('en').t('language.switched'));
     expect((await bot.say('no'))[0]?.text).toBe(texts('en').refused('personalised-offers'));
@@ -294,7 +314,13 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
       'mid-round, after some decisions',
       async (bot) => {
         await bot.join();
-        await bot.say('yes');
+        for (const answer of ['yes', 'jane@example.com', 'yes']) await bot.say(answer);
+      },
+    ],
+    [
+      'waiting for an e-mail address',
+      async (bot) => {
+        await bot.join();
         await bot.say('yes');
       },
     ],
@@ -302,20 +328,32 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
       'waiting for an express statement',
       async (bot) => {
         await bot.join();
-        for (const answer of ['yes', 'yes', 'yes', 'yes']) await bot.say(answer);
+        for (const answer of ['yes', 'jane@example.com', 'yes', 'yes', 'yes']) {
+          await bot.say(answer);
+        }
       },
     ],
     [
       'after the summary',
       async (bot) => {
         await bot.join();
-        for (const answer of ['yes', 'no', 'yes', 'no', 'yes']) await bot.say(answer);
+        for (const answer of ['no', 'no', 'yes', 'no', 'no']) await bot.say(answer);
+      },
+    ],
+    [
+      'asked to confirm an erasure',
+      async (bot) => {
+        await bot.join();
+        await bot.say('yes');
+        await bot.say('jane@example.com');
+        await bot.say('delete my data');
       },
     ],
     [
       'already stopped',
       async (bot) => {
         await bot.join();
+        await bot.say('no');
         await bot.say('yes');
         await bot.say('stop');
       },
@@ -334,7 +372,7 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
       await reach(bot);
       const before = await bot.statuses();
       const reply = await bot.say(stop);
-      expect(reply).toEqual([{ text: texts(locale).stoppedAll, buttons: [] }]);
+      expect(reply).toEqual([texts(locale).stopReply]);
       const after = await bot.statuses();
       for (const id of IDS) {
         // A refusal is already a no; everything else is now withdrawn.
@@ -351,8 +389,7 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
   it('withdraws only the purpose named, and can resume the round afterwards', async () => {
     const bot = startTestBot();
     await bot.join();
-    await bot.say('yes');
-    await bot.say('yes');
+    for (const answer of ['yes', 'jane@example.com', 'yes']) await bot.say(answer);
     const reply = await bot.say('please stop the newsletter');
     expect(reply).toEqual([{ text: texts('en').stoppedSome(['newsletter']), buttons: [] }]);
     expect(await bot.statuses()).toMatchObject({
@@ -375,11 +412,13 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
     const bot = startTestBot();
     await bot.join();
     await bot.say('yes');
+    await bot.say('jane@example.com');
     await bot.say('STOP');
     const restart = await bot.say('START');
     expectAsked(restart[0], 'en', 'newsletter');
     expect((await bot.statuses()).newsletter).toBe('withdrawn');
     await bot.say('yes');
+    await bot.say('jane@example.com');
     const history = await bot.stores.ledger.history(bot.subject);
     expect(history.filter((e) => e.purposeId === 'newsletter').map((e) => e.decision)).toEqual([
       'given',
@@ -391,10 +430,11 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
   it('obeys a stop carried by a card submission', async () => {
     const bot = startTestBot();
     await bot.join();
+    await bot.say('no');
     await bot.say('yes');
     const reply = await bot.say('', { value: { text: 'unsubscribe' } });
-    expect(reply).toEqual([{ text: texts('en').stoppedAll, buttons: [] }]);
-    expect((await bot.statuses()).newsletter).toBe('withdrawn');
+    expect(reply).toEqual([texts('en').stopReply]);
+    expect((await bot.statuses())['personalised-offers']).toBe('withdrawn');
   });
 });
 
@@ -406,7 +446,7 @@ describe('buttons and cards', () => {
     expect(stale[0]?.text).toBe(texts('en').t('help.duringQuestion'));
     expect((await bot.statuses()).analytics).toBe('unknown');
     const fresh = await bot.say('', { value: { intent: 'agree', purposeId: 'newsletter' } });
-    expect(fresh[0]?.text).toBe(texts('en').given('newsletter'));
+    expect(fresh[0]?.text).toBe(texts('en').addressAsk('newsletter'));
   });
 
   it('the words on every button are understood when sent back (imBack)', async () => {
@@ -415,7 +455,10 @@ describe('buttons and cards', () => {
       const [, first] = await bot.join();
       const [yes, no, more, later] = first?.buttons ?? [];
       expect((await bot.say(more ?? ''))[0]?.text).toBe(texts(locale).details('newsletter'));
-      expect((await bot.say(yes ?? ''))[0]?.text).toBe(texts(locale).given('newsletter'));
+      const address = await bot.say(yes ?? '');
+      expect(address[0]?.text).toBe(texts(locale).addressAsk('newsletter'));
+      const [noAddress] = address[0]?.buttons ?? [];
+      expect((await bot.say(noAddress ?? ''))[0]?.text).toBe(texts(locale).t('address.notGiven'));
       expect((await bot.say(no ?? ''))[0]?.text).toBe(texts(locale).refused('personalised-offers'));
       expect((await bot.say(later ?? ''))[0]?.text).toBe(texts(locale).t('purpose.postponed'));
     }
@@ -428,7 +471,7 @@ describe('bad input and a store that is down', () => {
     await bot.join();
     const reply = await bot.say(`yes ${'x'.repeat(200)}`);
     expect(reply).toEqual([{ text: texts('en').t('error.tooLong', { max: 100 }), buttons: [] }]);
-    expect((await bot.say('yes'))[0]?.text).toBe(texts('en').given('newsletter'));
+    expect((await bot.say('no'))[0]?.text).toBe(texts('en').refused('newsletter'));
   });
 
   it('answers bad input in the language of the conversation, not of the client', async () => {
@@ -451,9 +494,10 @@ describe('bad input and a store that is down', () => {
   it('answers a redelivered activity once, and records its decision once', async () => {
     const bot = startTestBot();
     await bot.join();
-    expect(await bot.say('yes', { id: 'activity-42' })).toHaveLength(2);
-    expect(await bot.say('yes', { id: 'activity-42' })).toEqual([]);
+    expect(await bot.say('no', { id: 'activity-42' })).toHaveLength(2);
+    expect(await bot.say('no', { id: 'activity-42' })).toEqual([]);
     expect(await bot.stores.ledger.history(bot.subject)).toHaveLength(1);
+    expect((await bot.statuses())['personalised-offers']).toBe('unknown');
   });
 
   function flakyLedger(stores: Stores): { stores: Stores; down: (isDown: boolean) => void } {
@@ -474,18 +518,19 @@ describe('bad input and a store that is down', () => {
     const bot = startTestBot({ stores: flaky.stores });
     await bot.join();
     flaky.down(true);
-    expect(await bot.say('yes')).toEqual([
+    expect(await bot.say('no')).toEqual([
       { text: texts('en').t('error.notRecorded'), buttons: [] },
     ]);
     expect((await bot.statuses()).newsletter).toBe('unknown');
     flaky.down(false);
-    expect((await bot.say('yes'))[0]?.text).toBe(texts('en').given('newsletter'));
+    expect((await bot.say('no'))[0]?.text).toBe(texts('en').refused('newsletter'));
   });
 
   it('tells the person when a stop could not be recorded, and nothing else', async () => {
     const flaky = flakyLedger(openMemoryStores());
     const bot = startTestBot({ stores: flaky.stores });
     await bot.join();
+    await bot.say('no');
     await bot.say('yes');
     flaky.down(true);
     const reply = await bot.say('stop');
@@ -496,8 +541,8 @@ describe('bad input and a store that is down', () => {
       },
     ]);
     flaky.down(false);
-    expect(await bot.say('stop')).toEqual([{ text: texts('en').stoppedAll, buttons: [] }]);
-    expect((await bot.statuses()).newsletter).toBe('withdrawn');
+    expect(await bot.say('stop')).toEqual([texts('en').stopReply]);
+    expect((await bot.statuses())['personalised-offers']).toBe('withdrawn');
   });
 });
 
@@ -508,7 +553,7 @@ describe('the transcript of a conversation', () => {
     const opening = await bot.join();
     const afterYes = await bot.say('yes');
     const afterStop = await bot.say('STOP, and my number is 06 12 34 56 78');
-    expect(afterStop).toEqual([{ text: texts('en').stoppedAll, buttons: [] }]);
+    expect(afterStop).toEqual([texts('en').stopReply]);
 
     const page = await bot.stores.transcripts.getTranscriptActivities('test', 'conversation-1');
     // A conversationUpdate has no text, whatever botbuilder's type says.
@@ -534,6 +579,7 @@ describe('a restarted server remembers every decision', () => {
     const before = startTestBot({ stores: first });
     await before.join();
     await before.say('yes');
+    await before.say('jane@example.com');
     await before.say('no');
     await first.close();
 
@@ -543,7 +589,7 @@ describe('a restarted server remembers every decision', () => {
     const resumed = startTestBot({ stores: second });
     expect((await resumed.say('yes'))[0]?.text).toBe(texts('en').given('analytics'));
     expect(await resumed.statuses()).toMatchObject({
-      newsletter: 'granted',
+      newsletter: 'pending',
       'personalised-offers': 'refused',
       analytics: 'granted',
     });

@@ -1,5 +1,7 @@
 import {
   checkPendingConfirmation,
+  checkTakeLimit,
+  DEFAULT_TAKE_EXPIRED_LIMIT,
   type PendingConfirmation,
   type PendingConfirmations,
 } from '../../consent/confirmations.js';
@@ -45,9 +47,22 @@ export class MemoryPendingConfirmations implements PendingConfirmations {
     return Promise.resolve(confirmation);
   }
 
-  deleteExpired(now: Date): Promise<number> {
-    const cutoff = now.toISOString();
-    return Promise.resolve(this.#deleteWhere((c) => c.expiresAt <= cutoff));
+  takeExpired(
+    now: Date,
+    limit: number = DEFAULT_TAKE_EXPIRED_LIMIT,
+  ): Promise<readonly PendingConfirmation[]> {
+    return attempt('take expired confirmations', () => {
+      checkTakeLimit(limit);
+      const cutoff = now.toISOString();
+      // Read and delete in one synchronous step: a concurrent caller sees them gone.
+      const taken = [...this.#pending.values()]
+        .map((json) => JSON.parse(json) as PendingConfirmation)
+        .filter((c) => c.expiresAt <= cutoff)
+        .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0))
+        .slice(0, limit);
+      for (const c of taken) this.#pending.delete(c.tokenHash);
+      return taken;
+    });
   }
 
   deleteForSubject(subject: Subject): Promise<number> {

@@ -22,7 +22,14 @@ interface Entry {
   /** Insertion order: the tie-breaker between activities of the same millisecond. */
   readonly seq: number;
   readonly json: string;
+  readonly fromId: string | null;
+  readonly recipientId: string | null;
 }
+
+const involves = (entry: Entry, userId: string): boolean =>
+  entry.fromId === userId || entry.recipientId === userId;
+
+const byTimeThenSeq = (a: Entry, b: Entry): number => a.timestamp - b.timestamp || a.seq - b.seq;
 
 const after = (entry: Entry, position: Position | undefined): boolean =>
   position === undefined ||
@@ -51,7 +58,13 @@ export class MemoryTranscriptStore implements TranscriptStoreWithRetention {
       const channel = this.#channels.get(logged.channelId) ?? new Map<string, Entry[]>();
       const entries = channel.get(logged.conversationId) ?? [];
       this.#seq += 1;
-      const entry: Entry = { timestamp: logged.timestamp, seq: this.#seq, json: logged.json };
+      const entry: Entry = {
+        timestamp: logged.timestamp,
+        seq: this.#seq,
+        json: logged.json,
+        fromId: logged.fromId,
+        recipientId: logged.recipientId,
+      };
       // Later seq: the new entry goes after every entry of the same or an earlier time.
       const at = entries.findIndex((e) => e.timestamp > entry.timestamp);
       entries.splice(at === -1 ? entries.length : at, 0, entry);
@@ -133,6 +146,34 @@ export class MemoryTranscriptStore implements TranscriptStoreWithRetention {
           deleted += entries.length - kept.length;
           if (kept.length === 0) channel.delete(conversationId);
           else channel.set(conversationId, kept);
+        }
+      }
+      return deleted;
+    });
+  }
+
+  activitiesOfUser(channelId: string, userId: string): Promise<Activity[]> {
+    return attempt('read transcripts of user', () => {
+      requireId(channelId, 'channelId');
+      requireId(userId, 'userId');
+      const conversations = this.#channels.get(channelId) ?? new Map<string, Entry[]>();
+      return [...conversations.values()]
+        .flatMap((entries) => entries.filter((e) => involves(e, userId)))
+        .sort(byTimeThenSeq)
+        .map((e) => toActivity(e.json));
+    });
+  }
+
+  deleteForUser(channelId: string, userId: string): Promise<number> {
+    return attempt('delete transcripts of user', () => {
+      requireId(channelId, 'channelId');
+      requireId(userId, 'userId');
+      const conversations = this.#channels.get(channelId);
+      let deleted = 0;
+      for (const [conversationId, entries] of conversations ?? []) {
+        if (entries.some((e) => involves(e, userId))) {
+          deleted += entries.length;
+          conversations?.delete(conversationId);
         }
       }
       return deleted;

@@ -2,6 +2,8 @@ import type { Collection, Db } from 'mongodb';
 import type { Locale } from '../../consent/catalogue.js';
 import {
   checkPendingConfirmation,
+  checkTakeLimit,
+  DEFAULT_TAKE_EXPIRED_LIMIT,
   type PendingConfirmation,
   type PendingConfirmations,
 } from '../../consent/confirmations.js';
@@ -23,6 +25,9 @@ interface ConfirmationDocument {
   createdAt: string;
   expiresAt: string;
 }
+
+/** Deletes sent at once by takeExpired: enough to be quick, few enough to leave the pool free. */
+const DELETES_IN_FLIGHT = 16;
 
 /**
  * Pending double opt-in confirmations on MongoDB (6-8) and FerretDB v1. Expiry is enforced by the
@@ -85,13 +90,31 @@ export class MongoPendingConfirmations implements PendingConfirmations {
     });
   }
 
-  deleteExpired(now: Date): Promise<number> {
-    return mongoAttempt('delete expired confirmations', async () => {
-      const result = await this.#pending.deleteMany(
-        { expiresAt: { $lte: now.toISOString() } },
-        DURABLE,
-      );
-      return result.deletedCount;
+  takeExpired(
+    now: Date,
+    limit: number = DEFAULT_TAKE_EXPIRED_LIMIT,
+  ): Promise<readonly PendingConfirmation[]> {
+    return mongoAttempt('take expired confirmations', async () => {
+      checkTakeLimit(limit);
+      // As in consume: find, then delete each one by one; a document belongs to the caller whose
+      // deleteOne removed it (deletedCount is exact on FerretDB too, findOneAndDelete is not).
+      const expired = { expiresAt: { $lte: now.toISOString() } };
+      const docs = await this.#pending
+        .find(expired)
+        .sort({ expiresAt: 1, _id: 1 })
+        .limit(limit)
+        .toArray();
+      const taken: PendingConfirmation[] = [];
+      for (let start = 0; start < docs.length; start += DELETES_IN_FLIGHT) {
+        const batch = docs.slice(start, start + DELETES_IN_FLIGHT);
+        const results = await Promise.all(
+          batch.map((doc) => this.#pending.deleteOne({ _id: doc._id, ...expired }, DURABLE)),
+        );
+        batch.forEach((doc, i) => {
+          if (results[i]?.deletedCount === 1) taken.push(toConfirmation(doc));
+        });
+      }
+      return taken;
     });
   }
 

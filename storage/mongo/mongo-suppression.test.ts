@@ -129,6 +129,35 @@ describe('mongo: suppression and confirmations', () => {
     }
   });
 
+  it('hands each expired confirmation to exactly one of two servers taking them at once', async () => {
+    const fresh = await freshDb();
+    const second = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    await second.connect();
+    try {
+      const one = new MongoPendingConfirmations(fresh);
+      const two = new MongoPendingConfirmations(second.db(fresh.databaseName));
+      await one.ensureIndexes();
+      const created = Array.from(
+        { length: 20 },
+        () => pendingConfirmationOf(fields, AT, 60_000).confirmation,
+      );
+      for (const c of created) await one.create(c);
+      const later = new Date(AT.getTime() + 120_000);
+      const results = await Promise.all([
+        one.takeExpired(later),
+        two.takeExpired(later),
+        one.takeExpired(later, 7),
+        two.takeExpired(later, 3),
+      ]);
+      const all = results.flat().map((c) => c.tokenHash);
+      expect(new Set(all).size).toBe(all.length);
+      expect(all.sort()).toEqual(created.map((c) => c.tokenHash).sort());
+      expect(await fresh.collection('pending_confirmations').countDocuments()).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('rejects with code STORE_UNAVAILABLE when the server cannot be reached', async () => {
     const away = new MongoClient(`mongodb://127.0.0.1:${await freePort()}/`, {
       serverSelectionTimeoutMS: 300,
@@ -148,7 +177,7 @@ describe('mongo: suppression and confirmations', () => {
       await expect(confirmations.consume(confirmation.tokenHash, AT)).rejects.toMatchObject(
         unavailable,
       );
-      await expect(confirmations.deleteExpired(AT)).rejects.toMatchObject(unavailable);
+      await expect(confirmations.takeExpired(AT)).rejects.toMatchObject(unavailable);
       await expect(confirmations.deleteForSubject(subject)).rejects.toMatchObject(unavailable);
       await expect(confirmations.ensureIndexes()).rejects.toMatchObject(unavailable);
     } finally {

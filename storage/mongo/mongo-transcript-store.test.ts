@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freshDatabaseName } from '../../test/mongo-database.js';
 import { activityOf, describeTranscriptStoreContract } from '../../test/transcript-contract.js';
@@ -46,7 +46,13 @@ describe('mongo transcripts', () => {
     await store.ensureIndexes();
     await store.ensureIndexes();
     const names = (await db!.collection('transcripts').indexes()).map((i) => i.name).sort();
-    expect(names).toEqual(['_id_', 'transcripts_age', 'transcripts_page']);
+    expect(names).toEqual([
+      '_id_',
+      'transcripts_age',
+      'transcripts_from',
+      'transcripts_page',
+      'transcripts_recipient',
+    ]);
   });
 
   it('keeps the activity as JSON text, so channelData keys never become field names', async () => {
@@ -58,10 +64,43 @@ describe('mongo transcripts', () => {
       'activity',
       'channelId',
       'conversationId',
+      'fromId',
+      'recipientId',
       'timestamp',
     ]);
     expect(typeof doc?.activity).toBe('string');
+    // Who took part, as plain string fields (FerretDB v1 has no nested arrays): what erasure uses.
+    expect(doc?.fromId).toBe('user-1');
+    expect(doc?.recipientId).toBe('consent-bot');
     expect(doc?.timestamp).toBeInstanceOf(Date);
+  });
+
+  it('fills in the participants of activities logged before they were stored, at start', async () => {
+    const store = await freshStore();
+    const legacy = activityOf('webchat', 'old', {
+      from: { id: 'jane.$doe', name: 'Customer' },
+      recipient: { id: 'consent-bot', name: 'Consent bot' },
+    });
+    const anonymous = activityOf('webchat', 'old', { from: undefined, recipient: undefined });
+    // As an earlier version wrote them: no fromId, no recipientId.
+    await db!.collection('transcripts').insertMany(
+      [legacy, anonymous].map((activity) => ({
+        _id: new ObjectId(),
+        channelId: 'webchat',
+        conversationId: 'old',
+        timestamp: activity.timestamp,
+        activity: JSON.stringify(activity),
+      })),
+    );
+    expect(await store.activitiesOfUser('webchat', 'jane.$doe')).toEqual([]);
+    await store.ensureIndexes();
+    expect((await store.activitiesOfUser('webchat', 'jane.$doe')).map((a) => a.id)).toEqual([
+      legacy.id,
+    ]);
+    expect(await db!.collection('transcripts').countDocuments({ fromId: { $exists: false } })).toBe(
+      0,
+    );
+    expect(await store.deleteForUser('webchat', 'jane.$doe')).toBe(2);
   });
 
   it('rejects with code STORE_UNAVAILABLE when the server cannot be reached', async () => {
@@ -77,6 +116,8 @@ describe('mongo transcripts', () => {
       );
       await expect(store.listTranscripts('webchat')).rejects.toMatchObject(unavailable);
       await expect(store.deleteOlderThan(new Date())).rejects.toMatchObject(unavailable);
+      await expect(store.activitiesOfUser('webchat', 'u')).rejects.toMatchObject(unavailable);
+      await expect(store.deleteForUser('webchat', 'u')).rejects.toMatchObject(unavailable);
       // A caller's mistake stays a caller's mistake, even with the server away.
       await expect(store.getTranscriptActivities('webchat', 'c', 'bad')).rejects.toThrow(
         RangeError,

@@ -5,6 +5,7 @@ import {
   decodeToken,
   optionalTime,
   pageOf,
+  participantId,
   pageSizeOf,
   requiredTime,
   requireId,
@@ -29,7 +30,17 @@ interface TranscriptDocument {
   timestamp: Date;
   /** The activity as JSON text: its channelData may hold keys MongoDB refuses as field names. */
   activity: string;
+  /**
+   * `from.id` and `recipient.id` (null when absent), as two plain string fields, not an array:
+   * what access and erasure search by. Absent only on documents logged before they existed
+   * (filled in by ensureIndexes).
+   */
+  fromId?: string | null;
+  recipientId?: string | null;
 }
+
+/** Documents whose participants ensureIndexes fills in per round trip. */
+const BACKFILL_BATCH = 500;
 
 interface ConversationRow {
   readonly _id: string;
@@ -70,7 +81,47 @@ export class MongoTranscriptStore implements TranscriptStoreWithRetention {
       );
       // The retention clean-up deletes by age alone.
       await this.#transcripts.createIndex({ timestamp: 1 }, { name: 'transcripts_age' }, undefined);
+      // Access and erasure find a person's activities by either side of the exchange.
+      await this.#transcripts.createIndex(
+        { channelId: 1, fromId: 1 },
+        { name: 'transcripts_from' },
+        undefined,
+      );
+      await this.#transcripts.createIndex(
+        { channelId: 1, recipientId: 1 },
+        { name: 'transcripts_recipient' },
+        undefined,
+      );
+      await this.#backfillParticipants();
     });
+  }
+
+  /**
+   * Activities logged before the participant fields existed get them from their JSON, so an
+   * erasure never misses them. Setting a value computed from the document's own immutable JSON is
+   * idempotent: two servers starting at once may both write it, with the same result.
+   */
+  async #backfillParticipants(): Promise<void> {
+    for (;;) {
+      const docs = await this.#transcripts
+        .find({ fromId: { $exists: false } }, { projection: { activity: 1 } })
+        .limit(BACKFILL_BATCH)
+        .toArray();
+      for (const doc of docs) {
+        const activity = JSON.parse(doc.activity) as Partial<Activity>;
+        await this.#transcripts.updateOne(
+          { _id: doc._id },
+          {
+            $set: {
+              fromId: participantId(activity.from),
+              recipientId: participantId(activity.recipient),
+            },
+          },
+          DURABLE,
+        );
+      }
+      if (docs.length < BACKFILL_BATCH) return;
+    }
   }
 
   logActivity(activity: Activity): Promise<void> {
@@ -83,6 +134,8 @@ export class MongoTranscriptStore implements TranscriptStoreWithRetention {
           conversationId: logged.conversationId,
           timestamp: new Date(logged.timestamp),
           activity: logged.json,
+          fromId: logged.fromId,
+          recipientId: logged.recipientId,
         },
         DURABLE,
       );
@@ -178,4 +231,41 @@ export class MongoTranscriptStore implements TranscriptStoreWithRetention {
       return result.deletedCount;
     });
   }
+
+  activitiesOfUser(channelId: string, userId: string): Promise<Activity[]> {
+    return mongoAttempt('read transcripts of user', async () => {
+      requireId(channelId, 'channelId');
+      requireId(userId, 'userId');
+      const docs = await this.#transcripts
+        .find(involving(channelId, userId))
+        .sort({ timestamp: 1, _id: 1 })
+        .toArray();
+      return docs.map((doc) => toActivity(doc.activity));
+    });
+  }
+
+  deleteForUser(channelId: string, userId: string): Promise<number> {
+    return mongoAttempt('delete transcripts of user', async () => {
+      requireId(channelId, 'channelId');
+      requireId(userId, 'userId');
+      // No transaction (FerretDB has none): find the conversations, then delete them whole. An
+      // activity logged in between into one of them goes too; a conversation the person starts
+      // in between is not theirs yet to this call, and a second erasure takes it.
+      const docs = await this.#transcripts
+        .find(involving(channelId, userId), { projection: { conversationId: 1 } })
+        .toArray();
+      const conversationIds = [...new Set(docs.map((doc) => doc.conversationId))];
+      if (conversationIds.length === 0) return 0;
+      const result = await this.#transcripts.deleteMany(
+        { channelId, conversationId: { $in: conversationIds } },
+        DURABLE,
+      );
+      return result.deletedCount;
+    });
+  }
+}
+
+/** Activities of a channel in which the user is either side. */
+function involving(channelId: string, userId: string): Filter<TranscriptDocument> {
+  return { channelId, $or: [{ fromId: userId }, { recipientId: userId }] };
 }

@@ -1,5 +1,7 @@
 import {
   checkPendingConfirmation,
+  checkTakeLimit,
+  DEFAULT_TAKE_EXPIRED_LIMIT,
   type PendingConfirmation,
   type PendingConfirmations,
 } from '../../consent/confirmations.js';
@@ -86,11 +88,25 @@ export class SqlitePendingConfirmations implements PendingConfirmations {
     });
   }
 
-  deleteExpired(now: Date): Promise<number> {
-    return attempt('delete expired confirmations', () => {
-      return this.#db
-        .prepare<[string]>('DELETE FROM pending_confirmations WHERE expires_at <= ?')
-        .run(now.toISOString()).changes;
+  takeExpired(
+    now: Date,
+    limit: number = DEFAULT_TAKE_EXPIRED_LIMIT,
+  ): Promise<readonly PendingConfirmation[]> {
+    return attempt('take expired confirmations', () => {
+      checkTakeLimit(limit);
+      // One DELETE ... RETURNING: a row is handed to the one statement that removed it.
+      const rows = this.#db
+        .prepare<[string, number], ConfirmationRow>(
+          `DELETE FROM pending_confirmations WHERE token_hash IN (
+             SELECT token_hash FROM pending_confirmations WHERE expires_at <= ?
+             ORDER BY expires_at, token_hash LIMIT ?)
+           RETURNING ${COLUMNS}`,
+        )
+        .all(now.toISOString(), limit);
+      // RETURNING gives rows in no promised order.
+      return rows
+        .map(toConfirmation)
+        .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
     });
   }
 

@@ -113,7 +113,7 @@ describe('embedded sqlite: suppression and confirmations on disk', () => {
     await expect(confirmations.consume(confirmation.tokenHash, AT)).rejects.toMatchObject(
       unavailable,
     );
-    await expect(confirmations.deleteExpired(AT)).rejects.toMatchObject(unavailable);
+    await expect(confirmations.takeExpired(AT)).rejects.toMatchObject(unavailable);
     await expect(confirmations.deleteForSubject(subject)).rejects.toMatchObject(unavailable);
   });
 });

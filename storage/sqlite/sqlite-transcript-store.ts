@@ -16,20 +16,75 @@ import {
 } from '../transcript-rules.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
+/** What the participant columns hold: `from.id` / `recipient.id` when a string, else NULL. */
+const participant = (path: '$.from.id' | '$.recipient.id'): string =>
+  `CASE WHEN json_type(body, '${path}') = 'text' THEN json_extract(body, '${path}') END`;
+
+/**
+ * The participants are generated (VIRTUAL) columns computed from the stored JSON: nothing to fill
+ * in on insert, nothing to backfill in a database made before they existed (ALTER TABLE can add a
+ * virtual column, and its index covers the rows already there).
+ */
+const PARTICIPANT_COLUMNS = {
+  from_id: `TEXT GENERATED ALWAYS AS (${participant('$.from.id')}) VIRTUAL`,
+  recipient_id: `TEXT GENERATED ALWAYS AS (${participant('$.recipient.id')}) VIRTUAL`,
+} as const;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS transcript_activities (
   seq             INTEGER PRIMARY KEY,
   channel_id      TEXT    NOT NULL,
   conversation_id TEXT    NOT NULL,
   ts              INTEGER NOT NULL,
-  body            TEXT    NOT NULL
-);
+  body            TEXT    NOT NULL,
+  from_id         ${PARTICIPANT_COLUMNS.from_id},
+  recipient_id    ${PARTICIPANT_COLUMNS.recipient_id}
+);`;
+
+const INDEXES = `
 -- One range scan per page, in (time, insertion) order.
 CREATE INDEX IF NOT EXISTS transcript_activities_page
   ON transcript_activities (channel_id, conversation_id, ts, seq);
 -- The retention clean-up deletes by age alone.
 CREATE INDEX IF NOT EXISTS transcript_activities_age ON transcript_activities (ts);
+-- Access and erasure find a person's activities by either side of the exchange.
+CREATE INDEX IF NOT EXISTS transcript_activities_from
+  ON transcript_activities (channel_id, from_id);
+CREATE INDEX IF NOT EXISTS transcript_activities_recipient
+  ON transcript_activities (channel_id, recipient_id);
 `;
+
+/**
+ * `column` of a person's activities: one search of each participant index. Without statistics
+ * (nothing runs ANALYZE) SQLite answers `channel_id = ? AND (from_id = ? OR recipient_id = ?)` by
+ * scanning the whole channel; an IN over a UNION ALL is two index searches whatever the statistics.
+ */
+const involving = (column: 'seq' | 'conversation_id'): string => `
+  SELECT ${column} FROM transcript_activities WHERE channel_id = :channelId AND from_id = :userId
+  UNION ALL
+  SELECT ${column} FROM transcript_activities WHERE channel_id = :channelId AND recipient_id = :userId`;
+
+/**
+ * Creates the table, or brings one made by an earlier version up to date, in one IMMEDIATE
+ * transaction: two processes opening the same folder at once cannot both add a column.
+ */
+function migrate(db: SqliteDatabase): void {
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    const columns = new Set(
+      db
+        .prepare<[], { name: string }>('PRAGMA table_xinfo(transcript_activities)')
+        .all()
+        .map((c) => c.name),
+    );
+    for (const [name, definition] of Object.entries(PARTICIPANT_COLUMNS)) {
+      if (!columns.has(name)) {
+        db.exec(`ALTER TABLE transcript_activities ADD COLUMN ${name} ${definition}`);
+      }
+    }
+    db.exec(INDEXES);
+  }).immediate();
+}
 
 /**
  * Transcripts on the embedded store, in the same SQLite file as the ledger. Unlike the ledger,
@@ -44,7 +99,7 @@ export class SqliteTranscriptStore implements TranscriptStoreWithRetention {
     this.#db = db;
     this.#pageSize = pageSizeOf(options);
     this.#now = options.now ?? (() => new Date());
-    db.exec(SCHEMA);
+    migrate(db);
   }
 
   logActivity(activity: Activity): Promise<void> {
@@ -135,6 +190,34 @@ export class SqliteTranscriptStore implements TranscriptStoreWithRetention {
     return attempt('delete old transcripts', () => {
       const limit = requiredTime(cutoff, 'cutoff');
       return this.#db.prepare('DELETE FROM transcript_activities WHERE ts < ?').run(limit).changes;
+    });
+  }
+
+  activitiesOfUser(channelId: string, userId: string): Promise<Activity[]> {
+    return attempt('read transcripts of user', () => {
+      requireId(channelId, 'channelId');
+      requireId(userId, 'userId');
+      return this.#db
+        .prepare<{ channelId: string; userId: string }, { body: string }>(
+          `SELECT body FROM transcript_activities WHERE seq IN (${involving('seq')})
+           ORDER BY ts, seq`,
+        )
+        .all({ channelId, userId })
+        .map((row) => toActivity(row.body));
+    });
+  }
+
+  deleteForUser(channelId: string, userId: string): Promise<number> {
+    return attempt('delete transcripts of user', () => {
+      requireId(channelId, 'channelId');
+      requireId(userId, 'userId');
+      // One statement: the conversations are found and deleted in the same write transaction.
+      return this.#db
+        .prepare<{ channelId: string; userId: string }>(
+          `DELETE FROM transcript_activities
+           WHERE channel_id = :channelId AND conversation_id IN (${involving('conversation_id')})`,
+        )
+        .run({ channelId, userId }).changes;
     });
   }
 }

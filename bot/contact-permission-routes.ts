@@ -1,0 +1,219 @@
+import type { Request, Response, Server } from 'restify';
+import { purposeOf, type Catalogue, type Purpose } from '../consent/catalogue.js';
+import { contactPermission, type ContactPermission } from '../consent/contact-permission.js';
+import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
+import type { Subject } from '../consent/subject.js';
+import type { SuppressionList } from '../consent/suppression.js';
+import { authorise } from './auth.js';
+import type { ApiToken, Role } from './config.js';
+import { errorFields, type Logger } from './log.js';
+
+export interface ContactPermissionRoutesDeps {
+  readonly catalogue: Catalogue;
+  readonly ledger: ConsentLedger;
+  readonly suppression: SuppressionList;
+  /** The keyed hashes under which this person may be suppressed (user id, known e-mails). */
+  readonly suppressionHashesOf: (subject: Subject) => Promise<string[]>;
+  /** Maps the ids in a request to the ledger's pseudonymous subject. */
+  readonly ledgerSubjectOf: (subject: Subject) => Subject;
+  readonly tokens: readonly ApiToken[];
+  readonly log: Logger;
+  readonly now?: () => Date;
+}
+
+/** Marketing asks before sending; agents and compliance may ask too. None of them reads history. */
+const ROLES: readonly Role[] = ['marketing', 'agent', 'compliance'];
+
+/** Subjects one batch call may ask about. */
+export const MAX_BATCH_SUBJECTS = 1000;
+
+/** Ledger reads in flight for one batch: quick, without taking the whole connection pool. */
+const READS_IN_FLIGHT = 16;
+
+function fail(res: Response, status: number, code: string, message: string): void {
+  res.send(status, { code, message });
+}
+
+const isId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= 1024;
+
+/** `{ channelId, userId }` with two non-empty strings, and nothing else read from it. */
+function subjectFrom(value: unknown): Subject | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { channelId, userId } = value as Record<string, unknown>;
+  return isId(channelId) && isId(userId) ? { channelId, userId } : undefined;
+}
+
+/** Runs `work` on every item with at most `limit` in flight, answers in the items' order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Contact permission for the rest of the company (issue 4, product rule 7): may this person be
+ * contacted for this purpose right now, and why not. Every answer reads the ledger's latest events
+ * and the suppression list at the time of the call, never a cache, so a stop is visible in the very
+ * next call. The answer carries a yes or no and a reason, never the person's history.
+ */
+export function registerContactPermissionRoutes(
+  server: Server,
+  deps: ContactPermissionRoutesDeps,
+): void {
+  const { catalogue, ledger, suppression, log } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  const authorised = (req: Request, res: Response): Role | undefined => {
+    const access = authorise(req.header('authorization'), deps.tokens, ROLES);
+    if (access.ok) return access.role;
+    fail(
+      res,
+      access.status,
+      access.code,
+      'a bearer token of role marketing, agent or compliance is required',
+    );
+    return undefined;
+  };
+
+  const knownPurpose = (res: Response, id: unknown): Purpose | undefined => {
+    const purpose = typeof id === 'string' ? purposeOf(catalogue, id) : undefined;
+    if (!purpose) {
+      fail(
+        res,
+        400,
+        'UNKNOWN_PURPOSE',
+        `purpose must be one of: ${catalogue.purposes.map((p) => p.id).join(', ')}`,
+      );
+    }
+    return purpose;
+  };
+
+  /** Whether each subject is listed, with one suppression look-up for all of them. */
+  const suppressedAmong = async (subjects: readonly Subject[]): Promise<boolean[]> => {
+    const hashes = await mapLimited(subjects, READS_IN_FLIGHT, (s) => deps.suppressionHashesOf(s));
+    const listed = new Set(
+      (await suppression.anyOf([...new Set(hashes.flat())])).map((e) => e.hash),
+    );
+    return hashes.map((own) => own.some((hash) => listed.has(hash)));
+  };
+
+  const permissionOf = async (
+    purpose: Purpose,
+    subject: Subject,
+    suppressed: boolean,
+  ): Promise<ContactPermission> => {
+    const latest = await ledger.latest(deps.ledgerSubjectOf(subject));
+    const status = deriveStatuses(catalogue, latest).find((s) => s.purposeId === purpose.id);
+    return contactPermission({ purpose, status, suppressed });
+  };
+
+  server.get(
+    '/api/subjects/:channelId/:userId/contact-permissions',
+    async (req: Request, res: Response) => {
+      const role = authorised(req, res);
+      if (!role) return;
+      const query = (req.query ?? {}) as Record<string, unknown>;
+      const purpose = knownPurpose(res, query.purpose);
+      if (!purpose) return;
+      const params = req.params as { channelId: string; userId: string };
+      const subject = { channelId: params.channelId, userId: params.userId };
+      try {
+        const [suppressed = true] = await suppressedAmong([subject]);
+        const answer = await permissionOf(purpose, subject, suppressed);
+        // Asking about a person is an access to personal data: leave a trace, without the person.
+        log.info('api.contact_permission_read', {
+          role,
+          purpose: purpose.id,
+          subjects: 1,
+          allowed: answer.allowed ? 1 : 0,
+        });
+        res.header('Cache-Control', 'no-store');
+        res.send(200, {
+          subject,
+          purpose: purpose.id,
+          allowed: answer.allowed,
+          reason: answer.reason,
+          checkedAt: now().toISOString(),
+        });
+      } catch (error) {
+        log.error('api.contact_permission_failed', { role, ...errorFields(error) });
+        fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');
+      }
+    },
+  );
+
+  server.post('/api/contact-permissions', async (req: Request, res: Response) => {
+    const role = authorised(req, res);
+    if (!role) return;
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      fail(
+        res,
+        400,
+        'INVALID_REQUEST',
+        'the body must be JSON: { "purpose": ..., "subjects": [...] }',
+      );
+      return;
+    }
+    const { purpose: purposeId, subjects: rawSubjects } = body as Record<string, unknown>;
+    const purpose = knownPurpose(res, purposeId);
+    if (!purpose) return;
+    if (!Array.isArray(rawSubjects)) {
+      fail(res, 400, 'INVALID_SUBJECTS', 'subjects must be an array of { channelId, userId }');
+      return;
+    }
+    if (rawSubjects.length > MAX_BATCH_SUBJECTS) {
+      fail(
+        res,
+        413,
+        'TOO_MANY_SUBJECTS',
+        `at most ${MAX_BATCH_SUBJECTS} subjects per call; split the list`,
+      );
+      return;
+    }
+    const subjects: Subject[] = [];
+    for (const [index, raw] of rawSubjects.entries()) {
+      const subject = subjectFrom(raw);
+      if (!subject) {
+        fail(
+          res,
+          400,
+          'INVALID_SUBJECTS',
+          `subjects[${index}] must be { channelId, userId } with non-empty strings`,
+        );
+        return;
+      }
+      subjects.push(subject);
+    }
+    try {
+      const suppressed = await suppressedAmong(subjects);
+      const results = await mapLimited(subjects, READS_IN_FLIGHT, async (subject, i) => {
+        const { allowed, reason } = await permissionOf(purpose, subject, suppressed[i] ?? true);
+        return { subject, allowed, reason };
+      });
+      log.info('api.contact_permission_read', {
+        role,
+        purpose: purpose.id,
+        subjects: subjects.length,
+        allowed: results.filter((r) => r.allowed).length,
+      });
+      res.header('Cache-Control', 'no-store');
+      res.send(200, { purpose: purpose.id, checkedAt: now().toISOString(), results });
+    } catch (error) {
+      log.error('api.contact_permission_failed', { role, ...errorFields(error) });
+      fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');
+    }
+  });
+}
