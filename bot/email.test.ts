@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import i18next from 'i18next';
 import { simpleParser, type AddressObject } from 'mailparser';
 import restify from 'restify';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { newConfirmationToken } from '../consent/confirmations.js';
@@ -20,6 +19,7 @@ import { signLink, verifyLink } from './links.js';
 import { createLogger } from './log.js';
 import { confirmationMail, escapeHtml, withdrawalMail } from './mail-messages.js';
 import { createMailer } from './mailer.js';
+import { startSmtp } from '../test/smtp-peer.js';
 
 /**
  * The mail.json and pages.json namespaces mounted under `mail.` and `pages.`, as bot/i18n.ts is
@@ -48,55 +48,6 @@ const translator = translatorWithEmailTexts();
 const controller = { name: 'Maison Lumière SAS', contact: 'privacy@example.com' };
 const linkKey = randomBytes(32);
 const TO = 'ada.lovelace@example.org';
-
-interface Received {
-  readonly raw: Buffer;
-  readonly rcptTo: readonly string[];
-}
-
-/** A real SMTP peer on a free port: plain SMTP, no TLS, any (or no) login. */
-async function startSmtp(): Promise<{
-  port: number;
-  next: () => Promise<Received>;
-  close: () => Promise<void>;
-}> {
-  const inbox: Received[] = [];
-  const waiting: ((mail: Received) => void)[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const mail = {
-          raw: Buffer.concat(chunks),
-          rcptTo: session.envelope.rcptTo.map((r) => r.address),
-        };
-        const waiter = waiting.shift();
-        if (waiter) waiter(mail);
-        else inbox.push(mail);
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (smtp.server.address() as AddressInfo).port,
-    next: () => {
-      const ready = inbox.shift();
-      return ready ? Promise.resolve(ready) : new Promise((resolve) => waiting.push(resolve));
-    },
-    close: () =>
-      new Promise((resolve) => {
-        smtp.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -31,6 +31,8 @@ export interface TestBotOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly keys?: Keys;
   readonly mailer?: Mailer;
+  /** Another version of the data map, e.g. to test re-consent. */
+  readonly catalogue?: Catalogue;
 }
 
 /** One outbox per test process: e-mails land there as .eml files (nodemailer's own transport). */
@@ -54,7 +56,7 @@ export function startTestBot(options: TestBotOptions = {}) {
   const silent = createLogger('silent');
   const { bot, optOutGuard, transcriptLogger } = createConsentTurns({
     config,
-    catalogue,
+    catalogue: options.catalogue ?? catalogue,
     stores,
     keys,
     mailer:

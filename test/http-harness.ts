@@ -1,0 +1,93 @@
+import { expect } from 'vitest';
+import { createApp, type App } from '../bot/app.js';
+import { loadConfig } from '../bot/config.js';
+import { createLogger } from '../bot/log.js';
+import { openEmbeddedStores, type Stores } from '../storage/stores.js';
+import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
+
+/** The real server (restify + CloudAdapter) on a free port, and a customer's HTTP client. */
+export const COMPLIANCE = 'compliance-token-0123456789';
+export const AGENT = 'agent-token-0123456789abcdef';
+export const MARKETING = 'marketing-token-0123456789ab';
+
+export interface Running {
+  readonly app: App;
+  readonly stores: Stores;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const folder = temporaryFolder();
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    API_TOKENS: `compliance:${COMPLIANCE},agent:${AGENT},marketing:${MARKETING}`,
+    DATA_DIR: folder.path,
+    ...env,
+  });
+  const stores = openEmbeddedStores(config.DATA_DIR);
+  const app = createApp({
+    config,
+    catalogue,
+    stores,
+    log: createLogger('silent'),
+    keys: TEST_KEYS,
+  });
+  await new Promise<void>((resolve) => {
+    app.server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const { port } = app.server.address();
+  return {
+    app,
+    stores,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      app.retention.stop();
+      await new Promise<void>((resolve) => {
+        app.server.close(() => {
+          resolve();
+        });
+      });
+      await stores.close();
+      folder.remove();
+    },
+  };
+}
+
+export interface BotActivity {
+  type: string;
+  text?: string;
+  suggestedActions?: { actions: { title: string; value: string }[] };
+}
+
+/** A customer's client, talking to the real endpoint with deliveryMode expectReplies. */
+export function customer(url: string, user: string, locale: string) {
+  const conversation = `conv-${user}`;
+  let n = 0;
+  const post = async (activity: Record<string, unknown>): Promise<BotActivity[]> => {
+    const response = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: `${conversation}-${++n}`,
+        channelId: 'webchat',
+        serviceUrl: url,
+        from: { id: user },
+        recipient: { id: 'consent-bot' },
+        conversation: { id: conversation },
+        locale,
+        deliveryMode: 'expectReplies',
+        ...activity,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { activities: BotActivity[] };
+    return body.activities;
+  };
+  return {
+    join: () => post({ type: 'conversationUpdate', membersAdded: [{ id: user }] }),
+    say: (text: string) => post({ type: 'message', text }),
+  };
+}
