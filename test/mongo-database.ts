@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
-import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { MongoClient, type Db } from 'mongodb';
 import { openMongoStores, type Stores } from '../storage/stores.js';
 
 /** A database of its own on the run's MongoDB-wire server, so test files run in parallel. */
@@ -23,6 +23,44 @@ export async function openTestMongoStores(prefix = 'contract'): Promise<Stores> 
       } finally {
         await client.close();
       }
+    },
+  };
+}
+
+/**
+ * One database of the test file's own on the run's server: opened before the file's tests,
+ * dropped after. `fresh()` empties it for a test that starts from nothing.
+ */
+export function useFileDatabase(prefix: string): {
+  readonly uri: string;
+  db(): Db;
+  fresh(): Promise<Db>;
+} {
+  const uri = inject('mongoUri');
+  let client: MongoClient | undefined;
+  let db: Db | undefined;
+  beforeAll(async () => {
+    client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    db = client.db(freshDatabaseName(prefix));
+  });
+  afterAll(async () => {
+    try {
+      await db?.dropDatabase();
+    } finally {
+      await client?.close();
+    }
+  });
+  const opened = (): Db => {
+    if (!db) throw new Error('the database is opened in beforeAll');
+    return db;
+  };
+  return {
+    uri,
+    db: opened,
+    async fresh() {
+      await opened().dropDatabase();
+      return opened();
     },
   };
 }

@@ -1,7 +1,7 @@
-import { MongoClient, type Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { describe, expect, it } from 'vitest';
 import { describeContactAddressesContract } from '../../test/contact-addresses-contract.js';
-import { freshDatabaseName } from '../../test/mongo-database.js';
+import { useFileDatabase } from '../../test/mongo-database.js';
 import { freePort } from '../../test/mongo-target.js';
 import { MongoContactAddresses } from './mongo-contact-addresses.js';
 
@@ -10,28 +10,12 @@ import { MongoContactAddresses } from './mongo-contact-addresses.js';
  * v1 here, any MongoDB with MONGODB_URI). One database for this file, emptied before each test,
  * dropped after.
  */
-const uri = inject('mongoUri');
-let client: MongoClient | undefined;
-let db: Db | undefined;
-
-beforeAll(async () => {
-  client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
-  db = client.db(freshDatabaseName('addresses'));
-});
-
-afterAll(async () => {
-  try {
-    await db?.dropDatabase();
-  } finally {
-    await client?.close();
-  }
-});
+const database = useFileDatabase('addresses');
+const uri = database.uri;
 
 async function freshStore(): Promise<MongoContactAddresses> {
-  if (!db) throw new Error('the database is opened in beforeAll');
-  await db.dropDatabase();
-  const addresses = new MongoContactAddresses(db);
+  await database.fresh();
+  const addresses = new MongoContactAddresses(database.db());
   await addresses.ensureIndexes();
   return addresses;
 }
@@ -49,7 +33,7 @@ describe('mongo contact addresses', () => {
     await addresses.ensureIndexes();
     const subject = { channelId: 'ms.teams', userId: '$user.with.dots' };
     await addresses.set(subject, address);
-    const docs = await db!.collection('contact_addresses').find().toArray();
+    const docs = await database.db().collection('contact_addresses').find().toArray();
     expect(docs).toEqual([
       {
         _id: JSON.stringify(['ms.teams', '$user.with.dots']),
@@ -66,7 +50,7 @@ describe('mongo contact addresses', () => {
     const second = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
     await second.connect();
     try {
-      const two = new MongoContactAddresses(second.db(db!.databaseName));
+      const two = new MongoContactAddresses(second.db(database.db().databaseName));
       for (let round = 0; round < 5; round++) {
         const subject = { channelId: 'webchat', userId: `racer-${round}` };
         const a = { email: `a${round}@example.com`, verifiedAt: address.verifiedAt };
@@ -74,7 +58,7 @@ describe('mongo contact addresses', () => {
         await Promise.all([one.set(subject, a), two.set(subject, b), one.set(subject, b)]);
         expect([a, b]).toContainEqual(await two.get(subject));
       }
-      expect(await db!.collection('contact_addresses').countDocuments()).toBe(5);
+      expect(await database.db().collection('contact_addresses').countDocuments()).toBe(5);
     } finally {
       await second.close();
     }

@@ -1,6 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freshDatabaseName } from '../../test/mongo-database.js';
+import { describe, expect, it } from 'vitest';
+import { useFileDatabase } from '../../test/mongo-database.js';
 import { freePort } from '../../test/mongo-target.js';
 import { describeOptOutReasonsContract } from '../../test/opt-out-reasons-contract.js';
 import { MongoOptOutReasons } from './mongo-opt-out-reasons.js';
@@ -10,28 +10,12 @@ import { MongoOptOutReasons } from './mongo-opt-out-reasons.js';
  * here, any MongoDB with MONGODB_URI). One database for this file, emptied before each test,
  * dropped after.
  */
-const uri = inject('mongoUri');
-let client: MongoClient | undefined;
-let db: Db | undefined;
-
-beforeAll(async () => {
-  client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
-  db = client.db(freshDatabaseName('reasons'));
-});
-
-afterAll(async () => {
-  try {
-    await db?.dropDatabase();
-  } finally {
-    await client?.close();
-  }
-});
+const database = useFileDatabase('reasons');
+const uri = database.uri;
 
 /** The file's database, emptied: every test starts from nothing, as the contract expects. */
 async function freshDb(): Promise<Db> {
-  if (!db) throw new Error('the database is opened in beforeAll');
-  await db.dropDatabase();
+  const db = await database.fresh();
   return db;
 }
 

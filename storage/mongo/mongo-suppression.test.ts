@@ -1,9 +1,9 @@
 import { MongoClient, type Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pendingConfirmationOf } from '../../consent/confirmations.js';
 import { suppressionEntriesFor } from '../../consent/suppression.js';
 import { describePendingConfirmationsContract } from '../../test/confirmations-contract.js';
-import { freshDatabaseName } from '../../test/mongo-database.js';
+import { useFileDatabase } from '../../test/mongo-database.js';
 import { freePort } from '../../test/mongo-target.js';
 import { describeSuppressionListContract } from '../../test/suppression-contract.js';
 import { MongoPendingConfirmations } from './mongo-pending-confirmations.js';
@@ -14,28 +14,12 @@ import { MongoSuppressionList } from './mongo-suppression-list.js';
  * FerretDB v1 here, any MongoDB with MONGODB_URI). One database for this file, emptied before each
  * test, dropped after.
  */
-const uri = inject('mongoUri');
-let client: MongoClient | undefined;
-let db: Db | undefined;
-
-beforeAll(async () => {
-  client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
-  db = client.db(freshDatabaseName('suppression'));
-});
-
-afterAll(async () => {
-  try {
-    await db?.dropDatabase();
-  } finally {
-    await client?.close();
-  }
-});
+const database = useFileDatabase('suppression');
+const uri = database.uri;
 
 /** The file's database, emptied: every test starts from nothing, as the contract expects. */
 async function freshDb(): Promise<Db> {
-  if (!db) throw new Error('the database is opened in beforeAll');
-  await db.dropDatabase();
+  const db = await database.fresh();
   return db;
 }
 

@@ -1,6 +1,6 @@
-import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freshDatabaseName } from '../../test/mongo-database.js';
+import { MongoClient, ObjectId } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { useFileDatabase } from '../../test/mongo-database.js';
 import { activityOf, describeTranscriptStoreContract } from '../../test/transcript-contract.js';
 import { MongoTranscriptStore } from './mongo-transcript-store.js';
 
@@ -9,28 +9,11 @@ import { MongoTranscriptStore } from './mongo-transcript-store.js';
  * here, any MongoDB with MONGODB_URI). One database for this file, emptied before each test,
  * dropped after.
  */
-const uri = inject('mongoUri');
-let client: MongoClient | undefined;
-let db: Db | undefined;
-
-beforeAll(async () => {
-  client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
-  db = client.db(freshDatabaseName('transcripts'));
-});
-
-afterAll(async () => {
-  try {
-    await db?.dropDatabase();
-  } finally {
-    await client?.close();
-  }
-});
+const database = useFileDatabase('transcripts');
 
 async function freshStore(): Promise<MongoTranscriptStore> {
-  if (!db) throw new Error('the database is opened in beforeAll');
-  await db.dropDatabase();
-  const store = new MongoTranscriptStore(db);
+  await database.fresh();
+  const store = new MongoTranscriptStore(database.db());
   await store.ensureIndexes();
   return store;
 }
@@ -45,7 +28,9 @@ describe('mongo transcripts', () => {
     const store = await freshStore();
     await store.ensureIndexes();
     await store.ensureIndexes();
-    const names = (await db!.collection('transcripts').indexes()).map((i) => i.name).sort();
+    const names = (await database.db().collection('transcripts').indexes())
+      .map((i) => i.name)
+      .sort();
     expect(names).toEqual([
       '_id_',
       'transcripts_age',
@@ -58,7 +43,7 @@ describe('mongo transcripts', () => {
   it('keeps the activity as JSON text, so channelData keys never become field names', async () => {
     const store = await freshStore();
     await store.logActivity(activityOf('msteams', 'c', { channelData: { 'a.b': 1, $x: 2 } }));
-    const doc = await db!.collection('transcripts').findOne({ channelId: 'msteams' });
+    const doc = await database.db().collection('transcripts').findOne({ channelId: 'msteams' });
     expect(Object.keys(doc ?? {}).sort()).toEqual([
       '_id',
       'activity',
@@ -83,23 +68,29 @@ describe('mongo transcripts', () => {
     });
     const anonymous = activityOf('webchat', 'old', { from: undefined, recipient: undefined });
     // As an earlier version wrote them: no fromId, no recipientId.
-    await db!.collection('transcripts').insertMany(
-      [legacy, anonymous].map((activity) => ({
-        _id: new ObjectId(),
-        channelId: 'webchat',
-        conversationId: 'old',
-        timestamp: activity.timestamp,
-        activity: JSON.stringify(activity),
-      })),
-    );
+    await database
+      .db()
+      .collection('transcripts')
+      .insertMany(
+        [legacy, anonymous].map((activity) => ({
+          _id: new ObjectId(),
+          channelId: 'webchat',
+          conversationId: 'old',
+          timestamp: activity.timestamp,
+          activity: JSON.stringify(activity),
+        })),
+      );
     expect(await store.activitiesOfUser('webchat', 'jane.$doe')).toEqual([]);
     await store.ensureIndexes();
     expect((await store.activitiesOfUser('webchat', 'jane.$doe')).map((a) => a.id)).toEqual([
       legacy.id,
     ]);
-    expect(await db!.collection('transcripts').countDocuments({ fromId: { $exists: false } })).toBe(
-      0,
-    );
+    expect(
+      await database
+        .db()
+        .collection('transcripts')
+        .countDocuments({ fromId: { $exists: false } }),
+    ).toBe(0);
     expect(await store.deleteForUser('webchat', 'jane.$doe')).toBe(2);
   });
 
