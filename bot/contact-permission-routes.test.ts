@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import restify, { type Server } from 'restify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsentDecision, ConsentLedger, Decision } from '../consent/ledger.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
@@ -12,6 +11,7 @@ import {
 } from './contact-permission-routes.js';
 import type { ApiToken } from './config.js';
 import type { Logger } from './log.js';
+import { routesOnFreePort } from '../test/http-harness.js';
 
 const catalogue = loadCatalogue('catalogue/default-catalogue.json');
 const COMPLIANCE = 'compliance-token-0123456789';
@@ -52,36 +52,19 @@ interface Running {
 async function start(ledger?: ConsentLedger): Promise<Running> {
   const stores = openMemoryStores();
   const log = recordingLog();
-  const server: Server = restify.createServer({ handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
-  server.use(restify.plugins.queryParser({ mapParams: false }));
-  registerContactPermissionRoutes(server, {
-    catalogue,
-    ledger: ledger ?? stores.ledger,
-    suppression: stores.suppression,
-    suppressionHashesOf: (subject) => Promise.resolve([fakeHash(subject)]),
-    ledgerSubjectOf,
-    tokens: TOKENS,
-    log,
-    now: () => AT,
-  });
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
+  const routes = await routesOnFreePort((server) => {
+    registerContactPermissionRoutes(server, {
+      catalogue,
+      ledger: ledger ?? stores.ledger,
+      suppression: stores.suppression,
+      suppressionHashesOf: (subject) => Promise.resolve([fakeHash(subject)]),
+      ledgerSubjectOf,
+      tokens: TOKENS,
+      log,
+      now: () => AT,
     });
   });
-  const { port } = server.address();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stores,
-    log,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return { ...routes, stores, log };
 }
 
 let running: Running;

@@ -1,4 +1,3 @@
-import restify, { type Server } from 'restify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
@@ -6,6 +5,7 @@ import { MemoryOptOutReasons } from '../storage/memory/memory-opt-out-reasons.js
 import type { ApiToken } from './config.js';
 import type { Logger } from './log.js';
 import { registerReportRoutes } from './report-routes.js';
+import { routesOnFreePort } from '../test/http-harness.js';
 
 const COMPLIANCE = 'compliance-token-0123456789';
 const AGENT = 'agent-token-0123456789abcdef';
@@ -35,26 +35,10 @@ interface Running {
 /** The route on a real restify server, parsed as bot/server.ts parses, on a free port. */
 async function start(reasons: OptOutReasons = new MemoryOptOutReasons()): Promise<Running> {
   const log = recordingLog();
-  const server: Server = restify.createServer({ handleUncaughtExceptions: false });
-  server.use(restify.plugins.queryParser({ mapParams: false }));
-  registerReportRoutes(server, { reasons, tokens: TOKENS, log });
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
+  const routes = await routesOnFreePort((server) => {
+    registerReportRoutes(server, { reasons, tokens: TOKENS, log });
   });
-  const { port } = server.address();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    reasons,
-    log,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return { ...routes, reasons, log };
 }
 
 let running: Running;

@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import restify, { type Server } from 'restify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pendingConfirmationOf } from '../consent/confirmations.js';
 import type { ConsentDecision, ConsentLedger } from '../consent/ledger.js';
@@ -13,6 +12,7 @@ import type { ApiToken } from './config.js';
 import type { Logger } from './log.js';
 import { registerRightsRoutes } from './rights-routes.js';
 import type { ErasureReport, SubjectExport } from './subject-data.js';
+import { routesOnFreePort } from '../test/http-harness.js';
 
 const catalogue = loadCatalogue('catalogue/default-catalogue.json');
 const COMPLIANCE = 'compliance-token-0123456789';
@@ -59,49 +59,31 @@ async function start(ledger?: ConsentLedger): Promise<Running> {
   const stores = openMemoryStores();
   const addresses = new MemoryContactAddresses();
   const log = recordingLog();
-  const server: Server = restify.createServer({ handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
-  server.use(restify.plugins.queryParser({ mapParams: false }));
-  registerRightsRoutes(server, {
-    catalogue,
-    ledger: ledger ?? stores.ledger,
-    transcripts: stores.transcripts,
-    addresses,
-    confirmations: stores.confirmations,
-    suppression: stores.suppression,
-    botState: stores.botState,
-    suppressionHashesOf: async (subject) => {
-      const address = await addresses.get(ledgerSubjectOf(subject));
-      return [
-        suppressionHash(SECRET, 'user-id', userIdentifier(subject)),
-        ...(address ? [suppressionHash(SECRET, 'email', address.email)] : []),
-      ];
-    },
-    suppressionEntriesOf: (subject, email, at) =>
-      suppressionEntriesFor(SECRET, { subject, emails: email ? [email] : [] }, 'erasure', at),
-    ledgerSubjectOf,
-    tokens: TOKENS,
-    log,
-    now: () => AT,
-  });
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
+  const routes = await routesOnFreePort((server) => {
+    registerRightsRoutes(server, {
+      catalogue,
+      ledger: ledger ?? stores.ledger,
+      transcripts: stores.transcripts,
+      addresses,
+      confirmations: stores.confirmations,
+      suppression: stores.suppression,
+      botState: stores.botState,
+      suppressionHashesOf: async (subject) => {
+        const address = await addresses.get(ledgerSubjectOf(subject));
+        return [
+          suppressionHash(SECRET, 'user-id', userIdentifier(subject)),
+          ...(address ? [suppressionHash(SECRET, 'email', address.email)] : []),
+        ];
+      },
+      suppressionEntriesOf: (subject, email, at) =>
+        suppressionEntriesFor(SECRET, { subject, emails: email ? [email] : [] }, 'erasure', at),
+      ledgerSubjectOf,
+      tokens: TOKENS,
+      log,
+      now: () => AT,
     });
   });
-  const { port } = server.address();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stores,
-    addresses,
-    log,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return { ...routes, stores, addresses, log };
 }
 
 let running: Running;

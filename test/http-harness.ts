@@ -1,3 +1,4 @@
+import restify, { type Server } from 'restify';
 import { expect } from 'vitest';
 import { createApp, type App } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
@@ -89,5 +90,33 @@ export function customer(url: string, user: string, locale: string) {
   return {
     join: () => post({ type: 'conversationUpdate', membersAdded: [{ id: user }] }),
     say: (text: string) => post({ type: 'message', text }),
+  };
+}
+
+/**
+ * Routes on a real restify server that parses bodies and queries as bot/server.ts does, on a free
+ * port: for testing one group of routes on its own.
+ */
+export async function routesOnFreePort(
+  register: (server: Server) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = restify.createServer({ handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  register(server);
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
