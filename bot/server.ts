@@ -2,6 +2,7 @@ import type { CloudAdapter, TurnContext } from 'botbuilder';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
+import { verifyChain } from '../consent/chain.js';
 import type { Subject } from '../consent/subject.js';
 import { authorise } from './auth.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
@@ -114,6 +115,31 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   if (deps.emailRoutes) registerEmailRoutes(server, deps.emailRoutes);
+
+  // Integrity of one person's proof: walks their hash chain and says where it breaks, if anywhere.
+  server.get('/api/subjects/:channelId/:userId/verify', async (req: Request, res: Response) => {
+    const access = authorise(req.header('authorization'), deps.tokens, ['compliance']);
+    if (!access.ok) {
+      fail(res, access.status, access.code, 'a bearer token of role compliance is required');
+      return;
+    }
+    const params = req.params as { channelId: string; userId: string };
+    try {
+      const history = await ledger.history(
+        deps.ledgerSubject({ channelId: params.channelId, userId: params.userId }),
+      );
+      const problems = verifyChain(history);
+      log.info('api.verify', {
+        role: access.role,
+        events: history.length,
+        problems: problems.length,
+      });
+      res.send(200, { events: history.length, intact: problems.length === 0, problems });
+    } catch (error) {
+      log.error('api.verify_failed', errorFields(error));
+      fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');
+    }
+  });
 
   server.on('restifyError', (req: Request, res: Response, error: Error, callback: () => void) => {
     log.warn('http.error', { route: req.getRoute().path.toString(), ...errorFields(error) });

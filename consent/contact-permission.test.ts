@@ -1,3 +1,4 @@
+import { GENESIS_HASH } from './chain.js';
 import { describe, expect, it } from 'vitest';
 import type { Catalogue, LocalisedText, Purpose } from './catalogue.js';
 import {
@@ -63,6 +64,9 @@ function event(purposeId: string, decision: Decision): ConsentEvent {
     activityId: `a${seq}`,
     source: 'conversation',
     explicit: false,
+    // The chain is not what these tests are about.
+    prevHash: GENESIS_HASH,
+    hash: GENESIS_HASH,
   };
 }
 

@@ -45,6 +45,10 @@ export interface ConsentEvent extends ConsentDecision {
   /** Position in this subject's history, from 1, without gaps. */
   readonly seq: number;
   readonly recordedAt: string;
+  /** Hash of the subject's previous event (consent/chain.ts): the chain that shows tampering. */
+  readonly prevHash: string;
+  /** sha256 over this event's canonical form, prevHash included. */
+  readonly hash: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { chained } from '../consent/chain.js';
 import type { ConsentDecision, ConsentEvent } from '../consent/ledger.js';
 import { subjectKey } from '../consent/subject.js';
 
@@ -22,6 +23,15 @@ export function deliveryKey(
   return `${event.conversationId}|${event.activityId}|${event.purposeId}`;
 }
 
-export function toEvent(decision: ConsentDecision, seq: number, recordedAt: Date): ConsentEvent {
-  return { ...decision, id: randomUUID(), seq, recordedAt: recordedAt.toISOString() };
+/** A new event at `seq`, sealed onto the subject's chain after the event whose hash is given. */
+export function toEvent(
+  decision: ConsentDecision,
+  seq: number,
+  recordedAt: Date,
+  prevHash: string,
+): ConsentEvent {
+  return chained(
+    { ...decision, id: randomUUID(), seq, recordedAt: recordedAt.toISOString() },
+    prevHash,
+  );
 }

@@ -82,6 +82,19 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
     expect(body.purposes.every((p) => p.status === 'withdrawn')).toBe(true);
   });
 
+  it('verifies the integrity of the proof of a person, for compliance only', async () => {
+    const client = customer(server.url, 'http-verify', 'en-US');
+    await client.join();
+    await client.say('no');
+    await client.say('yes');
+    const url = `${server.url}/api/subjects/webchat/http-verify/verify`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${COMPLIANCE}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ events: 2, intact: true, problems: [] });
+    const agent = await fetch(url, { headers: { authorization: `Bearer ${AGENT}` } });
+    expect(agent.status).toBe(403);
+  });
+
   it.each([
     ['no token', undefined, 401],
     ['an unknown token', 'Bearer not-a-real-token-at-all', 401],

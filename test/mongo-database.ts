@@ -9,12 +9,15 @@ export function freshDatabaseName(prefix: string): string {
 }
 
 /** The real Mongo stores on a fresh database, dropped when closed. */
-export async function openTestMongoStores(prefix = 'contract'): Promise<Stores> {
+export async function openTestMongoStores(
+  prefix = 'contract',
+): Promise<Stores & { readonly databaseName: string }> {
   const uri = inject('mongoUri');
   const name = freshDatabaseName(prefix);
   const stores = await openMongoStores(uri, name);
   return {
     ...stores,
+    databaseName: name,
     async close() {
       await stores.close();
       const client = new MongoClient(uri);

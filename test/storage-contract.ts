@@ -9,6 +9,7 @@ import {
   type NoticeRecord,
 } from '../consent/ledger.js';
 import type { Subject } from '../consent/subject.js';
+import { GENESIS_HASH, verifyChain } from '../consent/chain.js';
 import { loadCatalogue } from '../bot/catalogue-file.js';
 import { ETagConflictError } from '../storage/errors.js';
 import type { Stores } from '../storage/stores.js';
@@ -23,7 +24,7 @@ const catalogue = loadCatalogue(
   fileURLToPath(new URL('../catalogue/default-catalogue.json', import.meta.url)),
 );
 
-const AT = new Date('2026-11-02T09:30:00.000Z');
+export const AT = new Date('2026-11-02T09:30:00.000Z');
 
 /** Any eTag the backend chose: its value is the backend's business, its type is the contract's. */
 const anyString: unknown = expect.any(String);
@@ -266,6 +267,36 @@ export function describeConsentLedgerContract(name: string, open: OpenStores): v
           const history = await ledger.history(alice);
           const newest = history.at(-1);
           expect(await ledger.latest(alice)).toEqual([newest]);
+        }
+      });
+
+      it('keeps the events of each subject a valid hash chain, whatever the interleaving', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const bob = subjectOf('bob');
+        await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            ledger.append(
+              [
+                decisionOf(i % 2 ? alice : bob, { activityId: `chain-${i}` }),
+                ...(i % 3 === 0
+                  ? [
+                      decisionOf(i % 2 ? alice : bob, {
+                        activityId: `chain-${i}`,
+                        purposeId: 'analytics',
+                      }),
+                    ]
+                  : []),
+              ],
+              AT,
+            ),
+          ),
+        );
+        for (const subject of [alice, bob]) {
+          const history = await ledger.history(subject);
+          expect(history.length).toBeGreaterThan(5);
+          expect(history[0]?.prevHash).toBe(GENESIS_HASH);
+          expect(verifyChain(history)).toEqual([]);
         }
       });
 

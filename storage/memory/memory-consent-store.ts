@@ -7,6 +7,7 @@ import type {
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { attempt } from '../errors.js';
+import { GENESIS_HASH } from '../../consent/chain.js';
 import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
 
 /** Every value goes through JSON on the way in and out, so serialisation bugs show in tests. */
@@ -32,13 +33,15 @@ export class MemoryConsentStore implements ConsentLedger, NoticeArchive {
     const existing = stored.map((json) => JSON.parse(json) as ConsentEvent);
     const seen = new Map(existing.map((e) => [deliveryKey(e), e]));
     const result: ConsentEvent[] = [];
+    let prevHash = existing.at(-1)?.hash ?? GENESIS_HASH;
     for (const decision of decisions) {
       const already = seen.get(deliveryKey(decision));
       if (already) {
         result.push(already);
         continue;
       }
-      const event = toEvent(decision, stored.length + 1, recordedAt);
+      const event = toEvent(decision, stored.length + 1, recordedAt, prevHash);
+      prevHash = event.hash;
       stored.push(JSON.stringify(event));
       seen.set(deliveryKey(event), event);
       result.push(event);

@@ -7,6 +7,7 @@ import type {
   NoticeRecord,
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
+import { GENESIS_HASH } from '../../consent/chain.js';
 import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
 import { DURABLE, isDuplicateKey, mongoAttempt } from './mongo-errors.js';
 
@@ -78,16 +79,16 @@ export class MongoConsentStore implements ConsentLedger, NoticeArchive {
           (doc) => [doc.deliveryKey, doc.event],
         ),
       );
-      const last = await this.#events.findOne(
-        { subjectKey: key },
-        { sort: { seq: -1 }, projection: { seq: 1 } },
-      );
+      // Seq and chain link both come from this one read: a writer that raced it loses on _id.
+      const last = await this.#events.findOne({ subjectKey: key }, { sort: { seq: -1 } });
       let seq = (last?.seq ?? 0) + 1;
+      let prevHash = last?.event.hash ?? GENESIS_HASH;
       const fresh: EventDocument[] = [];
       const result = decisions.map((decision) => {
         const already = recorded.get(deliveryKey(decision));
         if (already) return already;
-        const event = toEvent(decision, seq++, at);
+        const event = toEvent(decision, seq++, at, prevHash);
+        prevHash = event.hash;
         fresh.push({
           _id: `${key}#${event.seq}`,
           subjectKey: key,

@@ -7,6 +7,7 @@ import type {
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { attempt } from '../errors.js';
+import { GENESIS_HASH } from '../../consent/chain.js';
 import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -44,8 +45,8 @@ export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
   constructor(db: SqliteDatabase) {
     this.#db = db;
     db.exec(SCHEMA);
-    const nextSeq = db.prepare<[string], { seq: number }>(
-      'SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM consent_events WHERE subject_key = ?',
+    const last = db.prepare<[string], { seq: number; body: string }>(
+      'SELECT seq, body FROM consent_events WHERE subject_key = ? ORDER BY seq DESC LIMIT 1',
     );
     const byDelivery = db.prepare<[string, string], { body: string }>(
       'SELECT body FROM consent_events WHERE subject_key = ? AND delivery_key = ?',
@@ -56,11 +57,14 @@ export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
     );
     const appendAll = db.transaction((decisions: readonly ConsentDecision[], at: Date) => {
       const key = singleSubjectKey(decisions);
-      let seq = nextSeq.get(key)?.seq ?? 1;
+      const previous = last.get(key);
+      let seq = (previous?.seq ?? 0) + 1;
+      let prevHash = previous ? (JSON.parse(previous.body) as ConsentEvent).hash : GENESIS_HASH;
       return decisions.map((decision) => {
         const already = byDelivery.get(key, deliveryKey(decision));
         if (already) return JSON.parse(already.body) as ConsentEvent;
-        const event = toEvent(decision, seq++, at);
+        const event = toEvent(decision, seq++, at, prevHash);
+        prevHash = event.hash;
         insert.run(
           key,
           event.seq,

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { StoreItem } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../consent/chain.js';
 import type { ConsentEvent } from '../../consent/ledger.js';
 import {
   decisionOf,
@@ -77,6 +78,35 @@ describe('embedded sqlite: durability and tamper resistance', () => {
     });
     const [next] = await second.ledger.append([decisionOf(alice)], AT);
     expect(next?.seq).toBe(3);
+  });
+
+  it('shows tampering by someone who bypasses the triggers: the hash chain breaks there', async () => {
+    const folder = newFolder();
+    const alice = subjectOf('alice');
+    const stores = open(folder);
+    for (const decision of ['given', 'given', 'withdrawn'] as const) {
+      await stores.ledger.append([decisionOf(alice, { decision })], AT);
+    }
+    await stores.close();
+
+    // Someone with file access drops the guard and turns the withdrawal into a consent.
+    const db = new Database(join(folder, DATABASE_FILE));
+    try {
+      db.exec('DROP TRIGGER consent_events_no_update');
+      const row = db.prepare('SELECT body FROM consent_events WHERE seq = 3').get() as {
+        body: string;
+      };
+      const forged = { ...(JSON.parse(row.body) as ConsentEvent), decision: 'given' };
+      db.prepare('UPDATE consent_events SET body = ? WHERE seq = 3').run(JSON.stringify(forged));
+    } finally {
+      db.close();
+    }
+
+    const reopened = open(folder);
+    const history = await reopened.ledger.history(alice);
+    expect(history.at(-1)?.decision).toBe('given');
+    expect(verifyChain(history)).toEqual([{ kind: 'altered', seq: 3, eventId: history[2]?.id }]);
+    await reopened.close();
   });
 
   it('refuses an UPDATE or DELETE of consent_events at the database itself', async () => {
