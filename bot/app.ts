@@ -20,6 +20,7 @@ import { registerContactPermissionRoutes } from './contact-permission-routes.js'
 import { DoubleOptIn } from './double-opt-in.js';
 import { verifyLink } from './links.js';
 import { createMailer, type Mailer } from './mailer.js';
+import { registerReceiptRoutes } from './receipt-routes.js';
 import { registerReportRoutes } from './report-routes.js';
 import { registerRightsRoutes } from './rights-routes.js';
 import {
@@ -218,6 +219,17 @@ export function createApp(deps: AppDeps): App {
     now,
   });
   registerReportRoutes(server, { reasons: stores.reasons, tokens: config.API_TOKENS, log });
+  const { postalAddress, phone, url } = catalogue.controller;
+  registerReceiptRoutes(server, {
+    catalogue,
+    ledger: stores.ledger,
+    ledgerSubjectOf: deps.keys.ledgerSubject,
+    tokens: config.API_TOKENS,
+    log,
+    ...(postalAddress && phone
+      ? { controller: { address: postalAddress, phone, ...(url ? { url } : {}) } }
+      : {}),
+  });
   registerRightsRoutes(server, {
     ...turns.subjectData,
     ledgerSubjectOf: deps.keys.ledgerSubject,

@@ -15,6 +15,18 @@ const schema = z
         contact: z.string().min(1),
         dpoContact: z.string().min(1).optional(),
         privacyNoticeUrl: z.object({ en: iri, fr: iri }).strict().optional(),
+        postalAddress: z
+          .object({
+            streetAddress: z.string().min(1).optional(),
+            postalCode: z.string().min(1).optional(),
+            addressLocality: z.string().min(1).optional(),
+            addressRegion: z.string().min(1).optional(),
+            addressCountry: z.string().min(2).optional(),
+          })
+          .strict()
+          .optional(),
+        phone: z.string().min(3).optional(),
+        url: iri.optional(),
       })
       .strict(),
     dataCategories: z.array(

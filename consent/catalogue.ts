@@ -62,11 +62,24 @@ export interface Purpose {
   readonly dpvPurposes: readonly string[];
 }
 
+/** schema.org PostalAddress property names, as consent receipts (Kantara v1.1) write them. */
+export interface PostalAddress {
+  readonly streetAddress?: string;
+  readonly postalCode?: string;
+  readonly addressLocality?: string;
+  readonly addressRegion?: string;
+  readonly addressCountry?: string;
+}
+
 export interface Controller {
   readonly name: string;
   readonly contact: string;
   readonly dpoContact?: string;
   readonly privacyNoticeUrl?: LocalisedText;
+  /** Postal address and phone: GDPR art. 13(1)(a) identity and contact details, and receipts. */
+  readonly postalAddress?: PostalAddress;
+  readonly phone?: string;
+  readonly url?: string;
 }
 
 export interface Catalogue {

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { categoryOf, purposeOf, type Catalogue, type DataCategory, type Purpose } from './catalogue.js';
+import {
+  categoryOf,
+  purposeOf,
+  type Catalogue,
+  type DataCategory,
+  type PostalAddress,
+  type Purpose,
+} from './catalogue.js';
 import { needsDoubleOptIn, type ConsentEvent, type Decision } from './ledger.js';
 
 /**
@@ -23,21 +30,12 @@ export const DEFAULT_JURISDICTION = 'EU';
 
 const DPV = 'https://w3id.org/dpv#';
 
-/**
- * A postal address as Kantara v1.1 writes it (schema.org PostalAddress property names). The data
- * map has no postal address for the controller yet, so the caller supplies it.
- */
-export interface KantaraAddress {
-  readonly streetAddress?: string;
-  readonly postalCode?: string;
-  readonly addressLocality?: string;
-  readonly addressRegion?: string;
-  readonly addressCountry?: string;
-}
+/** A postal address as Kantara v1.1 writes it: the data map's own type. */
+export type KantaraAddress = PostalAddress;
 
 /**
- * What Kantara requires of the controller and the data map does not hold (address, phone). Without
- * it the receipt lacks those fields and `validateKantaraReceipt` says so.
+ * What Kantara requires of the controller beyond name and contact (address, phone), from the data
+ * map's controller. Without it the receipt lacks those fields and `validateKantaraReceipt` says so.
  */
 export interface ControllerDetails {
   readonly address: KantaraAddress;
@@ -145,7 +143,10 @@ const isSensitive = (category: DataCategory): boolean =>
  * 4(10)), and the recipients text is prose we cannot parse reliably; so disclosure is read from
  * the purpose's DPV tags, which the company sets in the data map.
  */
-const THIRD_PARTY_PURPOSES = new Set([`${DPV}SellDataToThirdParties`, `${DPV}SellInsightsFromData`]);
+const THIRD_PARTY_PURPOSES = new Set([
+  `${DPV}SellDataToThirdParties`,
+  `${DPV}SellInsightsFromData`,
+]);
 
 export function disclosesToThirdParties(purpose: Purpose): boolean {
   return purpose.dpvPurposes.some(
@@ -329,12 +330,7 @@ export function validateKantaraReceipt(receipt: unknown): string[] {
     return ok ? value : [];
   };
 
-  check(
-    'version',
-    receipt.version,
-    receipt.version === KANTARA_VERSION,
-    `"${KANTARA_VERSION}"`,
-  );
+  check('version', receipt.version, receipt.version === KANTARA_VERSION, `"${KANTARA_VERSION}"`);
   text('jurisdiction', receipt.jurisdiction);
   check(
     'consentTimestamp',
@@ -395,7 +391,8 @@ export function validateKantaraReceipt(receipt: unknown): string[] {
       flag(`${at}.primaryPurpose`, purpose.primaryPurpose);
       text(`${at}.termination`, purpose.termination);
       flag(`${at}.thirdPartyDisclosure`, purpose.thirdPartyDisclosure);
-      if (purpose.thirdPartyDisclosure === true) text(`${at}.thirdPartyName`, purpose.thirdPartyName);
+      if (purpose.thirdPartyDisclosure === true)
+        text(`${at}.thirdPartyName`, purpose.thirdPartyName);
     });
   });
 
@@ -483,6 +480,9 @@ export interface Iso27560Record {
     readonly channelId: string;
     readonly conversationId: string;
     readonly activityId: string;
+    /** The event's place in the subject's hash chain (consent/chain.ts): checkable proof. */
+    readonly hash: string;
+    readonly prevHash: string;
   }[];
 }
 
@@ -509,7 +509,8 @@ export interface Iso27560Record {
  * | notice / privacy notice reference  | notice: hash of the exact text shown, purpose and catalogue |
  * |                                    | versions, privacy notice URL                                |
  * | event(s) with timestamps           | events: this event, with time, channel, conversation and    |
- * |                                    | activity ids that tie it to the transcript                  |
+ * |                                    | activity ids that tie it to the transcript, and its hash    |
+ * |                                    | and prevHash in the subject's chain (record integrity)      |
  * | jurisdiction                       | jurisdiction                                                |
  *
  * A `confirmed` event has no notice hash: the text was shown at the `given` it confirms, whose own
@@ -589,6 +590,8 @@ export function iso27560Record(input: ReceiptInput): Iso27560Record {
         channelId: event.channelId,
         conversationId: event.conversationId,
         activityId: event.activityId,
+        hash: event.hash,
+        prevHash: event.prevHash,
       },
     ],
   };

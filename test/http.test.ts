@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { createTranslator } from '../bot/i18n.js';
+import { validateKantaraReceipt } from '../consent/receipts.js';
 import { catalogue } from './harness.js';
 import {
   AGENT,
@@ -173,5 +174,31 @@ describe('with Bot Framework credentials configured', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('consent receipts through the real server', () => {
+  let server: Running;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('gives valid Kantara v1.1 receipts for the decisions of a conversation', async () => {
+    const client = customer(server.url, 'http-receipts', 'en-US');
+    await client.join();
+    await client.say('no');
+    await client.say('yes');
+    const response = await fetch(`${server.url}/api/subjects/webchat/http-receipts/receipts`, {
+      headers: { authorization: `Bearer ${COMPLIANCE}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { kantara: unknown[]; iso27560: unknown[] };
+    // A refusal grants nothing: only the consent to personalised offers gets a receipt.
+    expect(body.kantara).toHaveLength(1);
+    expect(body.iso27560).toHaveLength(1);
+    expect(body.kantara.map((receipt) => validateKantaraReceipt(receipt))).toEqual([[]]);
   });
 });
