@@ -27,7 +27,17 @@ CREATE TRIGGER IF NOT EXISTS consent_events_no_update BEFORE UPDATE ON consent_e
 BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS consent_events_no_delete BEFORE DELETE ON consent_events
 BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;
-CREATE INDEX IF NOT EXISTS consent_events_latest ON consent_events (subject_key, purpose_id, seq);
+-- Current status, one row per subject and purpose, written in the same transaction as the
+-- events (SQLite has real transactions): a status read costs the number of purposes, never the
+-- length of a person's history. Derived data, not proof: it may be rebuilt from the events.
+CREATE TABLE IF NOT EXISTS consent_latest (
+  subject_key TEXT    NOT NULL,
+  purpose_id  TEXT    NOT NULL,
+  seq         INTEGER NOT NULL,
+  body        TEXT    NOT NULL,
+  PRIMARY KEY (subject_key, purpose_id)
+);
+DROP INDEX IF EXISTS consent_events_latest;
 CREATE TABLE IF NOT EXISTS notices (
   hash        TEXT PRIMARY KEY,
   body        TEXT NOT NULL,
@@ -45,11 +55,25 @@ export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
   constructor(db: SqliteDatabase) {
     this.#db = db;
     db.exec(SCHEMA);
+    // A database from before consent_latest existed: fill it once from the events.
+    const empty = db.prepare('SELECT 1 FROM consent_latest LIMIT 1').get() === undefined;
+    if (empty) {
+      db.exec(`INSERT INTO consent_latest (subject_key, purpose_id, seq, body)
+        SELECT e.subject_key, e.purpose_id, e.seq, e.body FROM consent_events e
+        JOIN (SELECT subject_key, purpose_id, MAX(seq) AS seq FROM consent_events
+              GROUP BY subject_key, purpose_id) m
+          ON e.subject_key = m.subject_key AND e.purpose_id = m.purpose_id AND e.seq = m.seq`);
+    }
     const last = db.prepare<[string], { seq: number; body: string }>(
       'SELECT seq, body FROM consent_events WHERE subject_key = ? ORDER BY seq DESC LIMIT 1',
     );
     const byDelivery = db.prepare<[string, string], { body: string }>(
       'SELECT body FROM consent_events WHERE subject_key = ? AND delivery_key = ?',
+    );
+    const project = db.prepare(
+      `INSERT INTO consent_latest (subject_key, purpose_id, seq, body) VALUES (?, ?, ?, ?)
+       ON CONFLICT (subject_key, purpose_id) DO UPDATE SET seq = excluded.seq, body = excluded.body
+       WHERE excluded.seq > consent_latest.seq`,
     );
     const insert = db.prepare(
       `INSERT INTO consent_events (subject_key, seq, delivery_key, purpose_id, recorded_at, body)
@@ -73,6 +97,7 @@ export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
           event.recordedAt,
           JSON.stringify(event),
         );
+        project.run(key, event.purposeId, event.seq, JSON.stringify(event));
         return event;
       });
     });
@@ -102,14 +127,10 @@ export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
   latest(subject: Subject): Promise<readonly ConsentEvent[]> {
     return attempt('read consent status', () =>
       this.#db
-        .prepare<[string, string], { body: string }>(
-          `SELECT e.body FROM consent_events e
-           JOIN (SELECT purpose_id, MAX(seq) AS seq FROM consent_events
-                 WHERE subject_key = ? GROUP BY purpose_id) m
-             ON e.purpose_id = m.purpose_id AND e.seq = m.seq
-           WHERE e.subject_key = ? ORDER BY e.seq`,
+        .prepare<[string], { body: string }>(
+          'SELECT body FROM consent_latest WHERE subject_key = ? ORDER BY seq',
         )
-        .all(subjectKey(subject), subjectKey(subject))
+        .all(subjectKey(subject))
         .map((row) => JSON.parse(row.body) as ConsentEvent),
     );
   }

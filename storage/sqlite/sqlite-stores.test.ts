@@ -109,6 +109,30 @@ describe('embedded sqlite: durability and tamper resistance', () => {
     await reopened.close();
   });
 
+  it('fills current status from the events when opening a database that predates it', async () => {
+    const folder = newFolder();
+    const alice = subjectOf('alice');
+    const stores = open(folder);
+    await stores.ledger.append([decisionOf(alice, { purposeId: 'newsletter' })], AT);
+    await stores.ledger.append(
+      [decisionOf(alice, { purposeId: 'newsletter', decision: 'withdrawn' })],
+      AT,
+    );
+    await stores.ledger.append([decisionOf(alice, { purposeId: 'analytics' })], AT);
+    await stores.close();
+    const db = new Database(join(folder, DATABASE_FILE));
+    db.exec('DROP TABLE consent_latest');
+    db.close();
+
+    const reopened = open(folder);
+    const latest = await reopened.ledger.latest(alice);
+    expect(latest.map((e) => [e.purposeId, e.decision, e.seq])).toEqual([
+      ['newsletter', 'withdrawn', 2],
+      ['analytics', 'given', 3],
+    ]);
+    await reopened.close();
+  });
+
   it('refuses an UPDATE or DELETE of consent_events at the database itself', async () => {
     const folder = newFolder();
     const alice = subjectOf('alice');
