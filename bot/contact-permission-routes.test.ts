@@ -10,8 +10,7 @@ import {
   registerContactPermissionRoutes,
 } from './contact-permission-routes.js';
 import type { ApiToken } from './config.js';
-import type { Logger } from './log.js';
-import { routesOnFreePort } from '../test/http-harness.js';
+import { recordingLog, routesOnFreePort } from '../test/http-harness.js';
 
 const catalogue = loadCatalogue('catalogue/default-catalogue.json');
 const COMPLIANCE = 'compliance-token-0123456789';
@@ -31,15 +30,6 @@ const ledgerSubjectOf = (subject: Subject): Subject => ({
   channelId: subject.channelId,
   userId: `p:${fakeHash(subject).slice(0, 16)}`,
 });
-
-function recordingLog(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (event: string, fields: object = {}) =>
-      lines.push(JSON.stringify({ level, event, ...fields }));
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 interface Running {
   readonly url: string;

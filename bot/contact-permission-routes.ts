@@ -7,6 +7,7 @@ import type { SuppressionList } from '../consent/suppression.js';
 import { authorise } from './auth.js';
 import type { ApiToken, Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
+import { fail, subjectFrom } from './http-common.js';
 
 export interface ContactPermissionRoutesDeps {
   readonly catalogue: Catalogue;
@@ -29,20 +30,6 @@ export const MAX_BATCH_SUBJECTS = 1000;
 
 /** Ledger reads in flight for one batch: quick, without taking the whole connection pool. */
 const READS_IN_FLIGHT = 16;
-
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.send(status, { code, message });
-}
-
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= 1024;
-
-/** `{ channelId, userId }` with two non-empty strings, and nothing else read from it. */
-function subjectFrom(value: unknown): Subject | undefined {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const { channelId, userId } = value as Record<string, unknown>;
-  return isId(channelId) && isId(userId) ? { channelId, userId } : undefined;
-}
 
 /** Runs `work` on every item with at most `limit` in flight, answers in the items' order. */
 async function mapLimited<T, R>(

@@ -9,10 +9,9 @@ import {
 } from '../consent/receipts.js';
 import type { Subject } from '../consent/subject.js';
 import { catalogue, TEST_KEYS } from '../test/harness.js';
-import { routesOnFreePort } from '../test/http-harness.js';
+import { recordingLog, routesOnFreePort } from '../test/http-harness.js';
 import { openMemoryStores, type Stores } from '../storage/stores.js';
 import type { ApiToken } from './config.js';
-import type { Logger } from './log.js';
 import { registerReceiptRoutes } from './receipt-routes.js';
 
 const COMPLIANCE = 'compliance-token-0123456789';
@@ -37,15 +36,6 @@ interface Receipts {
   readonly kantara: KantaraReceipt[];
   readonly iso27560: Iso27560Record[];
   readonly omitted: unknown[];
-}
-
-function recordingLog(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (event: string, fields: object = {}) =>
-      lines.push(JSON.stringify({ level, event, ...fields }));
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 interface Running {

@@ -11,9 +11,9 @@ import {
   type KantaraReceipt,
 } from '../consent/receipts.js';
 import type { Subject } from '../consent/subject.js';
-import { authorise } from './auth.js';
 import type { ApiToken, Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
+import { admitSubject, fail, isId } from './http-common.js';
 
 export interface ReceiptRoutesDeps {
   readonly catalogue: Catalogue;
@@ -33,13 +33,6 @@ export interface ReceiptRoutesDeps {
 
 /** Agents show customers their proof; compliance officers hand it to auditors and authorities. */
 const ROLES: readonly Role[] = ['agent', 'compliance'];
-
-function fail(res: Response, status: number, code: string, message: string, extra = {}): void {
-  res.send(status, { code, message, ...extra });
-}
-
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= 1024;
 
 /** Thrown when the receipts would lack fields the specification makes mandatory. */
 class IncompleteReceiptError extends Error {
@@ -63,23 +56,10 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
 
   /** The caller's role and the ledger subject of the URL, or undefined once an error is sent. */
   const admitted = (req: Request, res: Response): { role: Role; subject: Subject } | undefined => {
-    const access = authorise(req.header('authorization'), deps.tokens, ROLES);
-    if (!access.ok) {
-      fail(
-        res,
-        access.status,
-        access.code,
-        'a bearer token of role agent or compliance is required',
-      );
-      return undefined;
-    }
-    const { channelId, userId } = (req.params ?? {}) as Record<string, unknown>;
-    if (!isId(channelId) || !isId(userId)) {
-      fail(res, 400, 'INVALID_SUBJECT', 'channelId and userId must be 1 to 1024 characters');
-      return undefined;
-    }
+    const caller = admitSubject(req, res, deps.tokens, ROLES);
+    if (!caller) return undefined;
     try {
-      return { role: access.role, subject: deps.ledgerSubjectOf({ channelId, userId }) };
+      return { role: caller.role, subject: deps.ledgerSubjectOf(caller.subject) };
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       fail(res, 400, 'INVALID_SUBJECT', 'these ids cannot name a person');

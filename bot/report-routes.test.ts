@@ -3,9 +3,8 @@ import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
 import { MemoryOptOutReasons } from '../storage/memory/memory-opt-out-reasons.js';
 import type { ApiToken } from './config.js';
-import type { Logger } from './log.js';
 import { registerReportRoutes } from './report-routes.js';
-import { routesOnFreePort } from '../test/http-harness.js';
+import { recordingLog, routesOnFreePort } from '../test/http-harness.js';
 
 const COMPLIANCE = 'compliance-token-0123456789';
 const AGENT = 'agent-token-0123456789abcdef';
@@ -15,15 +14,6 @@ const TOKENS: readonly ApiToken[] = [
   { role: 'agent', token: AGENT },
   { role: 'marketing', token: MARKETING },
 ];
-
-function recordingLog(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (event: string, fields: object = {}) =>
-      lines.push(JSON.stringify({ level, event, ...fields }));
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 interface Running {
   readonly url: string;

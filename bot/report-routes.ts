@@ -8,6 +8,7 @@ import {
 import { authorise } from './auth.js';
 import type { ApiToken } from './config.js';
 import { errorFields, type Logger } from './log.js';
+import { fail } from './http-common.js';
 
 export interface ReportRoutesDeps {
   readonly reasons: OptOutReasons;
@@ -19,10 +20,6 @@ type ReasonTotals = Record<OptOutReason, number>;
 
 const zeroTotals = (): ReasonTotals =>
   Object.fromEntries(OPT_OUT_REASONS.map((reason) => [reason, 0])) as ReasonTotals;
-
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.send(status, { code, message });
-}
 
 /**
  * Reports for compliance. Opt-out reasons (issue 4: learn from opt-outs) are read in aggregate

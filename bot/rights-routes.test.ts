@@ -9,10 +9,9 @@ import { openMemoryStores, type Stores } from '../storage/stores.js';
 import { activityOf } from '../test/transcript-contract.js';
 import { loadCatalogue } from './catalogue-file.js';
 import type { ApiToken } from './config.js';
-import type { Logger } from './log.js';
 import { registerRightsRoutes } from './rights-routes.js';
 import type { ErasureReport, SubjectExport } from './subject-data.js';
-import { routesOnFreePort } from '../test/http-harness.js';
+import { recordingLog, routesOnFreePort } from '../test/http-harness.js';
 
 const catalogue = loadCatalogue('catalogue/default-catalogue.json');
 const COMPLIANCE = 'compliance-token-0123456789';
@@ -36,15 +35,6 @@ const ledgerSubjectOf = (subject: Subject): Subject => ({
 /** Ids a channel really sends, with characters a URL must encode. */
 const jane: Subject = { channelId: 'msteams', userId: '29:1AbC-def/GHI+jkl==|é' };
 const JANE_EMAIL = 'jane.doe@example.com';
-
-function recordingLog(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (event: string, fields: object = {}) =>
-      lines.push(JSON.stringify({ level, event, ...fields }));
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 interface Running {
   readonly url: string;

@@ -1,9 +1,9 @@
 import type { Request, Response, Server } from 'restify';
 import type { Subject } from '../consent/subject.js';
-import { authorise } from './auth.js';
 import type { ApiToken, Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
 import { eraseSubject, exportSubject, type SubjectDataDeps } from './subject-data.js';
+import { admitSubject, fail } from './http-common.js';
 
 export interface RightsRoutesDeps extends SubjectDataDeps {
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
@@ -18,13 +18,6 @@ export interface RightsRoutesDeps extends SubjectDataDeps {
  */
 const ROLES: readonly Role[] = ['agent', 'compliance'];
 
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.send(status, { code, message });
-}
-
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= 1024;
-
 /**
  * The person's rights through the API (GDPR art. 15 and 17, product rule 8), for the agent or
  * compliance officer who handles a request: the same export and erasure as in the chat. Every call
@@ -35,25 +28,7 @@ export function registerRightsRoutes(server: Server, deps: RightsRoutesDeps): vo
   const { log } = deps;
   const now = deps.now ?? (() => new Date());
 
-  /** The caller's role and the subject of the URL, or undefined once an error is sent. */
-  const admitted = (req: Request, res: Response): { role: Role; subject: Subject } | undefined => {
-    const access = authorise(req.header('authorization'), deps.tokens, ROLES);
-    if (!access.ok) {
-      fail(
-        res,
-        access.status,
-        access.code,
-        'a bearer token of role agent or compliance is required',
-      );
-      return undefined;
-    }
-    const { channelId, userId } = (req.params ?? {}) as Record<string, unknown>;
-    if (!isId(channelId) || !isId(userId)) {
-      fail(res, 400, 'INVALID_SUBJECT', 'channelId and userId must be 1 to 1024 characters');
-      return undefined;
-    }
-    return { role: access.role, subject: { channelId, userId } };
-  };
+  const admitted = (req: Request, res: Response) => admitSubject(req, res, deps.tokens, ROLES);
 
   const failed = (res: Response, event: string, role: Role, error: unknown): void => {
     log.error(event, { role, ...errorFields(error) });

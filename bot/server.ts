@@ -4,10 +4,10 @@ import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
 import { verifyChain } from '../consent/chain.js';
 import type { Subject } from '../consent/subject.js';
-import { authorise } from './auth.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
 import type { ApiToken } from './config.js';
 import { errorFields, type Logger } from './log.js';
+import { admitSubject, fail } from './http-common.js';
 
 export interface ServerDeps {
   readonly adapter: CloudAdapter;
@@ -20,10 +20,6 @@ export interface ServerDeps {
   readonly log: Logger;
   readonly maxBodyBytes?: number;
   readonly emailRoutes?: EmailRouteDeps;
-}
-
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.send(status, { code, message });
 }
 
 /** The fields every Bot Framework activity needs before the adapter may see it. */
@@ -75,22 +71,13 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   server.get('/api/subjects/:channelId/:userId/consents', async (req: Request, res: Response) => {
-    const access = authorise(req.header('authorization'), deps.tokens, ['compliance', 'agent']);
-    if (!access.ok) {
-      fail(
-        res,
-        access.status,
-        access.code,
-        'a bearer token of role compliance or agent is required',
-      );
-      return;
-    }
-    const params = req.params as { channelId: string; userId: string };
-    const subject = { channelId: params.channelId, userId: params.userId };
+    const caller = admitSubject(req, res, deps.tokens, ['compliance', 'agent']);
+    if (!caller) return;
+    const { subject } = caller;
     try {
       const history = await ledger.history(deps.ledgerSubject(subject));
       // Reading a person's choices is itself an access to personal data: leave a trace.
-      log.info('api.consents_read', { role: access.role, events: history.length });
+      log.info('api.consents_read', { role: caller.role, events: history.length });
       res.send(200, {
         subject,
         catalogueVersion: catalogue.version,
@@ -118,19 +105,13 @@ export function createServer(deps: ServerDeps): Server {
 
   // Integrity of one person's proof: walks their hash chain and says where it breaks, if anywhere.
   server.get('/api/subjects/:channelId/:userId/verify', async (req: Request, res: Response) => {
-    const access = authorise(req.header('authorization'), deps.tokens, ['compliance']);
-    if (!access.ok) {
-      fail(res, access.status, access.code, 'a bearer token of role compliance is required');
-      return;
-    }
-    const params = req.params as { channelId: string; userId: string };
+    const caller = admitSubject(req, res, deps.tokens, ['compliance']);
+    if (!caller) return;
     try {
-      const history = await ledger.history(
-        deps.ledgerSubject({ channelId: params.channelId, userId: params.userId }),
-      );
+      const history = await ledger.history(deps.ledgerSubject(caller.subject));
       const problems = verifyChain(history);
       log.info('api.verify', {
-        role: access.role,
+        role: caller.role,
         events: history.length,
         problems: problems.length,
       });

@@ -2,7 +2,7 @@ import restify, { type Server } from 'restify';
 import { expect } from 'vitest';
 import { createApp, type App } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
-import { createLogger } from '../bot/log.js';
+import { createLogger, type Logger } from '../bot/log.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
 import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
 
@@ -119,4 +119,17 @@ export async function routesOnFreePort(
         });
       }),
   };
+}
+
+/**
+ * The real logger, keeping each line for assertions: level, event and fields, without the time
+ * (so a test can compare whole lines). What a route logs is part of its contract: no personal data.
+ */
+export function recordingLog(): Logger & { readonly lines: string[] } {
+  const lines: string[] = [];
+  const log = createLogger('debug', (line) => {
+    const { time: _time, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    lines.push(JSON.stringify(rest));
+  });
+  return { ...log, lines };
 }
