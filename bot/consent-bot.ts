@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityHandler, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Catalogue, Locale } from '../consent/catalogue.js';
 import {
+  decisionAbout,
   deriveStatuses,
   needsDoubleOptIn,
   purposesToAsk,
@@ -271,12 +272,9 @@ export class ConsentBot extends ActivityHandler {
       if (output.type !== 'record') return [];
       const purpose = catalogue.purposes.find((p) => p.id === output.purposeId);
       if (!purpose) return [];
-      const decision = {
+      const decision = decisionAbout(catalogue, purpose, {
         subject: facts.subject,
-        purposeId: purpose.id,
         decision: output.decision,
-        purposeVersion: purpose.version,
-        catalogueVersion: catalogue.version,
         noticeHash: data.shown[purpose.id] ?? null,
         locale,
         channelId: facts.channelId,
@@ -284,7 +282,7 @@ export class ConsentBot extends ActivityHandler {
         activityId: facts.activityId,
         source: 'conversation',
         explicit: output.explicit,
-      } satisfies ConsentDecision;
+      });
       // An e-mail purpose agreed to without a new address: the one on file is verified already
       // (double opt-in done before), so consent counts at once.
       const verifiedAlready =

@@ -8,6 +8,7 @@ import {
 } from '../consent/confirmations.js';
 import type { ContactAddresses } from '../consent/contact-addresses.js';
 import {
+  decisionAbout,
   deriveStatuses,
   type ConsentDecision,
   type ConsentLedger,
@@ -235,13 +236,14 @@ export class DoubleOptIn {
     source: DecisionSource,
   ): ConsentDecision {
     const { catalogue } = this.#deps;
-    const purpose = catalogue.purposes.find((p) => p.id === purposeId);
-    return {
+    // A token may outlive its purpose in the catalogue; its expiry is still recorded.
+    const purpose = catalogue.purposes.find((p) => p.id === purposeId) ?? {
+      id: purposeId,
+      version: 0,
+    };
+    return decisionAbout(catalogue, purpose, {
       subject,
-      purposeId,
       decision,
-      purposeVersion: purpose?.version ?? 0,
-      catalogueVersion: catalogue.version,
       noticeHash: null,
       locale,
       channelId: subject.channelId,
@@ -250,6 +252,6 @@ export class DoubleOptIn {
       activityId,
       source,
       explicit: false,
-    };
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory, type Middleware, type TurnContext } from 'botbuilder';
 import type { Catalogue, Locale } from '../consent/catalogue.js';
-import { deriveStatuses, type ConsentDecision, type ConsentLedger } from '../consent/ledger.js';
+import { decisionAbout, deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
 import { detectKeywordIntent } from '../consent/opt-out.js';
 import { runConversation } from '../dialogs/run-conversation.js';
 import { markHandled, turnFacts, type ConversationMemory } from './conversation-memory.js';
@@ -66,27 +66,21 @@ export class OptOutGuard implements Middleware {
         const toRecord = statuses.filter(
           (s) => ids.includes(s.purposeId) && s.status !== 'withdrawn' && s.status !== 'refused',
         );
-        const decisions: ConsentDecision[] = toRecord.flatMap((s) => {
-          const purpose = catalogue.purposes.find((p) => p.id === s.purposeId);
-          return purpose
-            ? [
-                {
-                  subject: facts.subject,
-                  purposeId: purpose.id,
-                  decision: 'withdrawn' as const,
-                  purposeVersion: purpose.version,
-                  catalogueVersion: catalogue.version,
-                  noticeHash: null,
-                  locale,
-                  channelId: facts.channelId,
-                  conversationId: facts.conversationId,
-                  activityId: facts.activityId,
-                  source: 'opt-out' as const,
-                  explicit: false,
-                },
-              ]
-            : [];
-        });
+        const decisions = catalogue.purposes
+          .filter((purpose) => toRecord.some((s) => s.purposeId === purpose.id))
+          .map((purpose) =>
+            decisionAbout(catalogue, purpose, {
+              subject: facts.subject,
+              decision: 'withdrawn',
+              noticeHash: null,
+              locale,
+              channelId: facts.channelId,
+              conversationId: facts.conversationId,
+              activityId: facts.activityId,
+              source: 'opt-out',
+              explicit: false,
+            }),
+          );
         await ledger.append(decisions, now());
         progress.recorded = true;
         const step = runConversation(data.snapshot, [{ type: 'user.withdrew', purposeIds: named }]);

@@ -40,6 +40,23 @@ export interface ConsentDecision {
   readonly explicit: boolean;
 }
 
+/**
+ * A decision about one purpose, stamped with the versions of the notice and catalogue the person
+ * decided on (rule 5). The one place where those two versions are filled in.
+ */
+export function decisionAbout(
+  catalogue: Catalogue,
+  purpose: Pick<Purpose, 'id' | 'version'>,
+  fields: Omit<ConsentDecision, 'purposeId' | 'purposeVersion' | 'catalogueVersion'>,
+): ConsentDecision {
+  return {
+    ...fields,
+    purposeId: purpose.id,
+    purposeVersion: purpose.version,
+    catalogueVersion: catalogue.version,
+  };
+}
+
 export interface ConsentEvent extends ConsentDecision {
   readonly id: string;
   /** Position in this subject's history, from 1, without gaps. */

@@ -57,5 +57,3 @@ export type ConversationEvent =
   | { readonly type: 'user.restarted'; readonly purposes: readonly PurposeRef[] }
   /** "change my newsletter choice": ask these purposes again now. */
   | { readonly type: 'user.changing'; readonly purposes: readonly PurposeRef[] };
-
-export type ConversationEventType = ConversationEvent['type'];
