@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import type { Stores } from '../storage/stores.js';
+import { anyOf, jwtAuthenticator, tokenAuthenticator, type Authenticator } from './auth.js';
 import type { Config } from './config.js';
 import { ConsentBot } from './consent-bot.js';
 import { ConversationMemory } from './conversation-memory.js';
@@ -162,12 +163,29 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
   };
 }
 
+/** API_TOKENS, and JWTs from the configured issuer when there is one. */
+export function authenticatorOf(config: Config): Authenticator {
+  const tokens = tokenAuthenticator(config.API_TOKENS);
+  const { JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URI } = config;
+  if (!JWT_ISSUER || !JWT_AUDIENCE || !JWT_JWKS_URI) return tokens;
+  return anyOf([
+    tokens,
+    jwtAuthenticator({
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      jwksUri: JWT_JWKS_URI,
+      rolesClaim: config.JWT_ROLES_CLAIM,
+    }),
+  ]);
+}
+
 /** The one place where everything is wired, by plain arguments. */
 export function createApp(deps: AppDeps): App {
   const { config, catalogue, stores, log } = deps;
   const turns = createConsentTurns(deps);
   const { bot, optOutGuard, transcriptLogger, translator, doubleOptIn } = turns;
   const now = deps.now ?? (() => new Date());
+  const auth = authenticatorOf(config);
   const adapter = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.MicrosoftAppId,
@@ -194,7 +212,7 @@ export function createApp(deps: AppDeps): App {
     runTurn: (context) => bot.run(context),
     catalogue,
     ledger: stores.ledger,
-    tokens: config.API_TOKENS,
+    auth,
     ledgerSubject: deps.keys.ledgerSubject,
     log,
     emailRoutes: {
@@ -214,17 +232,17 @@ export function createApp(deps: AppDeps): App {
       ...(await turns.subjectData.suppressionHashesOf(subject)),
     ],
     ledgerSubjectOf: deps.keys.ledgerSubject,
-    tokens: config.API_TOKENS,
+    auth,
     log,
     now,
   });
-  registerReportRoutes(server, { reasons: stores.reasons, tokens: config.API_TOKENS, log });
+  registerReportRoutes(server, { reasons: stores.reasons, auth, log });
   const { postalAddress, phone, url } = catalogue.controller;
   registerReceiptRoutes(server, {
     catalogue,
     ledger: stores.ledger,
     ledgerSubjectOf: deps.keys.ledgerSubject,
-    tokens: config.API_TOKENS,
+    auth,
     log,
     ...(postalAddress && phone
       ? { controller: { address: postalAddress, phone, ...(url ? { url } : {}) } }
@@ -233,7 +251,7 @@ export function createApp(deps: AppDeps): App {
   registerRightsRoutes(server, {
     ...turns.subjectData,
     ledgerSubjectOf: deps.keys.ledgerSubject,
-    tokens: config.API_TOKENS,
+    auth,
     log,
   });
   const retention = startRetentionSchedule({

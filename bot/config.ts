@@ -63,6 +63,11 @@ const schema = z
     DEFAULT_LOCALE: z.enum(LOCALES).default('en'),
     CATALOGUE_FILE: z.string().min(1).default('catalogue/default-catalogue.json'),
     API_TOKENS: apiTokens,
+    /** JWT bearer tokens (production): all three, or none. */
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_JWKS_URI: z.url({ protocol: /^https?$/ }).optional(),
+    JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
     REFUSAL_PAUSE_DAYS: z.coerce.number().int().min(0).max(3650).default(183),
@@ -96,6 +101,14 @@ const schema = z
         path: ['SECRET_KEY'],
         message:
           'is required with MongoDB (or SECRET_KEY_FILE): it keys pseudonyms and suppression',
+      });
+    }
+    const jwt = [env.JWT_ISSUER, env.JWT_AUDIENCE, env.JWT_JWKS_URI];
+    if (jwt.some(Boolean) && !jwt.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_ISSUER'],
+        message: 'JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URI go together: set all three or none',
       });
     }
     if (env.STORE === 'mongo' && !env.MONGODB_URI) {

@@ -1,3 +1,4 @@
+import { tokenAuthenticator } from './auth.js';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsentDecision, ConsentLedger, Decision } from '../consent/ledger.js';
@@ -49,7 +50,7 @@ async function start(ledger?: ConsentLedger): Promise<Running> {
       suppression: stores.suppression,
       suppressionHashesOf: (subject) => Promise.resolve([fakeHash(subject)]),
       ledgerSubjectOf,
-      tokens: TOKENS,
+      auth: tokenAuthenticator(TOKENS),
       log,
       now: () => AT,
     });

@@ -4,10 +4,10 @@ import { contactPermission, type ContactPermission } from '../consent/contact-pe
 import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
 import type { Subject } from '../consent/subject.js';
 import type { SuppressionList } from '../consent/suppression.js';
-import { authorise } from './auth.js';
-import type { ApiToken, Role } from './config.js';
+import type { Authenticator } from './auth.js';
+import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
-import { fail, subjectFrom } from './http-common.js';
+import { admit, fail, subjectFrom } from './http-common.js';
 
 export interface ContactPermissionRoutesDeps {
   readonly catalogue: Catalogue;
@@ -17,7 +17,8 @@ export interface ContactPermissionRoutesDeps {
   readonly suppressionHashesOf: (subject: Subject) => Promise<string[]>;
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
-  readonly tokens: readonly ApiToken[];
+  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
+  readonly auth: Authenticator;
   readonly log: Logger;
   readonly now?: () => Date;
 }
@@ -62,17 +63,8 @@ export function registerContactPermissionRoutes(
   const { catalogue, ledger, suppression, log } = deps;
   const now = deps.now ?? (() => new Date());
 
-  const authorised = (req: Request, res: Response): Role | undefined => {
-    const access = authorise(req.header('authorization'), deps.tokens, ROLES);
-    if (access.ok) return access.role;
-    fail(
-      res,
-      access.status,
-      access.code,
-      'a bearer token of role marketing, agent or compliance is required',
-    );
-    return undefined;
-  };
+  const authorised = async (req: Request, res: Response): Promise<Role | undefined> =>
+    (await admit(req, res, deps.auth, ROLES))?.role;
 
   const knownPurpose = (res: Response, id: unknown): Purpose | undefined => {
     const purpose = typeof id === 'string' ? purposeOf(catalogue, id) : undefined;
@@ -109,7 +101,7 @@ export function registerContactPermissionRoutes(
   server.get(
     '/api/subjects/:channelId/:userId/contact-permissions',
     async (req: Request, res: Response) => {
-      const role = authorised(req, res);
+      const role = await authorised(req, res);
       if (!role) return;
       const query = (req.query ?? {}) as Record<string, unknown>;
       const purpose = knownPurpose(res, query.purpose);
@@ -142,7 +134,7 @@ export function registerContactPermissionRoutes(
   );
 
   server.post('/api/contact-permissions', async (req: Request, res: Response) => {
-    const role = authorised(req, res);
+    const role = await authorised(req, res);
     if (!role) return;
     const body: unknown = req.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {

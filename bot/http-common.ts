@@ -1,7 +1,7 @@
 import type { Request, Response } from 'restify';
 import type { Subject } from '../consent/subject.js';
-import { authorise } from './auth.js';
-import type { ApiToken, Role } from './config.js';
+import { authorise, type Authenticator, type Principal } from './auth.js';
+import type { Role } from './config.js';
 
 /** Every API error has the same shape: a stable code for programs, a sentence for people. */
 export function fail(
@@ -24,30 +24,46 @@ export function subjectFrom(value: unknown): Subject | undefined {
   return isId(channelId) && isId(userId) ? { channelId, userId } : undefined;
 }
 
+/** An authenticated API caller, and the role under which this request is allowed. */
+export interface Caller {
+  readonly principal: Principal;
+  readonly role: Role;
+}
+
 /**
- * The caller's role and the person named by `/:channelId/:userId`, or undefined once a 401, 403
- * or 400 has been sent. Authorisation comes first: a caller without a token learns nothing.
+ * The caller, or undefined once a 401, 403 or 503 has been sent. Authorisation comes first, so a
+ * caller without the right role learns nothing, not even whether the input was valid.
  */
-export function admitSubject(
+export async function admit(
   req: Request,
   res: Response,
-  tokens: readonly ApiToken[],
+  auth: Authenticator,
   roles: readonly Role[],
-): { role: Role; subject: Subject } | undefined {
-  const access = authorise(req.header('authorization'), tokens, roles);
-  if (!access.ok) {
-    fail(
-      res,
-      access.status,
-      access.code,
-      `a bearer token of role ${roles.join(' or ')} is required`,
-    );
-    return undefined;
-  }
+): Promise<Caller | undefined> {
+  const access = await authorise(req.header('authorization'), auth, roles);
+  if (access.ok) return { principal: access.principal, role: access.role };
+  if (access.status === 401) res.header('WWW-Authenticate', 'Bearer');
+  const message =
+    access.status === 503
+      ? 'the token issuer cannot be reached to check the token, try again'
+      : `a bearer token of role ${roles.join(' or ')} is required`;
+  fail(res, access.status, access.code, message);
+  return undefined;
+}
+
+/** The caller and the person named by `/:channelId/:userId`, or undefined once an error is sent. */
+export async function admitSubject(
+  req: Request,
+  res: Response,
+  auth: Authenticator,
+  roles: readonly Role[],
+): Promise<(Caller & { subject: Subject }) | undefined> {
+  const caller = await admit(req, res, auth, roles);
+  if (!caller) return undefined;
   const subject = subjectFrom(req.params);
   if (!subject) {
     fail(res, 400, 'INVALID_SUBJECT', 'channelId and userId must be 1 to 1024 characters');
     return undefined;
   }
-  return { role: access.role, subject };
+  return { ...caller, subject };
 }

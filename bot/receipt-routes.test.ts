@@ -1,3 +1,4 @@
+import { tokenAuthenticator } from './auth.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsentDecision, ConsentEvent, ConsentLedger, Decision } from '../consent/ledger.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
@@ -56,7 +57,7 @@ async function start(
       catalogue,
       ledger: options.ledger ?? stores.ledger,
       ledgerSubjectOf: TEST_KEYS.ledgerSubject,
-      tokens: TOKENS,
+      auth: tokenAuthenticator(TOKENS),
       log,
       ...(controller ? { controller } : {}),
     });

@@ -11,7 +11,8 @@ import {
   type KantaraReceipt,
 } from '../consent/receipts.js';
 import type { Subject } from '../consent/subject.js';
-import type { ApiToken, Role } from './config.js';
+import type { Authenticator } from './auth.js';
+import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
 import { admitSubject, fail, isId } from './http-common.js';
 
@@ -20,7 +21,8 @@ export interface ReceiptRoutesDeps {
   readonly ledger: ConsentLedger;
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
-  readonly tokens: readonly ApiToken[];
+  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
+  readonly auth: Authenticator;
   readonly log: Logger;
   /**
    * The controller's postal address and phone, which Kantara v1.1 requires and the data map does
@@ -55,8 +57,11 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
   const { log, catalogue } = deps;
 
   /** The caller's role and the ledger subject of the URL, or undefined once an error is sent. */
-  const admitted = (req: Request, res: Response): { role: Role; subject: Subject } | undefined => {
-    const caller = admitSubject(req, res, deps.tokens, ROLES);
+  const admitted = async (
+    req: Request,
+    res: Response,
+  ): Promise<{ role: Role; subject: Subject } | undefined> => {
+    const caller = await admitSubject(req, res, deps.auth, ROLES);
     if (!caller) return undefined;
     try {
       return { role: caller.role, subject: deps.ledgerSubjectOf(caller.subject) };
@@ -102,7 +107,7 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
   };
 
   server.get('/api/subjects/:channelId/:userId/receipts', async (req: Request, res: Response) => {
-    const caller = admitted(req, res);
+    const caller = await admitted(req, res);
     if (!caller) return;
     const { role, subject } = caller;
     try {
@@ -135,7 +140,7 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
   server.get(
     '/api/subjects/:channelId/:userId/receipts/:eventId',
     async (req: Request, res: Response) => {
-      const caller = admitted(req, res);
+      const caller = await admitted(req, res);
       if (!caller) return;
       const { role, subject } = caller;
       const { eventId } = (req.params ?? {}) as Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { tokenAuthenticator } from './auth.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
@@ -26,7 +27,7 @@ interface Running {
 async function start(reasons: OptOutReasons = new MemoryOptOutReasons()): Promise<Running> {
   const log = recordingLog();
   const routes = await routesOnFreePort((server) => {
-    registerReportRoutes(server, { reasons, tokens: TOKENS, log });
+    registerReportRoutes(server, { reasons, auth: tokenAuthenticator(TOKENS), log });
   });
   return { ...routes, reasons, log };
 }

@@ -5,14 +5,14 @@ import {
   type OptOutReason,
   type OptOutReasons,
 } from '../consent/opt-out-reasons.js';
-import { authorise } from './auth.js';
-import type { ApiToken } from './config.js';
+import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
-import { fail } from './http-common.js';
+import { admit, fail } from './http-common.js';
 
 export interface ReportRoutesDeps {
   readonly reasons: OptOutReasons;
-  readonly tokens: readonly ApiToken[];
+  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
+  readonly auth: Authenticator;
   readonly log: Logger;
 }
 
@@ -30,11 +30,8 @@ export function registerReportRoutes(server: Server, deps: ReportRoutesDeps): vo
   const { reasons, log } = deps;
 
   server.get('/api/reports/opt-out-reasons', async (req: Request, res: Response) => {
-    const access = authorise(req.header('authorization'), deps.tokens, ['compliance']);
-    if (!access.ok) {
-      fail(res, access.status, access.code, 'a bearer token of role compliance is required');
-      return;
-    }
+    const access = await admit(req, res, deps.auth, ['compliance']);
+    if (!access) return;
     const query = (req.query ?? {}) as Record<string, unknown>;
     const { from, to } = query;
     if (typeof from !== 'string' || !isDay(from) || typeof to !== 'string' || !isDay(to)) {

@@ -1,3 +1,4 @@
+import { tokenAuthenticator } from './auth.js';
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pendingConfirmationOf } from '../consent/confirmations.js';
@@ -68,7 +69,7 @@ async function start(ledger?: ConsentLedger): Promise<Running> {
       suppressionEntriesOf: (subject, email, at) =>
         suppressionEntriesFor(SECRET, { subject, emails: email ? [email] : [] }, 'erasure', at),
       ledgerSubjectOf,
-      tokens: TOKENS,
+      auth: tokenAuthenticator(TOKENS),
       log,
       now: () => AT,
     });

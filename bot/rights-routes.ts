@@ -1,6 +1,7 @@
 import type { Request, Response, Server } from 'restify';
 import type { Subject } from '../consent/subject.js';
-import type { ApiToken, Role } from './config.js';
+import type { Authenticator } from './auth.js';
+import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
 import { eraseSubject, exportSubject, type SubjectDataDeps } from './subject-data.js';
 import { admitSubject, fail } from './http-common.js';
@@ -8,7 +9,8 @@ import { admitSubject, fail } from './http-common.js';
 export interface RightsRoutesDeps extends SubjectDataDeps {
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
-  readonly tokens: readonly ApiToken[];
+  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
+  readonly auth: Authenticator;
   readonly log: Logger;
 }
 
@@ -28,7 +30,7 @@ export function registerRightsRoutes(server: Server, deps: RightsRoutesDeps): vo
   const { log } = deps;
   const now = deps.now ?? (() => new Date());
 
-  const admitted = (req: Request, res: Response) => admitSubject(req, res, deps.tokens, ROLES);
+  const admitted = (req: Request, res: Response) => admitSubject(req, res, deps.auth, ROLES);
 
   const failed = (res: Response, event: string, role: Role, error: unknown): void => {
     log.error(event, { role, ...errorFields(error) });
@@ -41,7 +43,7 @@ export function registerRightsRoutes(server: Server, deps: RightsRoutesDeps): vo
   };
 
   server.get('/api/subjects/:channelId/:userId/export', async (req: Request, res: Response) => {
-    const caller = admitted(req, res);
+    const caller = await admitted(req, res);
     if (!caller) return;
     const { role, subject } = caller;
     try {
@@ -66,7 +68,7 @@ export function registerRightsRoutes(server: Server, deps: RightsRoutesDeps): vo
   });
 
   server.post('/api/subjects/:channelId/:userId/erasure', async (req: Request, res: Response) => {
-    const caller = admitted(req, res);
+    const caller = await admitted(req, res);
     if (!caller) return;
     const { role, subject } = caller;
     try {

@@ -5,7 +5,7 @@ import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
 import { verifyChain } from '../consent/chain.js';
 import type { Subject } from '../consent/subject.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
-import type { ApiToken } from './config.js';
+import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
 import { admitSubject, fail } from './http-common.js';
 
@@ -14,7 +14,8 @@ export interface ServerDeps {
   readonly runTurn: (context: TurnContext) => Promise<void>;
   readonly catalogue: Catalogue;
   readonly ledger: ConsentLedger;
-  readonly tokens: readonly ApiToken[];
+  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
+  readonly auth: Authenticator;
   /** Maps the ids in a URL to the ledger's pseudonymous subject. */
   readonly ledgerSubject: (subject: Subject) => Subject;
   readonly log: Logger;
@@ -71,7 +72,7 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   server.get('/api/subjects/:channelId/:userId/consents', async (req: Request, res: Response) => {
-    const caller = admitSubject(req, res, deps.tokens, ['compliance', 'agent']);
+    const caller = await admitSubject(req, res, deps.auth, ['compliance', 'agent']);
     if (!caller) return;
     const { subject } = caller;
     try {
@@ -105,7 +106,7 @@ export function createServer(deps: ServerDeps): Server {
 
   // Integrity of one person's proof: walks their hash chain and says where it breaks, if anywhere.
   server.get('/api/subjects/:channelId/:userId/verify', async (req: Request, res: Response) => {
-    const caller = admitSubject(req, res, deps.tokens, ['compliance']);
+    const caller = await admitSubject(req, res, deps.auth, ['compliance']);
     if (!caller) return;
     try {
       const history = await ledger.history(deps.ledgerSubject(caller.subject));
