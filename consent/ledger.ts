@@ -38,6 +38,18 @@ export interface ConsentDecision {
   readonly source: DecisionSource;
   /** True when the person made an express statement (GDPR art. 9(2)(a)). */
   readonly explicit: boolean;
+  /**
+   * The conversation's transcript as it stood when the decision was made (issue 5): the first
+   * `activities` stored activities of the conversation, whose digest (consent/transcript-digest.ts)
+   * is `digest`. Part of the event's hash, so neither can be changed unseen. Absent for decisions
+   * made outside a conversation (an e-mail link, an API call, an expiry).
+   */
+  readonly transcript?: TranscriptLink;
+}
+
+export interface TranscriptLink {
+  readonly activities: number;
+  readonly digest: string;
 }
 
 /**
@@ -86,6 +98,57 @@ export interface ConsentLedger {
    * Index-backed, so a turn never pays for the length of a person's history.
    */
   latest(subject: Subject): Promise<readonly ConsentEvent[]>;
+}
+
+/**
+ * What compliance officers search the ledger by. Every field is optional; given fields combine
+ * with AND. `from` is inclusive and `to` exclusive, on recordedAt.
+ */
+export interface LedgerQuery {
+  /** The ledger's subject, i.e. already pseudonymised (bot/secrets.ts ledgerSubject). */
+  readonly subject?: Subject;
+  readonly channelId?: string;
+  readonly purposeId?: string;
+  readonly decision?: Decision;
+  readonly catalogueVersion?: string;
+  readonly conversationId?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+export interface LedgerPage {
+  /** Newest first: by recordedAt, then id, descending. */
+  readonly events: readonly ConsentEvent[];
+  /** Opaque keyset cursor for the next page; absent on the last page. */
+  readonly next?: string;
+}
+
+/** How many decisions of one kind about one purpose in one period (UTC day or month). */
+export interface DecisionCount {
+  /** `YYYY-MM-DD` for days, `YYYY-MM` for months. */
+  readonly period: string;
+  readonly purposeId: string;
+  readonly decision: Decision;
+  readonly count: number;
+}
+
+export type Period = 'day' | 'month';
+
+/**
+ * Reading the whole ledger, for compliance review (issue 5). Every method is index-backed on the
+ * durable stores, so its cost follows what it returns, not the size of the ledger.
+ */
+export interface LedgerSearch {
+  /** One page of matching events, newest first. `limit` from 1 to 1000. RangeError for a bad cursor. */
+  search(query: LedgerQuery, page: { limit: number; after?: string }): Promise<LedgerPage>;
+  /**
+   * Every matching event, read in batches, so a caller that streams them uses constant memory.
+   * `recorded`: oldest first (recordedAt, id); `chain`: subject by subject, each in seq order,
+   * which is how verification walks the chains.
+   */
+  scan(query: LedgerQuery, order: 'recorded' | 'chain'): AsyncIterable<ConsentEvent>;
+  /** Decisions counted per period, purpose and decision kind, for consent and withdrawal rates. */
+  countDecisions(query: LedgerQuery, period: Period): Promise<readonly DecisionCount[]>;
 }
 
 /** The exact text shown for a purpose, kept forever, addressed by its hash (rule 10: immutable). */

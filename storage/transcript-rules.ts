@@ -23,6 +23,44 @@ export interface TranscriptStoreWithRetention extends TranscriptStore {
   deleteForUser(channelId: string, userId: string): Promise<number>;
 }
 
+/** One conversation as a transcript search lists it. */
+export interface ConversationSummary {
+  readonly channelId: string;
+  readonly conversationId: string;
+  /** ISO times of its first and last stored activity. */
+  readonly firstAt: string;
+  readonly lastAt: string;
+  readonly activities: number;
+}
+
+/**
+ * What compliance officers search transcripts by; given fields combine with AND. `userId` is the
+ * channel's own id of a participant (`from` or `recipient`), as the transcript keeps it. A
+ * conversation matches the date range when it has an activity with `from` <= timestamp < `to`.
+ */
+export interface TranscriptQuery {
+  readonly channelId?: string;
+  readonly userId?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+export interface ConversationPage {
+  /** Most recently active first (lastAt, then channel and conversation id, descending). */
+  readonly conversations: readonly ConversationSummary[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  readonly next?: string;
+}
+
+/** Finding conversations for compliance review (issue 5), index-backed on the durable stores. */
+export interface TranscriptSearch {
+  /** `limit` from 1 to 1000. RangeError for a bad cursor. */
+  searchConversations(
+    query: TranscriptQuery,
+    page: { limit: number; after?: string },
+  ): Promise<ConversationPage>;
+}
+
 export interface TranscriptStoreOptions {
   /** Items per page of getTranscriptActivities and listTranscripts. */
   readonly pageSize?: number;
