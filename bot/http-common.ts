@@ -1,4 +1,5 @@
 import type { Request, Response } from 'restify';
+import type { AccessLog, AccessRecord } from '../consent/access-log.js';
 import type { Subject } from '../consent/subject.js';
 import { authorise, type Authenticator, type Principal } from './auth.js';
 import type { Role } from './config.js';
@@ -66,4 +67,32 @@ export async function admitSubject(
     return undefined;
   }
   return { ...caller, subject };
+}
+
+/**
+ * Leaves the trace of an access to personal data (GDPR art. 5(2)) before the data is sent: when
+ * the trace cannot be written, the caller gets a 503 and no data. Resolves to false then.
+ */
+export async function recordAccess(
+  res: Response,
+  accessLog: AccessLog,
+  caller: Caller,
+  action: string,
+  target: string,
+  detail?: AccessRecord['detail'],
+): Promise<boolean> {
+  try {
+    await accessLog.record({
+      at: new Date().toISOString(),
+      principal: caller.principal.id,
+      role: caller.role,
+      action,
+      target,
+      ...(detail ? { detail } : {}),
+    });
+    return true;
+  } catch {
+    fail(res, 503, 'STORE_UNAVAILABLE', 'the access log is unavailable, try again');
+    return false;
+  }
 }
