@@ -76,6 +76,19 @@ describe('loadConfig', () => {
     },
   );
 
+  it('takes JWT settings all together, with roles from the roles claim by default', () => {
+    const jwt = {
+      JWT_ISSUER: 'https://login.microsoftonline.com/tenant/v2.0',
+      JWT_AUDIENCE: 'api://consent-bot',
+      JWT_JWKS_URI: 'https://login.microsoftonline.com/tenant/discovery/v2.0/keys',
+    };
+    expect(loadConfig(jwt)).toMatchObject({ ...jwt, JWT_ROLES_CLAIM: 'roles' });
+    expect(rejected({ JWT_ISSUER: jwt.JWT_ISSUER }).message).toContain('JWT_ISSUER');
+    expect(rejected({ ...jwt, JWT_JWKS_URI: 'file:///etc/passwd' }).message).toContain(
+      'JWT_JWKS_URI',
+    );
+  });
+
   it('requires MicrosoftAppPassword with MicrosoftAppId', () => {
     expect(rejected({ MicrosoftAppId: 'app-id' }).message).toContain('MicrosoftAppPassword');
     expect(
