@@ -33,6 +33,7 @@ import {
 } from './subject-data.js';
 import { OptOutGuard } from './opt-out-guard.js';
 import { createServer } from './server.js';
+import { linkTranscripts } from './transcript-links.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
 
@@ -123,7 +124,8 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
   const subjectData = subjectDataOf(deps, now);
   const common = {
     catalogue,
-    ledger: stores.ledger,
+    // Decisions made in chat carry the digest of their transcript (issue 5).
+    ledger: linkTranscripts(stores.ledger, stores.transcripts, log),
     memory: new ConversationMemory(stores.botState),
     translator,
     defaultLocale: config.DEFAULT_LOCALE,

@@ -50,6 +50,8 @@ export interface ConsentDecision {
 export interface TranscriptLink {
   readonly activities: number;
   readonly digest: string;
+  /** Timestamp of the conversation's first activity: tells retention's cut from a deletion. */
+  readonly firstAt: string;
 }
 
 /**
