@@ -217,6 +217,7 @@ export function createApp(deps: AppDeps): App {
     auth,
     ledgerSubject: deps.keys.ledgerSubject,
     log,
+    publicUrl: config.PUBLIC_URL,
     emailRoutes: {
       confirm: (token) => doubleOptIn.confirm(token),
       unsubscribe: (token, locale) => doubleOptIn.unsubscribe(token, locale),

@@ -1,5 +1,5 @@
 import type { CloudAdapter, TurnContext } from 'botbuilder';
-import restify, { type Request, type Response, type Server } from 'restify';
+import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
 import { verifyChain } from '../consent/chain.js';
@@ -8,6 +8,7 @@ import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
 import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
 import { admitSubject, fail } from './http-common.js';
+import { openApiDocument } from './openapi.js';
 
 export interface ServerDeps {
   readonly adapter: CloudAdapter;
@@ -20,6 +21,8 @@ export interface ServerDeps {
   readonly ledgerSubject: (subject: Subject) => Subject;
   readonly log: Logger;
   readonly maxBodyBytes?: number;
+  /** Where clients reach this server: the OpenAPI document's server URL. */
+  readonly publicUrl: string;
   readonly emailRoutes?: EmailRouteDeps;
 }
 
@@ -60,6 +63,13 @@ export function createServer(deps: ServerDeps): Server {
       log.error('health.store_unavailable', errorFields(error));
       res.send(503, { status: 'unavailable', code: 'STORE_UNAVAILABLE' });
     }
+  });
+
+  const openApi = openApiDocument(deps.publicUrl);
+  server.get('/api/openapi.json', (_req: Request, res: Response, next: Next) => {
+    res.header('Cache-Control', 'no-cache');
+    res.send(200, openApi);
+    next();
   });
 
   server.post('/api/messages', async (req: Request, res: Response) => {

@@ -1,0 +1,382 @@
+import { DECISIONS, STATUSES } from '../consent/ledger.js';
+import { ROLES, type Role } from './config.js';
+
+/**
+ * The OpenAPI 3.1 description of the whole HTTP API, served at GET /api/openapi.json. Built in code
+ * so the enums come from the domain; test/openapi.test.ts holds it against the real routes (every
+ * route described and every description routed, 401 and 403 as documented, responses valid
+ * against their schemas).
+ */
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer', minimum: 0 };
+const bool: Schema = { type: 'boolean' };
+const isoTime: Schema = { type: 'string', format: 'date-time' };
+const array = (items: Schema): Schema => ({ type: 'array', items });
+const object = (
+  properties: Record<string, Schema>,
+  required = Object.keys(properties),
+): Schema => ({
+  type: 'object',
+  properties,
+  required,
+});
+
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const error = (description: string) => ({ description, content: json(ref('Error')) });
+
+/** The statuses every call with a bearer token can answer, besides its own. */
+function secured(roles: readonly Role[], responses: Record<string, unknown>) {
+  return {
+    security: [{ bearer: [] }],
+    'x-roles': roles,
+    responses: {
+      ...responses,
+      '401': error('No bearer token, or not one this server accepts'),
+      '403': error(`The token holds none of the roles: ${roles.join(', ')}`),
+      '503': error('The store, or the token issuer, is unavailable; safe to retry'),
+    },
+  };
+}
+
+const pathParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string', minLength: 1, maxLength: 1024 },
+});
+
+const queryParam = (name: string, description: string, schema: Schema = str, required = false) => ({
+  name,
+  in: 'query',
+  required,
+  description,
+  schema,
+});
+
+const SUBJECT_PARAMS = [
+  pathParam('channelId', 'The channel, e.g. msteams or webchat'),
+  pathParam('userId', "The person's id on that channel"),
+];
+
+const day: Schema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
+
+const html = (description: string) => ({
+  description,
+  content: { 'text/html': { schema: str } },
+});
+
+export function openApiDocument(serverUrl: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Consent bot API',
+      version: '1',
+      description:
+        'Consent conversations (Bot Framework), e-mail links, and the APIs of support agents, ' +
+        'marketing systems and compliance officers. Roles: ' +
+        ROLES.join(', ') +
+        '. Tokens: API_TOKENS, or JWTs from the configured issuer with roles in a claim.',
+    },
+    servers: [{ url: serverUrl }],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API_TOKENS token, or a JWT signed by JWT_ISSUER (roles claim)',
+        },
+      },
+      schemas: {
+        Error: object({ code: { type: 'string', pattern: '^[A-Z_]+$' }, message: str }, [
+          'code',
+          'message',
+        ]),
+        Subject: object({ channelId: str, userId: str }),
+        ConsentEvent: object(
+          {
+            id: str,
+            seq: { type: 'integer', minimum: 1 },
+            recordedAt: isoTime,
+            subject: ref('Subject'),
+            purposeId: str,
+            purposeVersion: { type: 'integer' },
+            catalogueVersion: str,
+            decision: { enum: [...DECISIONS] },
+            noticeHash: { type: ['string', 'null'] },
+            locale: str,
+            channelId: str,
+            conversationId: str,
+            activityId: str,
+            source: str,
+            explicit: bool,
+            transcript: object({ activities: int, digest: str, firstAt: isoTime }),
+            prevHash: str,
+            hash: str,
+          },
+          [
+            'id',
+            'seq',
+            'recordedAt',
+            'subject',
+            'purposeId',
+            'decision',
+            'catalogueVersion',
+            'prevHash',
+            'hash',
+          ],
+        ),
+        ChainProblem: object({
+          kind: { enum: ['altered', 'broken-link', 'missing', 'reordered'] },
+          seq: { type: 'integer' },
+          eventId: str,
+        }),
+      },
+    },
+    paths: {
+      '/healthz': {
+        get: {
+          summary: 'Ready to record consent: the ledger answers',
+          responses: {
+            '200': { description: 'Ready', content: json(object({ status: { const: 'ok' } })) },
+            '503': { description: 'The store is unavailable' },
+          },
+        },
+      },
+      '/api/openapi.json': {
+        get: {
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        },
+      },
+      '/api/messages': {
+        post: {
+          summary: 'Bot Framework activities from the channel (Web Chat, Teams)',
+          description:
+            'Authenticated by the Bot Framework (MicrosoftAppId) when configured. ' +
+            'deliveryMode expectReplies returns the replies in the response.',
+          requestBody: { required: true, content: json({ type: 'object' }) },
+          responses: {
+            '200': { description: 'Processed (with expectReplies: the replies)' },
+            '201': { description: 'Processed' },
+            '400': error('Not a Bot Framework activity'),
+            '401': { description: 'The Bot Framework token is missing or invalid' },
+            '413': error('The activity is larger than the body limit'),
+          },
+        },
+      },
+      '/confirm': {
+        get: {
+          summary: 'Double opt-in link: shows a button (mail scanners open links)',
+          parameters: [queryParam('token', 'The signed link token', str, true)],
+          responses: { '200': html('The confirmation page'), '400': html('No token') },
+        },
+        post: {
+          summary: 'Confirms the e-mail address: the purpose becomes granted',
+          parameters: [queryParam('token', 'The signed link token', str, true)],
+          responses: {
+            '200': html('Confirmed'),
+            '400': html('No token'),
+            '404': html('Unknown or used link'),
+            '410': html('Expired link'),
+            '503': html('Store unavailable'),
+          },
+        },
+      },
+      '/unsubscribe': {
+        get: {
+          summary: 'Unsubscribe link: shows a button',
+          parameters: [queryParam('token', 'The signed link token', str, true)],
+          responses: { '200': html('The unsubscribe page'), '400': html('Bad link') },
+        },
+        post: {
+          summary: 'Withdraws the purpose (RFC 8058 one-click, or the page button)',
+          parameters: [queryParam('token', 'The signed link token', str, true)],
+          responses: {
+            '200': html('Withdrawn'),
+            '400': html('Bad link'),
+            '503': html('Store unavailable'),
+          },
+        },
+      },
+      '/api/subjects/{channelId}/{userId}/consents': {
+        get: {
+          summary: "A person's current choices and full consent history",
+          parameters: SUBJECT_PARAMS,
+          ...secured(['compliance', 'agent'], {
+            '200': {
+              description: 'Current status per purpose, and every event',
+              content: json(
+                object({
+                  subject: ref('Subject'),
+                  catalogueVersion: str,
+                  purposes: array(
+                    object({ purposeId: str, status: { enum: [...STATUSES] } }, [
+                      'purposeId',
+                      'status',
+                    ]),
+                  ),
+                  events: array(ref('ConsentEvent')),
+                }),
+              ),
+            },
+            '400': error('Malformed ids'),
+          }),
+        },
+      },
+      '/api/subjects/{channelId}/{userId}/verify': {
+        get: {
+          summary: "Walks one person's hash chain and their transcript links",
+          parameters: SUBJECT_PARAMS,
+          ...secured(['compliance'], {
+            '200': {
+              description: 'Where the chain breaks, if anywhere',
+              content: json(
+                object({ events: int, intact: bool, problems: array(ref('ChainProblem')) }, [
+                  'events',
+                  'intact',
+                  'problems',
+                ]),
+              ),
+            },
+            '400': error('Malformed ids'),
+          }),
+        },
+      },
+      '/api/subjects/{channelId}/{userId}/contact-permissions': {
+        get: {
+          summary: 'May this person be contacted for this purpose, now?',
+          parameters: [...SUBJECT_PARAMS, queryParam('purpose', 'A purpose id', str, true)],
+          ...secured(['marketing', 'agent', 'compliance'], {
+            '200': {
+              description: 'Yes or no, and why; never the history',
+              content: json(
+                object({
+                  subject: ref('Subject'),
+                  purpose: str,
+                  allowed: bool,
+                  reason: str,
+                  checkedAt: isoTime,
+                }),
+              ),
+            },
+            '400': error('Unknown purpose or malformed ids'),
+          }),
+        },
+      },
+      '/api/contact-permissions': {
+        post: {
+          summary: 'The same question for up to 1,000 people at once',
+          requestBody: {
+            required: true,
+            content: json(object({ purpose: str, subjects: array(ref('Subject')) })),
+          },
+          ...secured(['marketing', 'agent', 'compliance'], {
+            '200': {
+              description: 'One answer per subject, in order',
+              content: json(
+                object({
+                  purpose: str,
+                  checkedAt: isoTime,
+                  results: array(object({ subject: ref('Subject'), allowed: bool, reason: str })),
+                }),
+              ),
+            },
+            '400': error('Unknown purpose or malformed subjects'),
+            '413': error('More than 1,000 subjects'),
+          }),
+        },
+      },
+      '/api/subjects/{channelId}/{userId}/receipts': {
+        get: {
+          summary: "Receipts for each of a person's current decisions",
+          parameters: SUBJECT_PARAMS,
+          ...secured(['agent', 'compliance'], {
+            '200': {
+              description: 'Kantara Consent Receipt v1.1 and ISO/IEC TS 27560-shaped records',
+              content: json(
+                object({
+                  kantara: array({ type: 'object' }),
+                  iso27560: array({ type: 'object' }),
+                  omitted: array({ type: 'object' }),
+                }),
+              ),
+            },
+            '400': error('Malformed ids'),
+          }),
+        },
+      },
+      '/api/subjects/{channelId}/{userId}/receipts/{eventId}': {
+        get: {
+          summary: 'The receipts of one consent event',
+          parameters: [...SUBJECT_PARAMS, pathParam('eventId', 'A consent event id')],
+          ...secured(['agent', 'compliance'], {
+            '200': {
+              description: 'Both receipts',
+              content: json(object({ kantara: { type: 'object' }, iso27560: { type: 'object' } })),
+            },
+            '400': error('Malformed ids'),
+            '404': error('No such event, or its purpose left the data map'),
+          }),
+        },
+      },
+      '/api/subjects/{channelId}/{userId}/export': {
+        get: {
+          summary: 'Right of access (GDPR art. 15): everything held about the person',
+          parameters: SUBJECT_PARAMS,
+          ...secured(['agent', 'compliance'], {
+            '200': {
+              description: 'The export',
+              content: json({
+                type: 'object',
+                required: ['format', 'generatedAt', 'subject', 'purposes', 'history'],
+              }),
+            },
+            '400': error('Malformed ids'),
+          }),
+        },
+      },
+      '/api/subjects/{channelId}/{userId}/erasure': {
+        post: {
+          summary: 'Right to erasure (GDPR art. 17): suppress, then delete; proof is kept',
+          parameters: SUBJECT_PARAMS,
+          ...secured(['agent', 'compliance'], {
+            '200': {
+              description: 'What was erased and what was kept, and why',
+              content: json({ type: 'object', required: ['erasedAt', 'erased', 'kept'] }),
+            },
+            '400': error('Malformed ids'),
+          }),
+        },
+      },
+      '/api/reports/opt-out-reasons': {
+        get: {
+          summary: 'Why people left, in aggregate (day and reason only, never who)',
+          parameters: [
+            queryParam('from', 'First UTC day, included', day, true),
+            queryParam('to', 'Last UTC day, included', day, true),
+          ],
+          ...secured(['compliance'], {
+            '200': {
+              description: 'Totals per reason and per day',
+              content: json(
+                object({
+                  from: str,
+                  to: str,
+                  total: int,
+                  reasons: { type: 'object' },
+                  days: array({ type: 'object' }),
+                }),
+              ),
+            },
+            '400': error('Missing or malformed days'),
+          }),
+        },
+      },
+    },
+  };
+}
