@@ -1,8 +1,10 @@
 import {
   describeBotStateContract,
   describeConsentLedgerContract,
+  describeLedgerSearchContract,
 } from '../../test/storage-contract.js';
 import { openMemoryStores } from '../stores.js';
 
 describeConsentLedgerContract('memory', openMemoryStores);
+describeLedgerSearchContract('memory', openMemoryStores);
 describeBotStateContract('memory', openMemoryStores);

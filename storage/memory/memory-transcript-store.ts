@@ -14,8 +14,21 @@ import {
   requiredTime,
   type Position,
   type TranscriptStoreOptions,
+  type ConversationPage,
+  type ConversationSummary,
+  type TranscriptQuery,
+  type TranscriptSearch,
   type TranscriptStoreWithRetention,
 } from '../transcript-rules.js';
+import {
+  decodeConversationCursor,
+  encodeConversationCursor,
+  mostRecentFirst,
+  pageFrom,
+  searchLimit,
+  transcriptFilter,
+  transcriptSearchScope,
+} from '../search-rules.js';
 
 interface Entry {
   readonly timestamp: number;
@@ -40,7 +53,7 @@ const after = (entry: Entry, position: Position | undefined): boolean =>
  * Transcripts in memory, for tests. Activities are kept as JSON strings and parsed on every read,
  * like the durable stores, so a serialisation bug shows here first.
  */
-export class MemoryTranscriptStore implements TranscriptStoreWithRetention {
+export class MemoryTranscriptStore implements TranscriptStoreWithRetention, TranscriptSearch {
   /** channelId -> conversationId -> entries sorted by (timestamp, seq). */
   readonly #channels = new Map<string, Map<string, Entry[]>>();
   readonly #pageSize: number;
@@ -125,6 +138,49 @@ export class MemoryTranscriptStore implements TranscriptStoreWithRetention {
         (t) => [t.created, t.id],
         (t) => ({ channelId, id: t.id, created: new Date(t.created) }),
       );
+    });
+  }
+
+  searchConversations(
+    query: TranscriptQuery,
+    page: { limit: number; after?: string },
+  ): Promise<ConversationPage> {
+    return attempt('search transcripts', () => {
+      const filter = transcriptFilter(query);
+      const limit = searchLimit(page.limit);
+      const scope = transcriptSearchScope(filter);
+      const position = decodeConversationCursor(page.after, scope);
+      const from = filter.from ?? -Infinity;
+      const to = filter.to ?? Infinity;
+      const summaries: ConversationSummary[] = [];
+      for (const [channelId, conversations] of this.#channels) {
+        if (filter.channelId !== undefined && channelId !== filter.channelId) continue;
+        for (const [conversationId, entries] of conversations) {
+          const first = entries[0];
+          const last = entries.at(-1);
+          if (!first || !last) continue;
+          const { userId } = filter;
+          if (userId !== undefined && !entries.some((e) => involves(e, userId))) continue;
+          if (!entries.some((e) => e.timestamp >= from && e.timestamp < to)) continue;
+          const here = { lastAt: last.timestamp, channelId, conversationId };
+          if (position !== undefined && mostRecentFirst(here, position) <= 0) continue;
+          summaries.push({
+            channelId,
+            conversationId,
+            firstAt: new Date(first.timestamp).toISOString(),
+            lastAt: new Date(last.timestamp).toISOString(),
+            activities: entries.length,
+          });
+        }
+      }
+      const positionOf = (s: ConversationSummary) => ({ ...s, lastAt: Date.parse(s.lastAt) });
+      const fetched = summaries
+        .sort((a, b) => mostRecentFirst(positionOf(a), positionOf(b)))
+        .slice(0, limit + 1);
+      const { items, next } = pageFrom(fetched, limit, (last) =>
+        encodeConversationCursor(scope, positionOf(last)),
+      );
+      return next === undefined ? { conversations: items } : { conversations: items, next };
     });
   }
 

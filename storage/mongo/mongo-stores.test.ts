@@ -1,6 +1,7 @@
 import {
   describeBotStateContract,
   describeConsentLedgerContract,
+  describeLedgerSearchContract,
 } from '../../test/storage-contract.js';
 import { MongoClient } from 'mongodb';
 import { describe, expect, inject, it } from 'vitest';
@@ -9,6 +10,7 @@ import { openTestMongoStores } from '../../test/mongo-database.js';
 import { AT, decisionOf, subjectOf } from '../../test/storage-contract.js';
 
 describeConsentLedgerContract('mongo', () => openTestMongoStores());
+describeLedgerSearchContract('mongo', () => openTestMongoStores());
 describeBotStateContract('mongo', () => openTestMongoStores());
 
 describe('mongo ledger under tampering', () => {

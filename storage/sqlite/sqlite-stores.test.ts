@@ -11,6 +11,7 @@ import {
   decisionOf,
   describeBotStateContract,
   describeConsentLedgerContract,
+  describeLedgerSearchContract,
   subjectOf,
 } from '../../test/storage-contract.js';
 import { openEmbeddedStores, type Stores } from '../stores.js';
@@ -40,6 +41,7 @@ afterEach(async () => {
 });
 
 describeConsentLedgerContract('embedded sqlite', () => open(newFolder()));
+describeLedgerSearchContract('embedded sqlite', () => open(newFolder()));
 describeBotStateContract('embedded sqlite', () => open(newFolder()));
 
 describe('embedded sqlite: durability and tamper resistance', () => {
