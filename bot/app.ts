@@ -216,6 +216,7 @@ export function createApp(deps: AppDeps): App {
     ledger: stores.ledger,
     auth,
     ledgerSubject: deps.keys.ledgerSubject,
+    accessLog: stores.accessLog,
     log,
     publicUrl: config.PUBLIC_URL,
     emailRoutes: {
@@ -235,6 +236,7 @@ export function createApp(deps: AppDeps): App {
       ...(await turns.subjectData.suppressionHashesOf(subject)),
     ],
     ledgerSubjectOf: deps.keys.ledgerSubject,
+    accessLog: stores.accessLog,
     auth,
     log,
     now,
@@ -245,6 +247,7 @@ export function createApp(deps: AppDeps): App {
     catalogue,
     ledger: stores.ledger,
     ledgerSubjectOf: deps.keys.ledgerSubject,
+    accessLog: stores.accessLog,
     auth,
     log,
     ...(postalAddress && phone
@@ -254,6 +257,7 @@ export function createApp(deps: AppDeps): App {
   registerRightsRoutes(server, {
     ...turns.subjectData,
     ledgerSubjectOf: deps.keys.ledgerSubject,
+    accessLog: stores.accessLog,
     auth,
     log,
   });

@@ -50,6 +50,7 @@ async function start(ledger?: ConsentLedger): Promise<Running> {
       suppression: stores.suppression,
       suppressionHashesOf: (subject) => Promise.resolve([fakeHash(subject)]),
       ledgerSubjectOf,
+      accessLog: stores.accessLog,
       auth: tokenAuthenticator(TOKENS),
       log,
       now: () => AT,

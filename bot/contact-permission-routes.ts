@@ -2,12 +2,13 @@ import type { Request, Response, Server } from 'restify';
 import { purposeOf, type Catalogue, type Purpose } from '../consent/catalogue.js';
 import { contactPermission, type ContactPermission } from '../consent/contact-permission.js';
 import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
-import type { Subject } from '../consent/subject.js';
+import type { AccessLog } from '../consent/access-log.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
 import type { SuppressionList } from '../consent/suppression.js';
 import type { Authenticator } from './auth.js';
 import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
-import { admit, fail, subjectFrom } from './http-common.js';
+import { admit, fail, recordAccess, subjectFrom, type Caller } from './http-common.js';
 
 export interface ContactPermissionRoutesDeps {
   readonly catalogue: Catalogue;
@@ -17,6 +18,8 @@ export interface ContactPermissionRoutesDeps {
   readonly suppressionHashesOf: (subject: Subject) => Promise<string[]>;
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
+  /** Where each access to personal data is recorded before the data is sent. */
+  readonly accessLog: AccessLog;
   /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
   readonly auth: Authenticator;
   readonly log: Logger;
@@ -63,8 +66,8 @@ export function registerContactPermissionRoutes(
   const { catalogue, ledger, suppression, log } = deps;
   const now = deps.now ?? (() => new Date());
 
-  const authorised = async (req: Request, res: Response): Promise<Role | undefined> =>
-    (await admit(req, res, deps.auth, ROLES))?.role;
+  const authorised = (req: Request, res: Response): Promise<Caller | undefined> =>
+    admit(req, res, deps.auth, ROLES);
 
   const knownPurpose = (res: Response, id: unknown): Purpose | undefined => {
     const purpose = typeof id === 'string' ? purposeOf(catalogue, id) : undefined;
@@ -101,8 +104,9 @@ export function registerContactPermissionRoutes(
   server.get(
     '/api/subjects/:channelId/:userId/contact-permissions',
     async (req: Request, res: Response) => {
-      const role = await authorised(req, res);
-      if (!role) return;
+      const caller = await authorised(req, res);
+      if (!caller) return;
+      const { role } = caller;
       const query = (req.query ?? {}) as Record<string, unknown>;
       const purpose = knownPurpose(res, query.purpose);
       if (!purpose) return;
@@ -111,6 +115,11 @@ export function registerContactPermissionRoutes(
       try {
         const [suppressed = true] = await suppressedAmong([subject]);
         const answer = await permissionOf(purpose, subject, suppressed);
+        const target = subjectKey(deps.ledgerSubjectOf(subject));
+        const detail = { purpose: purpose.id };
+        if (!(await recordAccess(res, deps.accessLog, caller, 'permission.read', target, detail))) {
+          return;
+        }
         // Asking about a person is an access to personal data: leave a trace, without the person.
         log.info('api.contact_permission_read', {
           role,
@@ -134,8 +143,9 @@ export function registerContactPermissionRoutes(
   );
 
   server.post('/api/contact-permissions', async (req: Request, res: Response) => {
-    const role = await authorised(req, res);
-    if (!role) return;
+    const caller = await authorised(req, res);
+    if (!caller) return;
+    const { role } = caller;
     const body: unknown = req.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       fail(
@@ -182,6 +192,10 @@ export function registerContactPermissionRoutes(
         const { allowed, reason } = await permissionOf(purpose, subject, suppressed[i] ?? true);
         return { subject, allowed, reason };
       });
+      const detail = { purpose: purpose.id, subjects: subjects.length };
+      if (!(await recordAccess(res, deps.accessLog, caller, 'permission.read', '*', detail))) {
+        return;
+      }
       log.info('api.contact_permission_read', {
         role,
         purpose: purpose.id,

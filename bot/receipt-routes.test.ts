@@ -57,6 +57,7 @@ async function start(
       catalogue,
       ledger: options.ledger ?? stores.ledger,
       ledgerSubjectOf: TEST_KEYS.ledgerSubject,
+      accessLog: stores.accessLog,
       auth: tokenAuthenticator(TOKENS),
       log,
       ...(controller ? { controller } : {}),

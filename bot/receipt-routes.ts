@@ -10,17 +10,20 @@ import {
   type Iso27560Record,
   type KantaraReceipt,
 } from '../consent/receipts.js';
-import type { Subject } from '../consent/subject.js';
+import type { AccessLog } from '../consent/access-log.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
 import type { Authenticator } from './auth.js';
 import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
-import { admitSubject, fail, isId } from './http-common.js';
+import { admitSubject, fail, isId, recordAccess, type Caller } from './http-common.js';
 
 export interface ReceiptRoutesDeps {
   readonly catalogue: Catalogue;
   readonly ledger: ConsentLedger;
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
+  /** Where each access to personal data is recorded before the data is sent. */
+  readonly accessLog: AccessLog;
   /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
   readonly auth: Authenticator;
   readonly log: Logger;
@@ -60,11 +63,11 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
   const admitted = async (
     req: Request,
     res: Response,
-  ): Promise<{ role: Role; subject: Subject } | undefined> => {
+  ): Promise<(Caller & { subject: Subject }) | undefined> => {
     const caller = await admitSubject(req, res, deps.auth, ROLES);
     if (!caller) return undefined;
     try {
-      return { role: caller.role, subject: deps.ledgerSubjectOf(caller.subject) };
+      return { ...caller, subject: deps.ledgerSubjectOf(caller.subject) };
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       fail(res, 400, 'INVALID_SUBJECT', 'these ids cannot name a person');
@@ -129,6 +132,8 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
         kantara.push(receipts.kantara);
         iso27560.push(receipts.iso27560);
       }
+      const target = subjectKey(subject);
+      if (!(await recordAccess(res, deps.accessLog, caller, 'receipts.read', target))) return;
       log.info('api.receipts_read', { role, receipts: kantara.length, omitted: omitted.length });
       res.header('Cache-Control', 'no-store');
       res.send(200, { kantara, iso27560, omitted });
@@ -170,6 +175,8 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
           return;
         }
         const receipts = receiptsOf(event, subject);
+        const target = subjectKey(subject);
+        if (!(await recordAccess(res, deps.accessLog, caller, 'receipts.read', target))) return;
         log.info('api.receipt_read', { role, receipts: 1 });
         res.header('Cache-Control', 'no-store');
         res.send(200, receipts);

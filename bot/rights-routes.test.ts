@@ -69,6 +69,7 @@ async function start(ledger?: ConsentLedger): Promise<Running> {
       suppressionEntriesOf: (subject, email, at) =>
         suppressionEntriesFor(SECRET, { subject, emails: email ? [email] : [] }, 'erasure', at),
       ledgerSubjectOf,
+      accessLog: stores.accessLog,
       auth: tokenAuthenticator(TOKENS),
       log,
       now: () => AT,

@@ -1,14 +1,17 @@
 import type { Request, Response, Server } from 'restify';
-import type { Subject } from '../consent/subject.js';
+import type { AccessLog } from '../consent/access-log.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
 import type { Authenticator } from './auth.js';
 import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
 import { eraseSubject, exportSubject, type SubjectDataDeps } from './subject-data.js';
-import { admitSubject, fail } from './http-common.js';
+import { admitSubject, fail, recordAccess } from './http-common.js';
 
 export interface RightsRoutesDeps extends SubjectDataDeps {
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
+  /** Where each access to personal data is recorded before the data is sent. */
+  readonly accessLog: AccessLog;
   /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
   readonly auth: Authenticator;
   readonly log: Logger;
@@ -47,7 +50,10 @@ export function registerRightsRoutes(server: Server, deps: RightsRoutesDeps): vo
     if (!caller) return;
     const { role, subject } = caller;
     try {
-      const exp = await exportSubject(deps, subject, deps.ledgerSubjectOf(subject));
+      const ledgerSubject = deps.ledgerSubjectOf(subject);
+      const exp = await exportSubject(deps, subject, ledgerSubject);
+      const target = subjectKey(ledgerSubject);
+      if (!(await recordAccess(res, deps.accessLog, caller, 'subject.export', target))) return;
       log.info('api.subject_exported', {
         role,
         events: exp.history.length,
@@ -72,7 +78,11 @@ export function registerRightsRoutes(server: Server, deps: RightsRoutesDeps): vo
     if (!caller) return;
     const { role, subject } = caller;
     try {
-      const report = await eraseSubject(deps, subject, deps.ledgerSubjectOf(subject), now());
+      const ledgerSubject = deps.ledgerSubjectOf(subject);
+      // Recorded first: an erasure that cannot be accounted for does not happen.
+      const target = subjectKey(ledgerSubject);
+      if (!(await recordAccess(res, deps.accessLog, caller, 'subject.erase', target))) return;
+      const report = await eraseSubject(deps, subject, ledgerSubject, now());
       log.info('api.subject_erased', {
         role,
         activities: report.erased.transcriptActivities,

@@ -3,11 +3,12 @@ import restify, { type Next, type Request, type Response, type Server } from 're
 import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
 import { verifyChain } from '../consent/chain.js';
-import type { Subject } from '../consent/subject.js';
+import type { AccessLog } from '../consent/access-log.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
 import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
-import { admitSubject, fail } from './http-common.js';
+import { admitSubject, fail, recordAccess } from './http-common.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ServerDeps {
@@ -19,6 +20,8 @@ export interface ServerDeps {
   readonly auth: Authenticator;
   /** Maps the ids in a URL to the ledger's pseudonymous subject. */
   readonly ledgerSubject: (subject: Subject) => Subject;
+  /** Where each access to personal data is recorded before the data is sent. */
+  readonly accessLog: AccessLog;
   readonly log: Logger;
   readonly maxBodyBytes?: number;
   /** Where clients reach this server: the OpenAPI document's server URL. */
@@ -86,8 +89,11 @@ export function createServer(deps: ServerDeps): Server {
     if (!caller) return;
     const { subject } = caller;
     try {
-      const history = await ledger.history(deps.ledgerSubject(subject));
+      const ledgerSubject = deps.ledgerSubject(subject);
+      const history = await ledger.history(ledgerSubject);
       // Reading a person's choices is itself an access to personal data: leave a trace.
+      const target = subjectKey(ledgerSubject);
+      if (!(await recordAccess(res, deps.accessLog, caller, 'consents.read', target))) return;
       log.info('api.consents_read', { role: caller.role, events: history.length });
       res.send(200, {
         subject,
@@ -119,8 +125,11 @@ export function createServer(deps: ServerDeps): Server {
     const caller = await admitSubject(req, res, deps.auth, ['compliance']);
     if (!caller) return;
     try {
-      const history = await ledger.history(deps.ledgerSubject(caller.subject));
+      const ledgerSubject = deps.ledgerSubject(caller.subject);
+      const history = await ledger.history(ledgerSubject);
       const problems = verifyChain(history);
+      const target = subjectKey(ledgerSubject);
+      if (!(await recordAccess(res, deps.accessLog, caller, 'chain.verify', target))) return;
       log.info('api.verify', {
         role: caller.role,
         events: history.length,

@@ -1,6 +1,10 @@
 import type { Activity, TranscriptStore } from 'botbuilder';
-import type { ConsentDecision, ConsentLedger } from '../consent/ledger.js';
-import { transcriptLink } from '../consent/transcript-digest.js';
+import type { ConsentDecision, ConsentEvent, ConsentLedger } from '../consent/ledger.js';
+import {
+  checkTranscriptLink,
+  transcriptLink,
+  type TranscriptCheck,
+} from '../consent/transcript-digest.js';
 import { errorFields, type Logger } from './log.js';
 
 /** Every stored activity of one conversation, in stored order, all pages. */
@@ -69,5 +73,31 @@ export function linkTranscripts(
       }
       return ledger.append(linked, recordedAt);
     },
+  };
+}
+
+/**
+ * Checks events' transcript links against the transcripts as stored now. Reads each conversation
+ * once while its events come one after another, as they do in a subject's chain, so a walk over
+ * the whole ledger holds one conversation at a time.
+ */
+export function transcriptChecker(
+  transcripts: Pick<TranscriptStore, 'getTranscriptActivities'>,
+): (event: ConsentEvent) => Promise<TranscriptCheck | undefined> {
+  let cached: { key: string; activities: Activity[] } | undefined;
+  return async (event) => {
+    if (!event.transcript) return undefined;
+    const key = JSON.stringify([event.channelId, event.conversationId]);
+    if (cached?.key !== key) {
+      cached = {
+        key,
+        activities: await conversationActivities(
+          transcripts,
+          event.channelId,
+          event.conversationId,
+        ),
+      };
+    }
+    return checkTranscriptLink(event.transcript, cached.activities);
   };
 }
