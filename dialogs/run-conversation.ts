@@ -31,6 +31,9 @@ export function runConversation(
   actor.on('*', (output) => outputs.push(output));
   actor.start();
   for (const event of events) {
+    // A person has the conversation: what the customer says is for them, not for the bot. A stop
+    // is still obeyed (the opt-out guard records it first, then sends `user.withdrew`).
+    if (actor.getSnapshot().context.withHuman && isForThePerson(event)) continue;
     // Never a silent state change (issue 2): what a state does not handle is "unclear" there.
     actor.send(actor.getSnapshot().can(event) ? event : { type: 'user.unclear' });
   }
@@ -38,6 +41,13 @@ export function runConversation(
   const state = stateName(actor.getSnapshot().value);
   actor.stop();
   return { snapshot, outputs, state };
+}
+
+function isForThePerson(event: ConversationEvent): boolean {
+  return (
+    (event.type.startsWith('user.') && event.type !== 'user.withdrew') ||
+    event.type === 'conversation.started'
+  );
 }
 
 function stateName(value: unknown): string {
@@ -62,4 +72,13 @@ export function openQuestionOf(
 export function isIdle(persisted: Snapshot<unknown> | undefined): boolean {
   const value = (persisted as { value?: unknown } | undefined)?.value;
   return !persisted || (value as { flow?: unknown } | undefined)?.flow === 'idle';
+}
+
+/** Whether a person has, or is about to take, the conversation (a hand-off to a human). */
+export function withHumanOf(
+  persisted: Snapshot<unknown> | undefined,
+): ConsentConversationContext['withHuman'] {
+  const context = (persisted as { context?: Partial<ConsentConversationContext> } | undefined)
+    ?.context;
+  return context?.withHuman ?? null;
 }
