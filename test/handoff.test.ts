@@ -4,6 +4,8 @@ import type { Activity } from 'botbuilder';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { createTranslator, listOf } from '../bot/i18n.js';
+import { validateKantaraReceipt } from '../consent/receipts.js';
+import { renderReplies } from '../tools/chat.js';
 import { catalogue, TEST_KEYS } from './harness.js';
 import { AGENT, COMPLIANCE, MARKETING, startServer, type Running } from './http-harness.js';
 
@@ -399,6 +401,11 @@ describe('hand-offs over HTTP (issue 5)', () => {
       expect(said).toEqual(['no', 'call me on [phone]', 'I want to talk to a person']);
       expect(JSON.stringify(transcript)).not.toContain('06 12 34 56 78');
 
+      // The terminal client shows the event by name, not its content.
+      expect(renderReplies(handed)).toBe(
+        `(event handoff.initiate)\nbot: ${en('handoff.toHuman.requested')}`,
+      );
+
       // The person has the conversation: no answer from the bot, nothing recorded.
       expect(await customer.say('yes')).toEqual([]);
       expect(await customer.status({ state: 'accepted' })).toEqual([]);
@@ -434,6 +441,22 @@ describe('hand-offs over HTTP (issue 5)', () => {
       const back = await customer.status({ state: 'completed' });
       expect(back.map((a) => a.text)).toEqual([en('handoff.humanDone')]);
       expect((await customer.say('hello')).map((a) => a.text)).toEqual([en('stopped.reminder')]);
+    });
+
+    it('gives the receipt in chat, as a file the terminal client lists', async () => {
+      const customer = client('conv-receipt-1', 'customer-receipt-1');
+      await customer.join();
+      await customer.say('no');
+      await customer.say('yes');
+      const [summary, again] = await customer.say('my receipt');
+      expect(summary?.text?.startsWith(en('receipt.intro'))).toBe(true);
+      const files = summary?.attachments ?? [];
+      expect(files.map((f) => f.name)).toEqual(['consent-receipt-personalised-offers.json']);
+      expect(validateKantaraReceipt(files[0]?.content)).toEqual([]);
+      expect(again?.text).toBe(question('analytics'));
+      expect(renderReplies([summary ?? {}])).toContain(
+        '[file: consent-receipt-personalised-offers.json, application/json]',
+      );
     });
 
     it('hands over after two unclear answers, and carries on when no one is available', async () => {
