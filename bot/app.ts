@@ -272,6 +272,7 @@ export function createApp(deps: AppDeps): App {
     bot,
     catalogue,
     handoffs: turns.handoffs,
+    transcripts: stores.transcripts,
     appId: config.MicrosoftAppId,
     callbackOrigins: config.HANDOFF_CALLBACK_ORIGINS,
     auth,

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudAdapter, ConversationReference } from 'botbuilder';
+import type { CloudAdapter, ConversationReference, TranscriptStore } from 'botbuilder';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { LOCALES, purposeOf, type Catalogue } from '../consent/catalogue.js';
 import { AGENT_TOPICS } from '../dialogs/events.js';
 import type { Authenticator } from './auth.js';
 import type { ConsentBot } from './consent-bot.js';
-import type { Handoffs } from './handoff.js';
+import { transcriptOf, type Handoffs } from './handoff.js';
 import { admit, fail, isId } from './http-common.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -15,6 +15,8 @@ export interface HandoffRoutesDeps {
   readonly bot: ConsentBot;
   readonly catalogue: Catalogue;
   readonly handoffs: Handoffs;
+  /** Where the bot looks up whether it has been part of the conversation handed over. */
+  readonly transcripts: TranscriptStore;
   /** The bot's Microsoft App id ('' when running without Bot Framework credentials). */
   readonly appId: string;
   /** HANDOFF_CALLBACK_ORIGINS: the only places a webhook may be sent to. */
@@ -88,6 +90,28 @@ export function registerHandoffRoutes(server: Server, deps: HandoffRoutesDeps): 
       return;
     }
 
+    // The bot writes only where a channel has already talked to it, at the address that channel
+    // gave: otherwise any agent token could make the bot (and its Bot Framework credentials) post
+    // to a URL of the caller's choosing.
+    const { channelId, conversation, serviceUrl } = request.conversationReference;
+    let known: boolean;
+    try {
+      known = await conversationSeenAt(deps.transcripts, channelId, conversation.id, serviceUrl);
+    } catch (error) {
+      log.error('api.handoff_lookup_failed', { role: caller.role, ...errorFields(error) });
+      fail(res, 503, 'STORE_UNAVAILABLE', 'the store is unavailable, try again');
+      return;
+    }
+    if (!known) {
+      fail(
+        res,
+        404,
+        'CONVERSATION_NOT_FOUND',
+        'the bot has no record of this conversation at this serviceUrl',
+      );
+      return;
+    }
+
     const handoffId = randomUUID();
     const purposeIds = request.purposes ? [...new Set(request.purposes)] : undefined;
     try {
@@ -105,12 +129,12 @@ export function registerHandoffRoutes(server: Server, deps: HandoffRoutesDeps): 
     }
 
     // Checked above; botbuilder's types ask for more (names) than a reference needs.
-    const conversation = {
+    const target = {
       ...request.conversationReference,
       bot: request.conversationReference.bot ?? { id: deps.appId || 'consent-bot' },
     } as unknown as Partial<ConversationReference>;
     try {
-      await adapter.continueConversationAsync(deps.appId, conversation, (context) =>
+      await adapter.continueConversationAsync(deps.appId, target, (context) =>
         bot.startAgentHandoff(context, {
           handoffId,
           topic: request.topic,
@@ -159,4 +183,15 @@ export function registerHandoffRoutes(server: Server, deps: HandoffRoutesDeps): 
       fail(res, 503, 'STORE_UNAVAILABLE', 'the store is unavailable, try again');
     }
   });
+}
+
+/** Whether the transcripts hold an activity of this conversation with this serviceUrl. */
+async function conversationSeenAt(
+  transcripts: TranscriptStore,
+  channelId: string,
+  conversationId: string,
+  serviceUrl: string,
+): Promise<boolean> {
+  const { activities } = await transcriptOf(transcripts, channelId, conversationId);
+  return activities.some((activity) => activity.serviceUrl === serviceUrl);
 }

@@ -63,7 +63,9 @@ async function recorder(answer: (req: IncomingMessage, n: number) => [number, un
 }
 
 /** The channel: Bot Framework's connector API, POST /v3/conversations/:id/activities[/:replyTo]. */
-const channelAnswer = (): [number, unknown] => [200, { id: randomUUID() }];
+let channelRefuses = false;
+const channelAnswer = (): [number, unknown] =>
+  channelRefuses ? [403, { error: { code: 'BotNotInConversation' } }] : [200, { id: randomUUID() }];
 
 async function waitFor<T>(probe: () => T | undefined, ms = 8_000): Promise<T> {
   const until = Date.now() + ms;
@@ -95,6 +97,7 @@ describe('hand-offs over HTTP (issue 5)', () => {
     channel.take();
     webhook.take();
     webhookFailures = 0;
+    channelRefuses = false;
   });
 
   const reference = (conversationId: string, userId: string) => ({
@@ -135,12 +138,37 @@ describe('hand-offs over HTTP (issue 5)', () => {
     return channel.take().map((r) => r.body as Partial<Activity>);
   };
 
+  /** The customer opens the chat through the channel: the bot has then been in the conversation. */
+  const customerJoins = async (conversationId: string, userId: string, locale = 'fr-FR') => {
+    const response = await fetch(`${server.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'conversationUpdate',
+        id: randomUUID(),
+        membersAdded: [{ id: userId }],
+        channelId: 'webchat',
+        serviceUrl: channel.url,
+        from: { id: userId },
+        recipient: { id: 'consent-bot' },
+        conversation: { id: conversationId },
+        locale,
+      }),
+    });
+    expect(response.status).toBe(200);
+    return channel.take().map((r) => r.body as Partial<Activity>);
+  };
+
   const history = (userId: string) =>
     server.stores.ledger.history(TEST_KEYS.ledgerSubject({ channelId: 'webchat', userId }));
 
   describe('agent -> bot', () => {
     it('starts the bot in the conversation, asks only the chosen purposes, and reports the outcome', async () => {
       const fr = t('fr');
+      // The customer is in a chat where the bot has asked its first question...
+      const welcome = await customerJoins('conv-agent-1', 'customer-agent-1');
+      expect(welcome[0]?.text).toBe(fr('welcome.new', { controller: catalogue.controller.name }));
+      // ...and an agent hands the bot two purposes of their choice.
       const response = await handOff({
         conversationReference: reference('conv-agent-1', 'customer-agent-1'),
         purposes: ['analytics', 'location'],
@@ -212,6 +240,7 @@ describe('hand-offs over HTTP (issue 5)', () => {
 
     it('reports a stop as the end of the hand-off, after the confirmation, and retries the webhook', async () => {
       webhookFailures = 1;
+      await customerJoins('conv-agent-2', 'customer-agent-2', 'en-US');
       const response = await handOff({
         conversationReference: reference('conv-agent-2', 'customer-agent-2'),
         purposes: ['analytics'],
@@ -330,18 +359,31 @@ describe('hand-offs over HTTP (issue 5)', () => {
       });
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toMatchObject({ code: 'HANDOFF_NOT_FOUND' });
-      // A channel that refuses the bot: the agent hears it, and no hand-off is left behind.
-      const refusing = await recorder(() => [403, { error: { code: 'BotNotInConversation' } }]);
-      try {
-        const refused = await handOff({
-          conversationReference: { ...reference('c', 'u'), serviceUrl: refusing.url },
-        });
-        expect(refused.status).toBe(502);
-        expect(await refused.json()).toMatchObject({ code: 'CHANNEL_UNREACHABLE' });
-        expect(refusing.received.length).toBeGreaterThan(0);
-      } finally {
-        await refusing.close();
+      // A channel that refuses the bot (removed from the chat, say): the agent hears it.
+      await customerJoins('conv-agent-3', 'customer-agent-3');
+      channelRefuses = true;
+      const refused = await handOff({
+        conversationReference: reference('conv-agent-3', 'customer-agent-3'),
+      });
+      expect(refused.status).toBe(502);
+      expect(await refused.json()).toMatchObject({ code: 'CHANNEL_UNREACHABLE' });
+      expect(channel.take().length).toBeGreaterThan(0);
+    });
+
+    it('writes only in a conversation it has been part of, at the address its channel gave', async () => {
+      await customerJoins('conv-agent-4', 'customer-agent-4');
+      channel.take();
+      for (const conversationReference of [
+        reference('conv-never-seen', 'customer-agent-4'),
+        // A known conversation, somewhere else: the bot would post (and authenticate) there.
+        { ...reference('conv-agent-4', 'customer-agent-4'), serviceUrl: webhook.url },
+      ]) {
+        const response = await handOff({ conversationReference, purposes: ['analytics'] });
+        expect(response.status).toBe(404);
+        expect(await response.json()).toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
       }
+      expect(channel.take()).toEqual([]);
+      expect(webhook.take()).toEqual([]);
     });
   });
 
