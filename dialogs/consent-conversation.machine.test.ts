@@ -637,6 +637,19 @@ describe('hand-offs', () => {
     expect(turn(failed, { type: 'human.completed' }).outputs).toEqual([]);
   });
 
+  it('takes the request back on "continue" until a person has accepted, not after', () => {
+    const handed = turn(turn(undefined, started([newsletter])), askedHuman);
+    expect(turn(handed, continued).outputs).toEqual([
+      say('handoff.stoppedWaiting'),
+      ask('newsletter', true),
+    ]);
+    const accepted = turn(handed, { type: 'human.accepted' });
+    expect(turn(accepted, continued).outputs).toEqual([]);
+    // A late acceptance after the customer stopped waiting changes nothing.
+    const late = turn(turn(handed, continued), { type: 'human.accepted' });
+    expect(turn(late, agreed).outputs).toEqual([given('newsletter'), ...summary()]);
+  });
+
   it('obeys a stop while a person has the conversation, and stays quiet afterwards', () => {
     const handed = turn(turn(undefined, started([newsletter])), askedHuman);
     const stopped = turn(handed, withdrewAll);

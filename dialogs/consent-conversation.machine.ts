@@ -294,6 +294,9 @@ export const consentConversationMachine = setup({
     'human.accepted': { actions: 'humanAccepted' },
     'human.failed': { actions: { type: 'humanLeft', params: { key: 'handoff.noOneAvailable' } } },
     'human.completed': { actions: { type: 'humanLeft', params: { key: 'handoff.humanDone' } } },
+    'user.stoppedWaiting': {
+      actions: { type: 'humanLeft', params: { key: 'handoff.stoppedWaiting' } },
+    },
     'agent.handedOver': [
       {
         guard: 'eventHasPurposes',

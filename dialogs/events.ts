@@ -72,6 +72,8 @@ export type ConversationEvent =
   | { readonly type: 'human.accepted' }
   | { readonly type: 'human.failed' }
   | { readonly type: 'human.completed' }
+  /** "Continue" while no person has taken the conversation yet: the bot carries on. */
+  | { readonly type: 'user.stoppedWaiting' }
   /** A support agent handed this conversation to the bot, for these purposes (maybe none). */
   | {
       readonly type: 'agent.handedOver';

@@ -25,6 +25,7 @@ export const SAY_KEYS = [
   'handoff.fromAgent',
   'handoff.noOneAvailable',
   'handoff.humanDone',
+  'handoff.stoppedWaiting',
 ] as const;
 export type SayKey = (typeof SAY_KEYS)[number];
 

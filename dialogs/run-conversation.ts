@@ -30,10 +30,17 @@ export function runConversation(
   const outputs: ConversationOutput[] = [];
   actor.on('*', (output) => outputs.push(output));
   actor.start();
-  for (const event of events) {
+  for (const given of events) {
+    const { withHuman } = actor.getSnapshot().context;
+    // Until a person takes the conversation, "continue" takes the request back: a channel with
+    // no one to answer (or no agent hub at all) must not leave the customer facing silence.
+    const event: ConversationEvent =
+      withHuman === 'pending' && given.type === 'user.continued'
+        ? { type: 'user.stoppedWaiting' }
+        : given;
     // A person has the conversation: what the customer says is for them, not for the bot. A stop
     // is still obeyed (the opt-out guard records it first, then sends `user.withdrew`).
-    if (actor.getSnapshot().context.withHuman && isForThePerson(event)) continue;
+    if (withHuman && isForThePerson(event) && event.type !== 'user.stoppedWaiting') continue;
     // Never a silent state change (issue 2): what a state does not handle is "unclear" there.
     actor.send(actor.getSnapshot().can(event) ? event : { type: 'user.unclear' });
   }

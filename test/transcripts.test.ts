@@ -788,6 +788,20 @@ describe('hand-off to a person (issue 5)', () => {
     expect((await bot.say('no'))[0]?.text).toBe(x.refused('newsletter'));
   });
 
+  it('lets the customer carry on with the bot while no person has taken over (fr)', async () => {
+    const bot = startTestBot({ locale: 'fr-FR' });
+    const x = texts('fr');
+    await bot.join();
+    await bot.say('un conseiller svp');
+    expect(await exchange(bot, { text: 'oui' })).toEqual([]);
+    const back = await exchange(bot, { text: 'continuer' });
+    expect(back.map((r) => r.text)).toEqual([
+      x.t('handoff.stoppedWaiting'),
+      x.question('newsletter'),
+    ]);
+    expect((await bot.say('non'))[0]?.text).toBe(x.refused('newsletter'));
+  });
+
   it('ignores malformed or unknown hand-off statuses, and goes on', async () => {
     const bot = startTestBot();
     await bot.join();
