@@ -1,7 +1,10 @@
 import type { AnyStateNode } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { consentConversationMachine } from './consent-conversation.machine.js';
+import {
+  consentConversationMachine,
+  type ConsentConversationContext,
+} from './consent-conversation.machine.js';
 import type { ConversationEvent, PurposeRef } from './events.js';
 import type { ConversationOutput } from './outputs.js';
 import { openQuestionOf, runConversation, type ConversationStep } from './run-conversation.js';
@@ -648,6 +651,20 @@ describe('hand-offs', () => {
     // A late acceptance after the customer stopped waiting changes nothing.
     const late = turn(turn(handed, continued), { type: 'human.accepted' });
     expect(turn(late, agreed).outputs).toEqual([given('newsletter'), ...summary()]);
+  });
+
+  it('counts unclear answers in a conversation saved before hand-offs existed', () => {
+    const asking = turn(undefined, started([newsletter]));
+    const {
+      unclearTries: _u,
+      withHuman: _w,
+      agentHandoff: _a,
+      ...older
+    } = (asking.snapshot as unknown as { context: ConsentConversationContext }).context;
+    const saved = { ...asking, snapshot: { ...asking.snapshot, context: older } };
+    const once = turn(saved, unclear);
+    expect(once.outputs[0]).toEqual(say('help.duringQuestion'));
+    expect(turn(once, unclear).outputs).toEqual([{ type: 'handoff', reason: 'not-understood' }]);
   });
 
   it('obeys a stop while a person has the conversation, and stays quiet afterwards', () => {

@@ -25,7 +25,7 @@ export function runConversation(
 ): ConversationStep {
   const actor = createActor(
     consentConversationMachine,
-    persisted ? { snapshot: persisted } : undefined,
+    persisted ? { snapshot: upgraded(persisted) } : undefined,
   );
   const outputs: ConversationOutput[] = [];
   actor.on('*', (output) => outputs.push(output));
@@ -48,6 +48,19 @@ export function runConversation(
   const state = stateName(actor.getSnapshot().value);
   actor.stop();
   return { snapshot, outputs, state };
+}
+
+/** The machine's starting context: every field a conversation is expected to carry. */
+const INITIAL_CONTEXT = createActor(consentConversationMachine).getSnapshot().context;
+
+/**
+ * A snapshot saved before a context field existed gets that field's starting value, so that a
+ * conversation open during an upgrade goes on (e.g. counts unclear answers from zero).
+ */
+function upgraded(persisted: Snapshot<unknown>): Snapshot<unknown> {
+  const saved = persisted as unknown as { context?: object };
+  const context = { ...INITIAL_CONTEXT, ...saved.context };
+  return { ...saved, context } as unknown as Snapshot<unknown>;
 }
 
 function isForThePerson(event: ConversationEvent): boolean {
