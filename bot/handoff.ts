@@ -60,8 +60,6 @@ const keyOf = (id: string): string => `handoffs/${id}`;
 /** Agent hand-offs by id, kept in bot state, and the webhook that reports their outcome. */
 export class Handoffs {
   readonly #deps: HandoffsDeps;
-  /** Webhook deliveries still running, so a test or a shutdown can wait for them. */
-  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(deps: HandoffsDeps) {
     this.#deps = deps;
@@ -123,15 +121,8 @@ export class Handoffs {
       outcome,
       at: completedAt ?? this.#deps.now().toISOString(),
     };
-    const delivery = this.#deliver(callbackUrl, body).finally(() => {
-      this.#inFlight.delete(delivery);
-    });
-    this.#inFlight.add(delivery);
-  }
-
-  /** Resolves once every webhook delivery started so far has succeeded or given up. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.#inFlight]);
+    // Not awaited on purpose; #deliver catches and logs every failure itself.
+    void this.#deliver(callbackUrl, body);
   }
 
   async #deliver(url: string, body: HandoffCallback): Promise<void> {
