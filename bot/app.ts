@@ -128,6 +128,7 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
   const subjectData = subjectDataOf(deps, now);
   // Hand-offs (issue 5): shared by the bot, the opt-out guard and the agents' route.
   const handoffs = new Handoffs({ storage: stores.botState, log, now });
+  const controller = controllerDetailsOf(catalogue);
   const common = {
     handoffs,
     catalogue,
@@ -154,7 +155,7 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
       reasons: stores.reasons,
       // Hand-offs and receipts in chat (issue 5).
       transcripts: stores.transcripts,
-      ...(controllerDetailsOf(catalogue) ? { controller: controllerDetailsOf(catalogue) } : {}),
+      ...(controller ? { controller } : {}),
       rights: {
         export: async (user, ledgerSubject, t, locale) => {
           const exported = await exportSubject(subjectData, user, ledgerSubject);
