@@ -10,7 +10,7 @@ import type { Catalogue } from '../consent/catalogue.js';
 import type { Stores } from '../storage/stores.js';
 import { anyOf, jwtAuthenticator, tokenAuthenticator, type Authenticator } from './auth.js';
 import type { Config } from './config.js';
-import { ConsentBot } from './consent-bot.js';
+import { ConsentBot, controllerDetailsOf } from './consent-bot.js';
 import { ConversationMemory } from './conversation-memory.js';
 import { createTranslator, localeFrom, type Translator } from './i18n.js';
 import { errorFields, type Logger } from './log.js';
@@ -36,6 +36,9 @@ import { createServer } from './server.js';
 import { linkTranscripts } from './transcript-links.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
+// Hand-offs (issue 5): agents to the bot, the bot to people.
+import { Handoffs } from './handoff.js';
+import { registerHandoffRoutes } from './handoff-routes.js';
 
 export interface App {
   readonly server: Server;
@@ -94,6 +97,8 @@ export interface ConsentTurns {
   readonly doubleOptIn: DoubleOptIn;
   /** What export and erasure reach, shared by the chat and the agents' API. */
   readonly subjectData: SubjectDataDeps;
+  /** Agents' hand-offs to the bot (issue 5). */
+  readonly handoffs: Handoffs;
 }
 
 /** The conversation's parts, as the server and the tests use them. */
@@ -122,7 +127,11 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
     log,
   });
   const subjectData = subjectDataOf(deps, now);
+  // Hand-offs (issue 5): shared by the bot, the opt-out guard and the agents' route.
+  const handoffs = new Handoffs({ storage: stores.botState, log, now });
+  const controller = controllerDetailsOf(catalogue);
   const common = {
+    handoffs,
     catalogue,
     // Decisions made in chat carry the digest of their transcript (issue 5).
     ledger: linkTranscripts(stores.ledger, stores.transcripts, log),
@@ -138,6 +147,7 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
     translator,
     doubleOptIn,
     subjectData,
+    handoffs,
     transcriptLogger: new TranscriptLoggingMiddleware({ store: stores.transcripts, log, now }),
     optOutGuard: new OptOutGuard(common),
     bot: new ConsentBot({
@@ -145,6 +155,9 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
       notices: stores.notices,
       addresses: stores.addresses,
       reasons: stores.reasons,
+      // Hand-offs and receipts in chat (issue 5).
+      transcripts: stores.transcripts,
+      ...(controller ? { controller } : {}),
       rights: {
         export: async (user, ledgerSubject, t, locale) => {
           const exported = await exportSubject(subjectData, user, ledgerSubject);
@@ -258,6 +271,18 @@ export function createApp(deps: AppDeps): App {
     ...turns.subjectData,
     ledgerSubjectOf: deps.keys.ledgerSubject,
     accessLog: stores.accessLog,
+    auth,
+    log,
+  });
+  // Hand-offs (issue 5): support agents hand a conversation to the bot.
+  registerHandoffRoutes(server, {
+    adapter,
+    bot,
+    catalogue,
+    handoffs: turns.handoffs,
+    transcripts: stores.transcripts,
+    appId: config.MicrosoftAppId,
+    callbackOrigins: config.HANDOFF_CALLBACK_ORIGINS,
     auth,
     log,
   });

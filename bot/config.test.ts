@@ -146,3 +146,26 @@ describe('loadConfig', () => {
     expect(config.PORT).toBe(3978);
   });
 });
+
+describe('HANDOFF_CALLBACK_ORIGINS', () => {
+  it('is empty by default: no webhook is accepted', () => {
+    expect(loadConfig({}).HANDOFF_CALLBACK_ORIGINS).toEqual([]);
+  });
+
+  it('takes comma-separated origins, trimmed, a trailing slash allowed', () => {
+    expect(
+      loadConfig({
+        HANDOFF_CALLBACK_ORIGINS: ' https://crm.example.com , http://127.0.0.1:8080/ ',
+      }).HANDOFF_CALLBACK_ORIGINS,
+    ).toEqual(['https://crm.example.com', 'http://127.0.0.1:8080']);
+  });
+
+  it.each(['https://crm.example.com/hooks', 'ftp://crm.example.com', 'crm.example.com'])(
+    'rejects %j, naming the variable',
+    (value) => {
+      expect(rejected({ HANDOFF_CALLBACK_ORIGINS: value }).message).toContain(
+        'HANDOFF_CALLBACK_ORIGINS',
+      );
+    },
+  );
+});

@@ -92,6 +92,31 @@ const schema = z
       .enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'])
       .default('MultiTenant'),
     MicrosoftAppTenantId: z.string().default(''),
+    /**
+     * Where agents' hand-off webhooks may point (SSRF safety): origins such as
+     * https://crm.example.com, comma-separated. Empty: no callback is accepted.
+     */
+    HANDOFF_CALLBACK_ORIGINS: z
+      .string()
+      .default('')
+      .transform((raw, ctx) => {
+        const origins: string[] = [];
+        for (const item of raw
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)) {
+          const url = URL.canParse(item) ? new URL(item) : undefined;
+          if (!url || !/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/+$/, '')) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${item}" is not an origin such as https://crm.example.com (no path)`,
+            });
+            return z.NEVER;
+          }
+          origins.push(url.origin);
+        }
+        return origins;
+      }),
   })
   .superRefine((env, ctx) => {
     const store = env.STORE ?? (env.MONGODB_URI ? 'mongo' : 'embedded');
@@ -144,8 +169,12 @@ const schema = z
   });
 
 export type Config = Readonly<
-  Omit<z.output<typeof schema>, 'API_TOKENS' | 'STORE' | 'PUBLIC_URL'> & {
+  Omit<
+    z.output<typeof schema>,
+    'API_TOKENS' | 'STORE' | 'PUBLIC_URL' | 'HANDOFF_CALLBACK_ORIGINS'
+  > & {
     API_TOKENS: readonly ApiToken[];
+    HANDOFF_CALLBACK_ORIGINS: readonly string[];
     STORE: 'embedded' | 'memory' | 'mongo';
     PUBLIC_URL: string;
   }
@@ -179,5 +208,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Links in e-mails must point somewhere the person can reach.
     PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
     API_TOKENS: Object.freeze(config.API_TOKENS.map((token) => Object.freeze({ ...token }))),
+    HANDOFF_CALLBACK_ORIGINS: Object.freeze([...config.HANDOFF_CALLBACK_ORIGINS]),
   });
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ActivityHandler, MessageFactory, type TurnContext } from 'botbuilder';
+import {
+  ActivityHandler,
+  EventFactory,
+  MessageFactory,
+  type Activity,
+  type TranscriptStore,
+  type TurnContext,
+} from 'botbuilder';
 import type { Catalogue, Locale } from '../consent/catalogue.js';
 import {
   decisionAbout,
@@ -10,11 +17,18 @@ import {
   type ConsentLedger,
   type NoticeArchive,
 } from '../consent/ledger.js';
+import {
+  hasKantaraReceipt,
+  kantaraReceipt,
+  validateKantaraReceipt,
+  type ControllerDetails,
+} from '../consent/receipts.js';
 import type { Subject } from '../consent/subject.js';
-import type { ConversationEvent } from '../dialogs/events.js';
+import type { AgentTopic, ConversationEvent } from '../dialogs/events.js';
 import { purposeRefs, understand, understandSubmission } from '../dialogs/intents.js';
 import { isIdle, openQuestionOf, runConversation } from '../dialogs/run-conversation.js';
 import type { ConversationOutput } from '../dialogs/outputs.js';
+import { reportAgentHandoff, transcriptOf, type HandoffRecord, type Handoffs } from './handoff.js';
 import {
   markHandled,
   turnFacts,
@@ -28,7 +42,7 @@ import type { Keys } from './secrets.js';
 import type { ContactAddresses } from '../consent/contact-addresses.js';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import type { DoubleOptIn } from './double-opt-in.js';
-import { noticesToShow, renderOutputs, type TurnResults } from './render.js';
+import { noticesToShow, renderOutputs, type ReceiptResult, type TurnResults } from './render.js';
 import { ERASED_THIS_TURN } from './transcript-logger.js';
 
 export interface ConsentBotDeps {
@@ -62,6 +76,33 @@ export interface ConsentBotDeps {
   readonly now: () => Date;
   readonly log: Logger;
   readonly keys: Keys;
+  /** Read to hand a conversation, with its transcript, to a person. */
+  readonly transcripts: TranscriptStore;
+  /** Support agents' hand-offs to the bot, and the webhook that reports their outcome. */
+  readonly handoffs: Handoffs;
+  /** What Kantara v1.1 requires of the controller beyond the data map (address, phone). */
+  readonly controller?: ControllerDetails;
+}
+
+/** What a support agent hands over (POST /api/handoffs), already checked. */
+export interface AgentHandoffRequest {
+  readonly handoffId: string;
+  readonly topic: AgentTopic;
+  /** Purposes to ask about; none given: for `consent`, those the person has not decided. */
+  readonly purposeIds?: readonly string[];
+  readonly locale?: Locale;
+}
+
+/** Bot Framework's hand-off status, as a channel or an agent hub sends it. */
+const HANDOFF_STATUS = 'handoff.status';
+const HANDOFF_STATES = new Set(['accepted', 'failed', 'completed']);
+
+/** The controller details a Kantara receipt needs, from the data map when it has them. */
+export function controllerDetailsOf(catalogue: Catalogue): ControllerDetails | undefined {
+  const { postalAddress, phone, url } = catalogue.controller;
+  return postalAddress && phone
+    ? { address: postalAddress, phone, ...(url ? { url } : {}) }
+    : undefined;
 }
 
 /** Events that make sense before any purpose was presented: never a decision (rule 1). */
@@ -72,7 +113,24 @@ const FIRST_CONTACT_EVENTS = new Set<ConversationEvent['type']>([
   'user.helped',
   'user.changing',
   'user.restarted',
+  'user.askedReceipt',
+  'user.askedHuman',
 ]);
+
+/** Answered on first contact without starting a round of questions first. */
+const NO_ROUND_FIRST = new Set<ConversationEvent['type']>([
+  'user.askedErasure',
+  'user.askedExport',
+  'user.askedReceipt',
+  'user.askedHuman',
+]);
+
+interface TurnOptions {
+  /** Start a round of questions when the conversation has none yet (a customer's message). */
+  readonly start: boolean;
+  /** The language to speak from now on (an agent's hand-off may set it). */
+  readonly locale?: Locale;
+}
 
 /**
  * A thin activity handler: maps activities to conversation events, makes the conversation's
@@ -95,6 +153,66 @@ export class ConsentBot extends ActivityHandler {
       if (people.length > 0) await this.#converse(context, undefined);
       await next();
     });
+    this.onEvent(async (context, next) => {
+      if (context.activity.name === HANDOFF_STATUS) await this.#onHandoffStatus(context);
+      await next();
+    });
+  }
+
+  /**
+   * A support agent hands this conversation to the bot (a proactive turn): it says so, then asks
+   * the purposes the agent chose, nothing pre-selected; the outcome is reported when done.
+   */
+  async startAgentHandoff(context: TurnContext, request: AgentHandoffRequest): Promise<void> {
+    const { catalogue, ledger, now, refusalPauseMs, addresses } = this.#deps;
+    const subject = this.#facts(context).subject;
+    const ids =
+      request.purposeIds ??
+      (request.topic === 'consent'
+        ? purposesToAsk(
+            catalogue,
+            deriveStatuses(catalogue, await ledger.latest(subject)),
+            now(),
+            refusalPauseMs,
+          )
+        : []);
+    const known = (await addresses.get(subject)) !== undefined;
+    const event: ConversationEvent = {
+      type: 'agent.handedOver',
+      handoffId: request.handoffId,
+      topic: request.topic,
+      purposes: purposeRefs(catalogue, ids, known),
+    };
+    await this.#converse(context, () => event, {
+      start: false,
+      ...(request.locale ? { locale: request.locale } : {}),
+    });
+  }
+
+  /** The channel's word on a hand-off to a person; anything malformed is ignored, not fatal. */
+  async #onHandoffStatus(context: TurnContext): Promise<void> {
+    const value: unknown = context.activity.value;
+    const state =
+      value && typeof value === 'object' ? (value as { state?: unknown }).state : undefined;
+    if (typeof state !== 'string' || !HANDOFF_STATES.has(state)) {
+      this.#deps.log.warn('handoff.status_ignored', {
+        conversation: context.activity.conversation.id,
+        activity: context.activity.id,
+        state: typeof state === 'string' ? state.slice(0, 32) : typeof state,
+      });
+      return;
+    }
+    this.#deps.log.info('handoff.status', {
+      conversation: context.activity.conversation.id,
+      activity: context.activity.id,
+      state,
+    });
+    const event = { type: `human.${state}` } as ConversationEvent;
+    await this.#converse(context, () => event, { start: false });
+  }
+
+  #facts(context: TurnContext): TurnFacts {
+    return turnFacts(context.activity, randomUUID, this.#deps.keys.ledgerSubject);
   }
 
   async #onMessage(context: TurnContext): Promise<void> {
@@ -127,30 +245,43 @@ export class ConsentBot extends ActivityHandler {
   async #converse(
     context: TurnContext,
     eventOf: ((data: ConversationData) => ConversationEvent) | undefined,
+    options: TurnOptions = { start: true },
   ): Promise<void> {
     const deps = this.#deps;
-    const facts = turnFacts(context.activity, randomUUID, this.#deps.keys.ledgerSubject);
-    const outcome = await deps.memory.update(facts, async (data) => {
+    const facts = this.#facts(context);
+    const none = { replies: [], reports: [] };
+    const outcome = await deps.memory.update<{
+      replies: Partial<Activity>[];
+      reports: HandoffRecord[];
+    }>(facts, async (data) => {
       if (data.handled?.includes(facts.activityId)) {
         deps.log.info('turn.redelivered', {
           conversation: facts.conversationId,
           activity: facts.activityId,
         });
-        return { data, result: { replies: [] } };
+        return { data, result: none };
       }
       const event = eventOf?.(data);
       const locale =
         event?.type === 'user.switchedLocale'
           ? event.locale
-          : (data.locale ?? localeFrom(context.activity.locale, deps.defaultLocale));
+          : (options.locale ??
+            data.locale ??
+            localeFrom(context.activity.locale, deps.defaultLocale));
       const events: ConversationEvent[] = [];
-      // A first "delete my data" or "what do you have on me?" is answered without a consent round.
-      const rightsOnly = event?.type === 'user.askedErasure' || event?.type === 'user.askedExport';
-      if (isIdle(data.snapshot) && !rightsOnly) events.push(await this.#startEvent(facts.subject));
-      if (event && (!isIdle(data.snapshot) || FIRST_CONTACT_EVENTS.has(event.type))) {
+      // A first "delete my data", "what do you have on me?", "my receipt" or "a person, please"
+      // is answered without a consent round first.
+      const noRound = event !== undefined && NO_ROUND_FIRST.has(event.type);
+      if (options.start && isIdle(data.snapshot) && !noRound) {
+        events.push(await this.#startEvent(facts.subject));
+      }
+      if (
+        event &&
+        (!options.start || !isIdle(data.snapshot) || FIRST_CONTACT_EVENTS.has(event.type))
+      ) {
         events.push(await this.#withAddressKnowledge(event, facts.subject));
       }
-      if (events.length === 0) return { data, result: { replies: [] } };
+      if (events.length === 0) return { data, result: none };
 
       const step = runConversation(data.snapshot, events);
       const t = deps.translator(locale);
@@ -161,7 +292,7 @@ export class ConsentBot extends ActivityHandler {
         const notices = noticesToShow(input, step.outputs);
         for (const notice of notices) await deps.notices.archive(notice);
         await deps.ledger.append(this.#decisions(step.outputs, data, facts, locale), deps.now());
-        const results = await this.#effects(step.outputs, facts, locale);
+        const results = await this.#effects(context, step.outputs, facts, locale, data);
         if (results.erasure !== undefined) context.turnState.set(ERASED_THIS_TURN, true);
         const shown = { ...data.shown };
         for (const notice of notices) shown[notice.purposeId] = notice.hash;
@@ -188,7 +319,7 @@ export class ConsentBot extends ActivityHandler {
             shown,
             handled: markHandled(data, facts.activityId),
           },
-          result: { replies },
+          result: { replies, reports: results.reports ?? [] },
         };
       } catch (error) {
         deps.log.error('turn.not_recorded', {
@@ -197,10 +328,15 @@ export class ConsentBot extends ActivityHandler {
           ...errorFields(error),
         });
         // Keep the conversation where it was: the person can simply answer again.
-        return { data, result: { replies: [MessageFactory.text(t('error.notRecorded'))] } };
+        return {
+          data,
+          result: { replies: [MessageFactory.text(t('error.notRecorded'))], reports: [] },
+        };
       }
     });
     if (outcome.replies.length > 0) await context.sendActivities(outcome.replies);
+    // Once, after the turn's state is saved: a retried turn must not call the webhook twice.
+    for (const report of outcome.reports) deps.handoffs.notify(report);
   }
 
   async #startEvent(subject: Subject): Promise<ConversationEvent> {
@@ -224,7 +360,13 @@ export class ConsentBot extends ActivityHandler {
     event: ConversationEvent,
     subject: Subject,
   ): Promise<ConversationEvent> {
-    if (event.type !== 'user.restarted' && event.type !== 'user.changing') return event;
+    if (
+      event.type !== 'user.restarted' &&
+      event.type !== 'user.changing' &&
+      event.type !== 'agent.handedOver'
+    ) {
+      return event;
+    }
     const known = (await this.#deps.addresses.get(subject)) !== undefined;
     const ids = event.purposes.map((p) => p.id);
     return { ...event, purposes: purposeRefs(this.#deps.catalogue, ids, known) };
@@ -232,15 +374,20 @@ export class ConsentBot extends ActivityHandler {
 
   /** Effects other than ledger records, carried out before anything is rendered or sent. */
   async #effects(
+    context: TurnContext,
     outputs: readonly ConversationOutput[],
     facts: TurnFacts,
     locale: Locale,
-  ): Promise<TurnResults> {
+    data: ConversationData,
+  ): Promise<TurnResults & { reports?: HandoffRecord[] }> {
     const { doubleOptIn, rights, reasons, now } = this.#deps;
     const t = this.#deps.translator(locale);
     const mail: Record<string, string> = {};
     let erasure: string | undefined;
     let exported: TurnResults['export'];
+    const more: { -readonly [K in keyof TurnResults]?: TurnResults[K] } & {
+      reports?: HandoffRecord[];
+    } = {};
     for (const output of outputs) {
       if (output.type === 'record' && output.address !== undefined) {
         mail[output.purposeId] = await doubleOptIn.send(
@@ -256,9 +403,85 @@ export class ConsentBot extends ActivityHandler {
       } else if (output.type === 'reason') {
         // Anonymous by construction: only the reason and the day are kept (issue 4).
         await reasons.record(output.reason, now());
+      } else if (output.type === 'receipt') {
+        more.receipt = await this.#receipt(facts.subject);
+      } else if (output.type === 'handoff') {
+        more.handoff = await this.#handoffToHuman(context, facts, locale, data, output.reason);
+      } else if (output.type === 'handoffDone') {
+        const report = await reportAgentHandoff(this.#deps, context, facts, output);
+        more.handoffStatus = report.status;
+        if (report.record) more.reports = [...(more.reports ?? []), report.record];
       }
     }
-    return { mail, ...(erasure ? { erasure } : {}), ...(exported ? { export: exported } : {}) };
+    return {
+      mail,
+      ...(erasure ? { erasure } : {}),
+      ...(exported ? { export: exported } : {}),
+      ...more,
+    };
+  }
+
+  /** The person's decisions now, and a Kantara v1.1 receipt of each consent in effect. */
+  async #receipt(subject: Subject): Promise<ReceiptResult | 'failed'> {
+    const { catalogue, ledger, controller, log } = this.#deps;
+    const statuses = deriveStatuses(catalogue, await ledger.latest(subject));
+    const decisions = statuses.flatMap(({ purposeId, status, event }) =>
+      event ? [{ purposeId, status, at: event.recordedAt }] : [],
+    );
+    const receipts = statuses.flatMap(({ purposeId, status, event }) =>
+      status === 'granted' && event && hasKantaraReceipt(event)
+        ? [
+            {
+              purposeId,
+              // The ledger's pseudonym, as in the receipts the API gives: proof names no raw id.
+              receipt: kantaraReceipt({
+                event,
+                catalogue,
+                principalId: subject.userId,
+                ...(controller ? { controller } : {}),
+              }),
+            },
+          ]
+        : [],
+    );
+    const problems = receipts.flatMap(({ receipt }) => validateKantaraReceipt(receipt));
+    if (problems.length > 0) {
+      // A configuration gap (controller details): an incomplete receipt is not one.
+      log.error('receipt.incomplete', { problems: problems.length });
+      return 'failed';
+    }
+    return { decisions, receipts };
+  }
+
+  /**
+   * Bot Framework's hand-off to a person: a `handoff.initiate` event carrying the transcript as
+   * stored (redacted), which the channel or agent hub routes to its people.
+   */
+  async #handoffToHuman(
+    context: TurnContext,
+    facts: TurnFacts,
+    locale: Locale,
+    data: ConversationData,
+    reason: 'requested' | 'not-understood',
+  ): Promise<Partial<Activity>> {
+    const transcript = await transcriptOf(
+      this.#deps.transcripts,
+      facts.channelId,
+      facts.conversationId,
+    );
+    const open = openQuestionOf(data.snapshot);
+    const event = EventFactory.createHandoffInitiation(
+      context,
+      { topic: 'consent', ...(open ? { purposes: [open.purposeId] } : {}), locale, reason },
+      transcript,
+    );
+    this.#deps.log.info('handoff.to_human', {
+      conversation: facts.conversationId,
+      activity: facts.activityId,
+      reason,
+      transcriptActivities: transcript.activities.length,
+    });
+    return event;
   }
 
   #decisions(
@@ -302,9 +525,7 @@ export class ConsentBot extends ActivityHandler {
 
   /** A reply outside the conversation's flow, in the conversation's language. */
   async #reply(context: TurnContext, key: string, values?: Record<string, unknown>): Promise<void> {
-    const data = await this.#deps.memory.read(
-      turnFacts(context.activity, randomUUID, this.#deps.keys.ledgerSubject),
-    );
+    const data = await this.#deps.memory.read(this.#facts(context));
     const locale = data.locale ?? localeFrom(context.activity.locale, this.#deps.defaultLocale);
     await context.sendActivity(MessageFactory.text(this.#deps.translator(locale)(key, values)));
   }

@@ -9,7 +9,9 @@ import { listOf, localeFrom, type Translate } from './i18n.js';
 import { errorFields, type Logger } from './log.js';
 import type { Keys } from './secrets.js';
 import type { DoubleOptIn } from './double-opt-in.js';
+import { reportAgentHandoff, type Handoffs } from './handoff.js';
 import { buttons } from './render.js';
+import type { ConversationOutput } from '../dialogs/outputs.js';
 
 export interface OptOutGuardDeps {
   readonly catalogue: Catalogue;
@@ -21,6 +23,8 @@ export interface OptOutGuardDeps {
   readonly log: Logger;
   readonly keys: Keys;
   readonly doubleOptIn: DoubleOptIn;
+  /** A stop ends a support agent's hand-off: its outcome is reported after the confirmation. */
+  readonly handoffs: Handoffs;
 }
 
 /** Text a message carries, typed or inside a card submission. */
@@ -57,7 +61,10 @@ export class OptOutGuard implements Middleware {
     const ids = named === 'all' ? catalogue.purposes.map((p) => p.id) : named;
     let locale = localeFrom(context.activity.locale, this.#deps.defaultLocale);
     // An object, not a `let`: it is set inside the retried closure below.
-    const progress = { recorded: false };
+    const progress: { recorded: boolean; outputs: readonly ConversationOutput[] } = {
+      recorded: false,
+      outputs: [],
+    };
     try {
       await memory.update(facts, async (data) => {
         locale = data.locale ?? locale;
@@ -84,6 +91,7 @@ export class OptOutGuard implements Middleware {
         await ledger.append(decisions, now());
         progress.recorded = true;
         const step = runConversation(data.snapshot, [{ type: 'user.withdrew', purposeIds: named }]);
+        progress.outputs = step.outputs;
         const handled = markHandled(data, facts.activityId);
         return { data: { ...data, snapshot: step.snapshot, locale, handled }, result: undefined };
       });
@@ -122,5 +130,29 @@ export class OptOutGuard implements Middleware {
         : MessageFactory.text(confirmation),
     );
     await this.#deps.doubleOptIn.mailWithdrawal(facts.subject, ids, locale);
+    await this.#reportAgentHandoffs(context, facts, progress.outputs);
+  }
+
+  /** An event for the agent's channel, not a message: the confirmation stays the only one. */
+  async #reportAgentHandoffs(
+    context: TurnContext,
+    facts: ReturnType<typeof turnFacts>,
+    outputs: readonly ConversationOutput[],
+  ): Promise<void> {
+    for (const output of outputs) {
+      if (output.type !== 'handoffDone') continue;
+      try {
+        const report = await reportAgentHandoff(this.#deps, context, facts, output);
+        await context.sendActivity(report.status);
+        if (report.record) this.#deps.handoffs.notify(report.record);
+      } catch (error) {
+        // The stop is recorded and confirmed; only the agent's report is missing.
+        this.#deps.log.error('handoff.report_failed', {
+          conversation: facts.conversationId,
+          handoff: output.handoffId,
+          ...errorFields(error),
+        });
+      }
+    }
   }
 }

@@ -7,7 +7,8 @@ import {
   type Locale,
   type Purpose,
 } from '../consent/catalogue.js';
-import type { NoticeRecord, PurposeStatus } from '../consent/ledger.js';
+import type { ConsentStatus, NoticeRecord, PurposeStatus } from '../consent/ledger.js';
+import type { KantaraReceipt } from '../consent/receipts.js';
 import { noticeHash } from '../consent/notice.js';
 import { OPT_OUT_REASONS, type QuestionTopic } from '../dialogs/events.js';
 import type { AskStep, ConversationOutput } from '../dialogs/outputs.js';
@@ -33,6 +34,23 @@ export interface TurnResults {
   readonly erasure?: string;
   /** A person's data: a short summary for the chat and the full export as JSON. */
   readonly export?: { readonly summary: string; readonly json: unknown };
+  /** The person's decisions and the receipts of their consents; 'failed' when unavailable. */
+  readonly receipt?: ReceiptResult | 'failed';
+  /** Bot Framework's `handoff.initiate` event for the channel, sent before telling the person. */
+  readonly handoff?: Partial<Activity>;
+  /** The `handoff.status` event that reports an agent's hand-off as completed. */
+  readonly handoffStatus?: Partial<Activity>;
+}
+
+export interface ReceiptResult {
+  /** Every purpose the person decided about, with the status now and since when. */
+  readonly decisions: readonly {
+    readonly purposeId: string;
+    readonly status: ConsentStatus;
+    readonly at: string;
+  }[];
+  /** A Kantara v1.1 receipt for each consent in effect. */
+  readonly receipts: readonly { readonly purposeId: string; readonly receipt: KantaraReceipt }[];
 }
 
 type Reply = Partial<Activity>;
@@ -258,9 +276,50 @@ export async function renderOutputs(
         replies.push(reply);
         break;
       }
+      case 'receipt':
+        replies.push(receiptReply(input, input.results?.receipt));
+        break;
+      case 'handoff':
+        if (input.results?.handoff) replies.push(input.results.handoff);
+        replies.push(MessageFactory.text(t(`handoff.toHuman.${output.reason}`)));
+        break;
+      case 'handoffDone':
+        if (input.results?.handoffStatus) replies.push(input.results.handoffStatus);
+        break;
       case 'reason':
         break;
     }
   }
   return replies;
+}
+
+/** The decisions in words, and each receipt as a JSON file the person can keep (issue 5). */
+function receiptReply(input: RenderInput, result: ReceiptResult | 'failed' | undefined): Reply {
+  const { catalogue, locale, t } = input;
+  if (result === undefined || result === 'failed') return MessageFactory.text(t('receipt.failed'));
+  if (result.decisions.length === 0) return MessageFactory.text(t('receipt.nothing'));
+  const day = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
+  const lines = result.decisions.map((decision) =>
+    t('receipt.line', {
+      title: purposeOf(catalogue, decision.purposeId)?.title[locale] ?? decision.purposeId,
+      status: t(`status.${decision.status}`),
+      date: day.format(new Date(decision.at)),
+    }),
+  );
+  const reply = MessageFactory.text(
+    [
+      t('receipt.intro'),
+      ...lines,
+      '',
+      t(result.receipts.length > 0 ? 'receipt.attached' : 'receipt.noConsent'),
+    ].join('\n'),
+  );
+  if (result.receipts.length > 0) {
+    reply.attachments = result.receipts.map(({ purposeId, receipt }) => ({
+      contentType: 'application/json',
+      name: `consent-receipt-${purposeId}.json`,
+      content: receipt,
+    }));
+  }
+  return reply;
 }

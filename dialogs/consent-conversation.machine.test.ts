@@ -1,7 +1,10 @@
 import type { AnyStateNode } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { consentConversationMachine } from './consent-conversation.machine.js';
+import {
+  consentConversationMachine,
+  type ConsentConversationContext,
+} from './consent-conversation.machine.js';
 import type { ConversationEvent, PurposeRef } from './events.js';
 import type { ConversationOutput } from './outputs.js';
 import { openQuestionOf, runConversation, type ConversationStep } from './run-conversation.js';
@@ -388,6 +391,10 @@ describe('consent conversation: every state, by shortest paths', () => {
     continued,
     { type: 'user.helped' },
     { type: 'user.showedChoices' },
+    { type: 'user.askedReceipt' },
+    { type: 'user.askedHuman' },
+    { type: 'human.accepted' },
+    { type: 'human.completed' },
   ];
 
   const paths = getShortestPaths(consentConversationMachine, {
@@ -593,5 +600,158 @@ describe('consent conversation: e-mail purposes, rights and leaving (issue 4)', 
     const asking = turn(undefined, started([newsletter]));
     const stray = turn(asking, { type: 'user.confirmedErasure' });
     expect(stray.outputs).toEqual([say('help.duringQuestion'), ask('newsletter', true)]);
+  });
+});
+
+describe('hand-offs', () => {
+  const askedHuman = { type: 'user.askedHuman' } as const;
+  const handedOver = (
+    purposes: readonly PurposeRef[],
+    topic: 'consent' | 'data-map' | 'receipt' = 'consent',
+  ) => ({ type: 'agent.handedOver', handoffId: 'h-1', topic, purposes }) as const;
+  const done = (purposeIds: string[], ending: 'finished' | 'stopped' | 'erased') => ({
+    type: 'handoffDone' as const,
+    handoffId: 'h-1',
+    purposeIds,
+    ending,
+  });
+
+  it('hands over to a person when asked, keeps the question open, and ignores messages meanwhile', () => {
+    const asking = turn(undefined, started([newsletter, analytics]));
+    const handed = turn(asking, askedHuman);
+    expect(handed.outputs).toEqual([{ type: 'handoff', reason: 'requested' }]);
+    expect(handed.state).toBe('flow.collecting.asking');
+    for (const event of [agreed, unclear, askedHuman, { type: 'user.askedReceipt' } as const]) {
+      const quiet = turn(handed, event);
+      expect(quiet.outputs).toEqual([]);
+      expect(records(quiet)).toEqual([]);
+    }
+    expect(turn(handed, { type: 'human.accepted' }).outputs).toEqual([]);
+    const back = turn(turn(handed, { type: 'human.accepted' }), { type: 'human.completed' });
+    expect(back.outputs).toEqual([say('handoff.humanDone'), ask('newsletter', true)]);
+    expect(turn(back, agreed).outputs).toEqual([given('newsletter'), ask('analytics', false)]);
+  });
+
+  it('goes on where it was when no one could take the conversation', () => {
+    const handed = turn(turn(undefined, started([newsletter])), askedHuman);
+    const failed = turn(handed, { type: 'human.failed' });
+    expect(failed.outputs).toEqual([say('handoff.noOneAvailable'), ask('newsletter', true)]);
+    // A status with no hand-off going on changes nothing, and is not "unclear" either.
+    expect(turn(failed, { type: 'human.completed' }).outputs).toEqual([]);
+  });
+
+  it('takes the request back on "continue" until a person has accepted, not after', () => {
+    const handed = turn(turn(undefined, started([newsletter])), askedHuman);
+    expect(turn(handed, continued).outputs).toEqual([
+      say('handoff.stoppedWaiting'),
+      ask('newsletter', true),
+    ]);
+    const accepted = turn(handed, { type: 'human.accepted' });
+    expect(turn(accepted, continued).outputs).toEqual([]);
+    // A late acceptance after the customer stopped waiting changes nothing.
+    const late = turn(turn(handed, continued), { type: 'human.accepted' });
+    expect(turn(late, agreed).outputs).toEqual([given('newsletter'), ...summary()]);
+  });
+
+  it('counts unclear answers in a conversation saved before hand-offs existed', () => {
+    const asking = turn(undefined, started([newsletter]));
+    const {
+      unclearTries: _u,
+      withHuman: _w,
+      agentHandoff: _a,
+      ...older
+    } = (asking.snapshot as unknown as { context: ConsentConversationContext }).context;
+    const saved = { ...asking, snapshot: { ...asking.snapshot, context: older } };
+    const once = turn(saved, unclear);
+    expect(once.outputs[0]).toEqual(say('help.duringQuestion'));
+    expect(turn(once, unclear).outputs).toEqual([{ type: 'handoff', reason: 'not-understood' }]);
+  });
+
+  it('obeys a stop while a person has the conversation, and stays quiet afterwards', () => {
+    const handed = turn(turn(undefined, started([newsletter])), askedHuman);
+    const stopped = turn(handed, withdrewAll);
+    expect(stopped).toMatchObject({ state: 'flow.stopped', outputs: [] });
+    expect(turn(stopped, greeted).outputs).toEqual([]);
+    const back = turn(stopped, { type: 'human.completed' });
+    expect(back.outputs).toEqual([say('handoff.humanDone')]);
+    expect(turn(back, greeted).outputs).toEqual([say('stopped.reminder')]);
+  });
+
+  it('hands over after two answers in a row it could not understand, not after one', () => {
+    const asking = turn(undefined, started([newsletter]));
+    const once = turn(asking, unclear);
+    expect(once.outputs).toEqual([say('help.duringQuestion'), ask('newsletter', true)]);
+    expect(turn(once, unclear).outputs).toEqual([{ type: 'handoff', reason: 'not-understood' }]);
+    // Not in a row: a question answered in between starts the count again.
+    const between = turn(once, { type: 'user.asked', topic: 'retention' });
+    expect(turn(between, unclear).outputs).toContainEqual(say('help.duringQuestion'));
+    // Nor for the next question: each question gets its own two tries.
+    const next = turn(turn(turn(undefined, started([newsletter, analytics])), unclear), refused);
+    expect(turn(next, unclear).outputs).toContainEqual(say('help.duringQuestion'));
+  });
+
+  it('counts unclear e-mail addresses too', () => {
+    const byMail: PurposeRef = { id: 'newsletter', explicit: false, needsAddress: true };
+    const address = turn(turn(undefined, started([byMail])), agreed);
+    const wrong = turn(address, unclear);
+    expect(wrong.outputs[0]).toEqual(say('address.invalid'));
+    expect(turn(wrong, unclear).outputs).toEqual([{ type: 'handoff', reason: 'not-understood' }]);
+  });
+
+  it('answers "my receipt" from any state and goes back to the question', () => {
+    const asking = turn(undefined, started([newsletter]));
+    expect(turn(asking, { type: 'user.askedReceipt' }).outputs).toEqual([
+      { type: 'receipt' },
+      ask('newsletter', true),
+    ]);
+    expect(turn(undefined, { type: 'user.askedReceipt' }).outputs).toEqual([{ type: 'receipt' }]);
+  });
+
+  it("asks only the agent's purposes, nothing recorded, and reports when the round ends", () => {
+    const handed = turn(undefined, handedOver([analytics, partners]));
+    expect(handed.outputs).toEqual([say('handoff.fromAgent'), ask('analytics', false)]);
+    expect(records(handed)).toEqual([]);
+    const first = turn(handed, agreed);
+    expect(first.outputs).toEqual([given('analytics'), ask('partner-sharing', false)]);
+    const last = turn(first, refused);
+    expect(last.outputs).toEqual([
+      refusal('partner-sharing'),
+      ...summary(),
+      done(['analytics', 'partner-sharing'], 'finished'),
+    ]);
+    // Reported once: a later round is the person's own.
+    const again = turn(last, { type: 'user.restarted', purposes: [newsletter] });
+    expect(turn(again, refused).outputs.some((o) => o.type === 'handoffDone')).toBe(false);
+  });
+
+  it('reports a stop or an erasure as the end of the hand-off', () => {
+    const handed = turn(turn(undefined, started([newsletter])), handedOver([analytics]));
+    expect(turn(handed, withdrewAll).outputs).toEqual([done(['analytics'], 'stopped')]);
+    const erasing = turn(handed, { type: 'user.askedErasure' });
+    expect(turn(erasing, { type: 'user.confirmedErasure' }).outputs).toEqual([
+      { type: 'erase' },
+      done(['analytics'], 'erased'),
+    ]);
+  });
+
+  it('serves the data map or the receipts when the agent asks for them, then reports', () => {
+    expect(turn(undefined, handedOver([], 'data-map')).outputs).toEqual([
+      say('handoff.fromAgent'),
+      { type: 'answer', topic: 'collect', purposeId: null },
+      done([], 'finished'),
+    ]);
+    const receipt = turn(undefined, handedOver([newsletter], 'receipt'));
+    expect(receipt.outputs).toEqual([
+      say('handoff.fromAgent'),
+      { type: 'receipt' },
+      ask('newsletter', false),
+    ]);
+  });
+
+  it('takes the conversation back from a person when an agent hands it to the bot', () => {
+    const handed = turn(turn(undefined, started([newsletter])), askedHuman);
+    const back = turn(handed, handedOver([analytics]));
+    expect(back.outputs).toEqual([say('handoff.fromAgent'), ask('analytics', false)]);
+    expect(turn(back, agreed).outputs[0]).toEqual(given('analytics'));
   });
 });

@@ -1,6 +1,6 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
-import type { ConversationEvent, PurposeRef } from './events.js';
-import type { AskStep, ConversationOutput, SayKey } from './outputs.js';
+import type { ConversationEvent, HandoffReason, PurposeRef } from './events.js';
+import type { AskStep, ConversationOutput, HandoffEnding, SayKey } from './outputs.js';
 
 /**
  * The consent conversation: a welcome, then each purpose one at a time (GDPR art. 7(2) and EDPB
@@ -13,6 +13,11 @@ import type { AskStep, ConversationOutput, SayKey } from './outputs.js';
  * Withdrawal is not decided here: the opt-out guard records it before this machine sees the
  * message, then sends `user.withdrew` so the conversation stops without a word (rule 7: after a
  * stop, the confirmation is the only message).
+ *
+ * Hand-offs go both ways. To a person: when asked, or after two answers in a row the bot could
+ * not understand; while a person has the conversation the machine ignores what the customer says
+ * (see runConversation), until the channel says the person is done or no one could take it. From
+ * a support agent: a round over the purposes the agent chose, whose end is reported back.
  */
 export interface ConsentConversationContext {
   /** Purposes still to ask in this round, the one being asked first. */
@@ -23,32 +28,53 @@ export interface ConsentConversationContext {
   readonly prompt: { readonly purposeId: string; readonly step: AskStep } | null;
   /** The stop confirmation offered "why are you leaving?": one answer is welcome, no follow-up. */
   readonly whyAsked: boolean;
+  /** Answers in a row to the open question that the bot could not understand. */
+  readonly unclearTries: number;
+  /** A person has, or is about to take, the conversation. */
+  readonly withHuman: 'pending' | 'accepted' | null;
+  /** The support agent's hand-off this round answers, and the purposes to report on. */
+  readonly agentHandoff: { readonly id: string; readonly purposeIds: readonly string[] } | null;
 }
 
 type Ctx = ConsentConversationContext;
 
 /** A parameterised `say` action, so every key a state says is checked against SAY_KEYS. */
 const say = (key: SayKey) => ({ type: 'say', params: { key } }) as const;
+const handOff = (reason: HandoffReason) => ({ type: 'handOff', params: { reason } }) as const;
+const reportToAgent = (ending: HandoffEnding) =>
+  ({ type: 'reportToAgent', params: { ending } }) as const;
+
+/** Before a question is answered, saying "I did not understand" twice hands over to a person. */
+const UNCLEAR_TRIES = 2;
 
 /** Purposes carried by the events that open a round of questions. */
 function purposesOf(event: ConversationEvent): readonly PurposeRef[] {
   return event.type === 'conversation.started' ||
     event.type === 'user.restarted' ||
-    event.type === 'user.changing'
+    event.type === 'user.changing' ||
+    event.type === 'agent.handedOver'
     ? event.purposes
     : [];
 }
 
 /** What a question state does with answers that are not a decision. */
 const whileAsking = {
-  'user.wantedDetails': { actions: ['sayDetails', 'reprompt'] },
+  'user.wantedDetails': { actions: ['sayDetails', 'reprompt', 'forgetUnclear'] },
   'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
   'user.postponed': { target: 'choosing', actions: [say('purpose.postponed'), 'postpone'] },
   // Rule 1: a greeting, "ok" or anything unclear is never taken as a yes.
-  'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt'] },
-  'user.unclear': { actions: [say('help.duringQuestion'), 'reprompt'] },
-  'user.continued': { actions: 'reprompt' },
+  'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt', 'forgetUnclear'] },
+  'user.unclear': unclearAnswer(say('help.duringQuestion')),
+  'user.continued': { actions: ['reprompt', 'forgetUnclear'] },
 } as const;
+
+/** An answer the bot did not understand: help and ask again, or, the second time, a person. */
+function unclearAnswer(help: ReturnType<typeof say>) {
+  return [
+    { guard: 'triedBefore', actions: handOff('not-understood') },
+    { actions: [help, 'reprompt', 'countUnclear'] },
+  ] as const;
+}
 
 /** Anything said after the conversation ended, or after a stop. */
 const answersWhenIdle = (action: 'sayHelpWhenDone' | 'sayStoppedReminder') =>
@@ -83,6 +109,7 @@ export const consentConversationMachine = setup({
     currentNeedsAddress: ({ context }) => context.queue[0]?.needsAddress === true,
     eventHasPurposes: ({ event }) => purposesOf(event).length > 0,
     whyWasAsked: ({ context }) => context.whyAsked,
+    triedBefore: ({ context }) => context.unclearTries + 1 >= UNCLEAR_TRIES,
   },
   actions: {
     say: emit((_, params: { key: SayKey }) => ({ type: 'say' as const, key: params.key })),
@@ -96,7 +123,48 @@ export const consentConversationMachine = setup({
     openQuestion: assign(({ context }) => openPrompt(context, 'question')),
     openExplicitQuestion: assign(({ context }) => openPrompt(context, 'explicit')),
     openAddressQuestion: assign(({ context }) => openPrompt(context, 'address')),
-    closeQuestion: assign({ prompt: null }),
+    closeQuestion: assign({ prompt: null, unclearTries: 0 }),
+    countUnclear: assign(({ context }) => ({ unclearTries: context.unclearTries + 1 })),
+    forgetUnclear: assign({ unclearTries: 0 }),
+    handOff: enqueueActions(({ enqueue }, params: { reason: HandoffReason }) => {
+      enqueue.assign({ withHuman: 'pending', unclearTries: 0 });
+      enqueue.emit({ type: 'handoff', reason: params.reason });
+    }),
+    humanAccepted: assign(({ context }) => ({
+      withHuman: context.withHuman ? ('accepted' as const) : null,
+    })),
+    /** Back from a person, or no one could come: the bot goes on where it was. */
+    humanLeft: enqueueActions(({ context, enqueue }, params: { key: SayKey }) => {
+      if (!context.withHuman) return;
+      enqueue.assign({ withHuman: null });
+      enqueue.emit({ type: 'say', key: params.key });
+      if (context.prompt) enqueue.emit(askOutput(context.prompt, true));
+    }),
+    takeAgentHandoff: assign(({ event }) =>
+      event.type === 'agent.handedOver'
+        ? {
+            withHuman: null,
+            agentHandoff: { id: event.handoffId, purposeIds: event.purposes.map((p) => p.id) },
+          }
+        : {},
+    ),
+    /** What the agent asked for besides questions: the data map, or the receipts. */
+    serveAgentTopic: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'agent.handedOver') return;
+      if (event.topic === 'data-map') {
+        enqueue.emit({ type: 'answer', topic: 'collect', purposeId: null });
+      } else if (event.topic === 'receipt') enqueue.emit({ type: 'receipt' });
+    }),
+    reportToAgent: enqueueActions(({ context, enqueue }, params: { ending: HandoffEnding }) => {
+      if (!context.agentHandoff) return;
+      enqueue.emit({
+        type: 'handoffDone',
+        handoffId: context.agentHandoff.id,
+        purposeIds: context.agentHandoff.purposeIds,
+        ending: params.ending,
+      });
+      enqueue.assign({ agentHandoff: null });
+    }),
     ask: enqueueActions(({ context, enqueue }) => {
       if (context.prompt) enqueue.emit(askOutput(context.prompt, false));
     }),
@@ -192,6 +260,7 @@ export const consentConversationMachine = setup({
       enqueue.emit({ type: 'answer', topic: event.topic, purposeId: event.purposeId ?? about });
     }),
     showChoices: emit({ type: 'choices' }),
+    sendReceipt: emit({ type: 'receipt' }),
     exportData: emit({ type: 'export' }),
     askErasure: emit({ type: 'askErasure' }),
     erase: emit({ type: 'erase' }),
@@ -201,17 +270,53 @@ export const consentConversationMachine = setup({
   },
 }).createMachine({
   id: 'consentConversation',
-  context: { queue: [], postponed: [], prompt: null, whyAsked: false },
+  context: {
+    queue: [],
+    postponed: [],
+    prompt: null,
+    whyAsked: false,
+    unclearTries: 0,
+    withHuman: null,
+    agentHandoff: null,
+  },
   initial: 'flow',
   // Digressions that work from every state and come back to where the person was.
   on: {
-    'user.asked': { actions: ['answer', 'reprompt'] },
-    'user.showedChoices': { actions: ['showChoices', 'reprompt'] },
-    'user.askedExport': { actions: ['exportData', 'reprompt'] },
-    'user.switchedLocale': { actions: [say('language.switched'), 'reprompt'] },
-    'user.helped': { actions: [say('help.general'), 'reprompt'] },
+    'user.asked': { actions: ['answer', 'reprompt', 'forgetUnclear'] },
+    'user.showedChoices': { actions: ['showChoices', 'reprompt', 'forgetUnclear'] },
+    'user.askedExport': { actions: ['exportData', 'reprompt', 'forgetUnclear'] },
+    'user.askedReceipt': { actions: ['sendReceipt', 'reprompt', 'forgetUnclear'] },
+    'user.switchedLocale': { actions: [say('language.switched'), 'reprompt', 'forgetUnclear'] },
+    'user.helped': { actions: [say('help.general'), 'reprompt', 'forgetUnclear'] },
     'user.askedErasure': { target: '.confirmingErasure' },
-    'user.withdrew': { target: '.flow.stopped', actions: 'forgetWithdrawn' },
+    // The open question stays open: the bot asks it again if the person hands back.
+    'user.askedHuman': { actions: handOff('requested') },
+    'human.accepted': { actions: 'humanAccepted' },
+    'human.failed': { actions: { type: 'humanLeft', params: { key: 'handoff.noOneAvailable' } } },
+    'human.completed': { actions: { type: 'humanLeft', params: { key: 'handoff.humanDone' } } },
+    'user.stoppedWaiting': {
+      actions: { type: 'humanLeft', params: { key: 'handoff.stoppedWaiting' } },
+    },
+    'agent.handedOver': [
+      {
+        guard: 'eventHasPurposes',
+        target: '.flow.collecting',
+        actions: ['takeAgentHandoff', say('handoff.fromAgent'), 'serveAgentTopic', 'startRound'],
+      },
+      {
+        target: '.flow.done',
+        actions: [
+          'takeAgentHandoff',
+          say('handoff.fromAgent'),
+          'serveAgentTopic',
+          reportToAgent('finished'),
+        ],
+      },
+    ],
+    'user.withdrew': {
+      target: '.flow.stopped',
+      actions: ['forgetWithdrawn', reportToAgent('stopped')],
+    },
     'user.restarted': [
       { guard: 'eventHasPurposes', target: '.flow.collecting', actions: 'startRound' },
       { target: '.flow.done', actions: say('welcome.nothingToAsk') },
@@ -300,13 +405,13 @@ export const consentConversationMachine = setup({
                 'user.agreed': { actions: [say('address.invalid'), 'reprompt'] },
                 'user.agreedExplicitly': { actions: [say('address.invalid'), 'reprompt'] },
                 ...whileAsking,
-                'user.unclear': { actions: [say('address.invalid'), 'reprompt'] },
+                'user.unclear': unclearAnswer(say('address.invalid')),
               },
             },
           },
         },
         summary: {
-          entry: ['summarise', say('summary.howToChange')],
+          entry: ['summarise', say('summary.howToChange'), reportToAgent('finished')],
           always: 'done',
         },
         done: {
@@ -338,8 +443,14 @@ export const consentConversationMachine = setup({
     confirmingErasure: {
       entry: 'askErasure',
       on: {
-        'user.confirmedErasure': { target: 'flow.stopped', actions: ['erase', 'forgetEverything'] },
-        'user.agreed': { target: 'flow.stopped', actions: ['erase', 'forgetEverything'] },
+        'user.confirmedErasure': {
+          target: 'flow.stopped',
+          actions: ['erase', 'forgetEverything', reportToAgent('erased')],
+        },
+        'user.agreed': {
+          target: 'flow.stopped',
+          actions: ['erase', 'forgetEverything', reportToAgent('erased')],
+        },
         'user.cancelledErasure': { target: 'flow.back', actions: say('erasure.cancelled') },
         'user.refused': { target: 'flow.back', actions: say('erasure.cancelled') },
         'user.unclear': { actions: 'askErasure' },
@@ -351,7 +462,7 @@ export const consentConversationMachine = setup({
 
 function openPrompt(context: Ctx, step: AskStep): Partial<Ctx> {
   const purpose = context.queue[0];
-  return { prompt: purpose ? { purposeId: purpose.id, step } : null };
+  return { prompt: purpose ? { purposeId: purpose.id, step } : null, unclearTries: 0 };
 }
 
 function askOutput(prompt: NonNullable<Ctx['prompt']>, brief: boolean): ConversationOutput {

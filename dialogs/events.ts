@@ -23,6 +23,13 @@ export const QUESTION_TOPICS = [
 ] as const;
 export type QuestionTopic = (typeof QUESTION_TOPICS)[number];
 
+/** Why the bot hands the conversation to a person. */
+export type HandoffReason = 'requested' | 'not-understood';
+
+/** What a support agent hands over to the bot: consent questions, the data map, or a receipt. */
+export const AGENT_TOPICS = ['consent', 'data-map', 'receipt'] as const;
+export type AgentTopic = (typeof AGENT_TOPICS)[number];
+
 /** Everything the consent conversation reacts to. The bot maps activities to these. */
 export type ConversationEvent =
   | {
@@ -56,4 +63,21 @@ export type ConversationEvent =
   /** START: a fresh opt-in round over these purposes, never an undo of the withdrawal. */
   | { readonly type: 'user.restarted'; readonly purposes: readonly PurposeRef[] }
   /** "change my newsletter choice": ask these purposes again now. */
-  | { readonly type: 'user.changing'; readonly purposes: readonly PurposeRef[] };
+  | { readonly type: 'user.changing'; readonly purposes: readonly PurposeRef[] }
+  /** "My receipt", "proof of my consent": the receipts of what the person agreed to. */
+  | { readonly type: 'user.askedReceipt' }
+  /** "Talk to a person": hand the conversation to a human. */
+  | { readonly type: 'user.askedHuman' }
+  /** The channel's answer to a hand-off to a human (Bot Framework `handoff.status`). */
+  | { readonly type: 'human.accepted' }
+  | { readonly type: 'human.failed' }
+  | { readonly type: 'human.completed' }
+  /** "Continue" while no person has taken the conversation yet: the bot carries on. */
+  | { readonly type: 'user.stoppedWaiting' }
+  /** A support agent handed this conversation to the bot, for these purposes (maybe none). */
+  | {
+      readonly type: 'agent.handedOver';
+      readonly handoffId: string;
+      readonly topic: AgentTopic;
+      readonly purposes: readonly PurposeRef[];
+    };

@@ -5,6 +5,7 @@ import fr from '../locales/fr/translation.json' with { type: 'json' };
 import { parseCatalogue } from '../bot/catalogue-file.js';
 import type { ConversationEvent } from './events.js';
 import { purposeRefs, understand, understandSubmission } from './intents.js';
+import { detectKeywordIntent } from '../consent/opt-out.js';
 
 const catalogue = parseCatalogue(raw);
 const said = (text: string): ConversationEvent => understand(text, catalogue);
@@ -137,6 +138,59 @@ describe('understand, over the default catalogue', () => {
       { id: 'newsletter', explicit: false, needsAddress: true },
       { id: 'location', explicit: true, needsAddress: false },
     ]);
+  });
+});
+
+describe('asking for a receipt or a person', () => {
+  it.each([
+    'my receipt',
+    'Can I have my receipt?',
+    'send me a receipt please',
+    'receipt',
+    'proof of my consent',
+    'I want proof of my choices',
+    'mon reçu',
+    'un reçu svp',
+    'Je veux la preuve de mon consentement',
+    'reçu de consentement',
+    'justificatif de mon consentement',
+  ])('%j asks for the receipt, and is no stop', (text) => {
+    expect(said(text)).toEqual({ type: 'user.askedReceipt' });
+    expect(detectKeywordIntent(text, catalogue)).toBeNull();
+  });
+
+  it.each([
+    'talk to a person',
+    'I want to speak to a human',
+    'Can I talk to someone?',
+    'talk to an agent',
+    'agent',
+    'a human please',
+    'real person',
+    'transfer me to an agent',
+    "parler à quelqu'un",
+    'Je voudrais parler à une personne',
+    'je veux parler à un conseiller',
+    'un conseiller svp',
+    'Conseiller',
+    'passez-moi un conseiller',
+  ])('%j asks for a person, and is no stop', (text) => {
+    expect(said(text)).toEqual({ type: 'user.askedHuman' });
+    expect(detectKeywordIntent(text, catalogue)).toBeNull();
+  });
+
+  it.each(["j'ai reçu un mail", 'I received an e-mail', 'the agent said yes', 'une personne'])(
+    '%j is neither',
+    (text) => {
+      expect(['user.askedReceipt', 'user.askedHuman']).not.toContain(said(text).type);
+    },
+  );
+
+  it('leaves "stop" to the opt-out guard even next to a request for a person', () => {
+    expect(detectKeywordIntent('stop, I want a human', catalogue)).toEqual({
+      kind: 'withdraw',
+      purposeIds: 'all',
+    });
   });
 });
 

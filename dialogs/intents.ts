@@ -254,6 +254,27 @@ const CANCEL_ERASURE = phrases(
   'garder mes donnees',
   'annuler la suppression',
 );
+/** Proof of consent (issue 5). "Reçu" alone is also "received": only "my/a/the receipt" counts. */
+const RECEIPT = [
+  /\b(my|a|the|consent|privacy) receipts?\b/,
+  /^receipts?$/,
+  /\bproof of (my )?(consent|consents|choices|decisions)\b/,
+  /\b(mon|mes|un|le|les) recus?\b/,
+  /\brecus? de (mon |mes )?consentements?\b/,
+  /\bpreuves? (de |du )?(mon |mes )?(consentement|consentements|choix)\b/,
+  /\bjustificatifs? (de |du )?(mon |mes )?(consentement|consentements)\b/,
+];
+/** Asking for a person. Kept to whole phrases: "agent" alone may be about something else. */
+const HUMAN = [
+  /\b(talk|speak|chat) (to|with) (a |an |some |)(person|human|agent|someone|somebody|advisor|adviser|operator|representative|real person|human being)\b/,
+  /\b(a|an|real) (human|person|agent|advisor|operator)( please)?$/,
+  /^(human|agent|operator|representative|person)( please)?$/,
+  /\b(transfer|put) me (to|through to) (a |an )?(person|human|agent|advisor|someone)\b/,
+  /\bparler (a|avec) (un |une |quelqu un|quelqu une|une personne|un humain|un conseiller|une conseillere|un agent|un operateur|un etre humain)/,
+  /\b(un|une) (conseiller|conseillere|humain|vraie personne|personne reelle|operateur|operatrice)( svp| s il vous plait)?$/,
+  /^(conseiller|conseillere|humain)( svp| s il vous plait)?$/,
+  /\bpasse[rz]? moi (un|une) (conseiller|conseillere|humain|agent|personne)\b/,
+];
 /** The optional "why are you leaving?" answers: their button words, in both languages. */
 const REASONS: Readonly<Record<OptOutReason, ReadonlySet<string>>> = {
   'too-many-messages': phrases(
@@ -317,6 +338,8 @@ export function understand(text: string, catalogue: Catalogue): ConversationEven
   for (const [reason, words] of Object.entries(REASONS) as [OptOutReason, ReadonlySet<string>][]) {
     if (words.has(said)) return { type: 'user.gaveReason', reason };
   }
+  if (HUMAN.some((p) => p.test(said))) return { type: 'user.askedHuman' };
+  if (RECEIPT.some((p) => p.test(said))) return { type: 'user.askedReceipt' };
   // Rights before questions: "what data do you have on me?" is an access request, not the data map.
   if (ERASURE.some((p) => p.test(said))) return { type: 'user.askedErasure' };
   if (EXPORT.some((p) => p.test(said))) return { type: 'user.askedExport' };

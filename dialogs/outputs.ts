@@ -1,5 +1,5 @@
 import type { Decision } from '../consent/ledger.js';
-import type { OptOutReason, QuestionTopic } from './events.js';
+import type { HandoffReason, OptOutReason, QuestionTopic } from './events.js';
 
 /** Keys of plain messages the conversation says; each is a key of locales/{en,fr}. */
 export const SAY_KEYS = [
@@ -22,6 +22,10 @@ export const SAY_KEYS = [
   'address.notGiven',
   'erasure.cancelled',
   'optOut.reasonThanks',
+  'handoff.fromAgent',
+  'handoff.noOneAvailable',
+  'handoff.humanDone',
+  'handoff.stoppedWaiting',
 ] as const;
 export type SayKey = (typeof SAY_KEYS)[number];
 
@@ -57,4 +61,20 @@ export type ConversationOutput =
   | { readonly type: 'askErasure' }
   /** Erase now: the person confirmed. */
   | { readonly type: 'erase' }
-  | { readonly type: 'reason'; readonly reason: OptOutReason };
+  | { readonly type: 'reason'; readonly reason: OptOutReason }
+  /** The person's current decisions in words, with the receipts of their consents. */
+  | { readonly type: 'receipt' }
+  /** Hand the conversation to a person: the bot tells the channel and the customer. */
+  | { readonly type: 'handoff'; readonly reason: HandoffReason }
+  /**
+   * The round a support agent handed over is over: the bot reports the outcome of these purposes
+   * to the agent. `ending` says how: answered to the end, a stop, or an erasure.
+   */
+  | {
+      readonly type: 'handoffDone';
+      readonly handoffId: string;
+      readonly purposeIds: readonly string[];
+      readonly ending: HandoffEnding;
+    };
+
+export type HandoffEnding = 'finished' | 'stopped' | 'erased';

@@ -25,12 +25,22 @@ export function runConversation(
 ): ConversationStep {
   const actor = createActor(
     consentConversationMachine,
-    persisted ? { snapshot: persisted } : undefined,
+    persisted ? { snapshot: upgraded(persisted) } : undefined,
   );
   const outputs: ConversationOutput[] = [];
   actor.on('*', (output) => outputs.push(output));
   actor.start();
-  for (const event of events) {
+  for (const given of events) {
+    const { withHuman } = actor.getSnapshot().context;
+    // Until a person takes the conversation, "continue" takes the request back: a channel with
+    // no one to answer (or no agent hub at all) must not leave the customer facing silence.
+    const event: ConversationEvent =
+      withHuman === 'pending' && given.type === 'user.continued'
+        ? { type: 'user.stoppedWaiting' }
+        : given;
+    // A person has the conversation: what the customer says is for them, not for the bot. A stop
+    // is still obeyed (the opt-out guard records it first, then sends `user.withdrew`).
+    if (withHuman && isForThePerson(event) && event.type !== 'user.stoppedWaiting') continue;
     // Never a silent state change (issue 2): what a state does not handle is "unclear" there.
     actor.send(actor.getSnapshot().can(event) ? event : { type: 'user.unclear' });
   }
@@ -38,6 +48,26 @@ export function runConversation(
   const state = stateName(actor.getSnapshot().value);
   actor.stop();
   return { snapshot, outputs, state };
+}
+
+/** The machine's starting context: every field a conversation is expected to carry. */
+const INITIAL_CONTEXT = createActor(consentConversationMachine).getSnapshot().context;
+
+/**
+ * A snapshot saved before a context field existed gets that field's starting value, so that a
+ * conversation open during an upgrade goes on (e.g. counts unclear answers from zero).
+ */
+function upgraded(persisted: Snapshot<unknown>): Snapshot<unknown> {
+  const saved = persisted as unknown as { context?: object };
+  const context = { ...INITIAL_CONTEXT, ...saved.context };
+  return { ...saved, context } as unknown as Snapshot<unknown>;
+}
+
+function isForThePerson(event: ConversationEvent): boolean {
+  return (
+    (event.type.startsWith('user.') && event.type !== 'user.withdrew') ||
+    event.type === 'conversation.started'
+  );
 }
 
 function stateName(value: unknown): string {
@@ -62,4 +92,13 @@ export function openQuestionOf(
 export function isIdle(persisted: Snapshot<unknown> | undefined): boolean {
   const value = (persisted as { value?: unknown } | undefined)?.value;
   return !persisted || (value as { flow?: unknown } | undefined)?.flow === 'idle';
+}
+
+/** Whether a person has, or is about to take, the conversation (a hand-off to a human). */
+export function withHumanOf(
+  persisted: Snapshot<unknown> | undefined,
+): ConsentConversationContext['withHuman'] {
+  const context = (persisted as { context?: Partial<ConsentConversationContext> } | undefined)
+    ?.context;
+  return context?.withHuman ?? null;
 }

@@ -1,10 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
+import { validateKantaraReceipt } from '../consent/receipts.js';
 import type { Locale } from '../consent/catalogue.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
 import { createTranslator, listOf } from '../bot/i18n.js';
 import { OPT_OUT_REASONS } from '../consent/opt-out-reasons.js';
 import { openEmbeddedStores, openMemoryStores, type Stores } from '../storage/stores.js';
-import { allText, catalogue, startTestBot, temporaryFolder, type Seen } from './harness.js';
+import {
+  allText,
+  catalogue,
+  startTestBot,
+  temporaryFolder,
+  type Seen,
+  type TestBot,
+} from './harness.js';
 
 const translator = createTranslator();
 const purpose = (id: string) => {
@@ -602,5 +612,208 @@ describe('a restarted server remembers every decision', () => {
     const opening = await returning.join();
     expect(opening[0]?.text).toBe(texts('en').welcomeBack);
     expectAsked(opening[1], 'en', 'location');
+  });
+});
+
+/** Every activity the bot sent for one incoming activity, as the channel gets it. */
+async function exchange(bot: TestBot, activity: Partial<Activity>): Promise<Partial<Activity>[]> {
+  await bot.adapter.receiveActivity({ id: randomUUID(), type: 'message', ...activity });
+  return bot.adapter.activeQueue.splice(0);
+}
+const handoffStatus = (value: unknown): Partial<Activity> => ({
+  type: 'event',
+  name: 'handoff.status',
+  value,
+});
+
+describe('the receipt in chat (issue 5)', () => {
+  it.each<[Locale, string, string[], string]>([
+    ['en', 'en-US', ['yes', 'jane@example.com', 'no', 'yes'], 'Can I have my receipt?'],
+    ['fr', 'fr-FR', ['oui', 'jeanne@exemple.fr', 'non', 'oui'], 'la preuve de mon consentement'],
+  ])(
+    'sums up the decisions and attaches a valid Kantara receipt per consent, then re-asks (%s)',
+    async (locale, tag, answers, ask) => {
+      const bot = startTestBot({ locale: tag });
+      const x = texts(locale);
+      await bot.join();
+      for (const answer of answers) await bot.say(answer);
+      const replies = await exchange(bot, { text: ask });
+      expect(replies).toHaveLength(2);
+      const [summary, again] = replies;
+
+      const history = await bot.stores.ledger.history(bot.subject);
+      const day = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
+      const line = (id: string, status: string) =>
+        x.t('receipt.line', {
+          title: purpose(id).title[locale],
+          status: x.t(`status.${status}`),
+          date: day.format(new Date(history.find((e) => e.purposeId === id)?.recordedAt ?? '')),
+        });
+      expect(summary?.text).toBe(
+        [
+          x.t('receipt.intro'),
+          line('newsletter', 'pending'),
+          line('personalised-offers', 'refused'),
+          line('analytics', 'granted'),
+          '',
+          x.t('receipt.attached'),
+        ].join('\n'),
+      );
+      // Only the consent in effect has a receipt: a pending one is not yet consent.
+      expect(summary?.attachments?.map((a) => [a.contentType, a.name])).toEqual([
+        ['application/json', 'consent-receipt-analytics.json'],
+      ]);
+      const receipt = summary?.attachments?.[0]?.content as Record<string, unknown>;
+      expect(validateKantaraReceipt(receipt)).toEqual([]);
+      expect(receipt.piiPrincipalId).toBe(bot.subject.userId);
+      expect(receipt.piiPrincipalId).toMatch(/^p:/);
+      expect(receipt.language).toBe(locale);
+      expect(JSON.stringify(summary?.attachments)).not.toContain('user-1');
+      // The open question is asked again, and still answers as before.
+      expect(again?.text).toBe(x.question('location'));
+      expect(await bot.statuses()).toMatchObject({ location: 'unknown' });
+    },
+  );
+
+  it('says so when there is nothing on record, without starting a round of questions', async () => {
+    for (const [locale, ask] of [
+      ['en', 'my receipt'],
+      ['fr', 'mon reçu'],
+    ] as const) {
+      const bot = startTestBot({ locale });
+      const replies = await exchange(bot, { text: ask });
+      expect(replies.map((r) => r.text)).toEqual([texts(locale).t('receipt.nothing')]);
+      expect(replies[0]?.attachments ?? []).toEqual([]);
+    }
+  });
+
+  it('attaches no receipt when every decision is a no', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('no');
+    const [summary] = await exchange(bot, { text: 'proof of my consent' });
+    expect(summary?.text?.endsWith(texts('en').t('receipt.noConsent'))).toBe(true);
+    expect(summary?.attachments ?? []).toEqual([]);
+  });
+});
+
+describe('hand-off to a person (issue 5)', () => {
+  it.each<[Locale, string, string, string]>([
+    ['en', 'en-US', 'no', 'I want to talk to a person'],
+    ['fr', 'fr-FR', 'non', 'je veux parler à un conseiller'],
+  ])(
+    'sends handoff.initiate with the redacted transcript, tells the person, then stays quiet (%s)',
+    async (locale, tag, no, human) => {
+      const bot = startTestBot({ locale: tag });
+      const x = texts(locale);
+      await bot.join();
+      await bot.say(no);
+      await bot.say('my number is 06 12 34 56 78');
+      const replies = await exchange(bot, { text: human });
+      expect(replies.map((r) => [r.type, r.name ?? r.text])).toEqual([
+        ['event', 'handoff.initiate'],
+        ['message', x.t('handoff.toHuman.requested')],
+      ]);
+      const [initiate] = replies;
+      expect(initiate?.value).toEqual({
+        topic: 'consent',
+        purposes: ['personalised-offers'],
+        locale,
+        reason: 'requested',
+      });
+      const transcript = initiate?.attachments?.[0];
+      expect(transcript?.contentType).toBe('application/json');
+      const said = (transcript?.content as { activities: Activity[] }).activities
+        .filter((a) => a.from.id === 'user-1' && a.type === 'message')
+        .map((a) => a.text);
+      expect(said).toEqual([no, 'my number is [phone]', human]);
+      expect(JSON.stringify(transcript)).not.toContain('06 12 34 56 78');
+
+      // The event is in the stored transcript too, so the hand-off itself is on record.
+      const page = await bot.stores.transcripts.getTranscriptActivities('test', 'conversation-1');
+      expect(page.items.some((a) => a.name === 'handoff.initiate')).toBe(true);
+
+      // A person has the conversation: the bot answers nothing, and records nothing.
+      expect(await exchange(bot, { text: locale === 'en' ? 'yes' : 'oui' })).toEqual([]);
+      expect(await exchange(bot, handoffStatus({ state: 'accepted' }))).toEqual([]);
+      expect(await exchange(bot, { text: 'hello?' })).toEqual([]);
+      expect((await bot.statuses())['personalised-offers']).toBe('unknown');
+
+      const back = await exchange(bot, handoffStatus({ state: 'completed' }));
+      expect(back.map((r) => r.text)).toEqual([
+        x.t('handoff.humanDone'),
+        x.question('personalised-offers'),
+      ]);
+      expect((await bot.say(locale === 'en' ? 'yes' : 'oui'))[0]?.text).toBe(
+        x.given('personalised-offers'),
+      );
+    },
+  );
+
+  it('still obeys a stop while a person has the conversation', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('no');
+    await bot.say('yes');
+    await bot.say('talk to a human');
+    expect(await bot.say('stop')).toEqual([texts('en').stopReply]);
+    expect(await bot.statuses()).toMatchObject({
+      newsletter: 'refused',
+      'personalised-offers': 'withdrawn',
+    });
+    expect(await exchange(bot, { text: 'hello' })).toEqual([]);
+    const back = await exchange(bot, handoffStatus({ state: 'completed' }));
+    expect(back.map((r) => r.text)).toEqual([texts('en').t('handoff.humanDone')]);
+    expect((await bot.say('hello'))[0]?.text).toBe(texts('en').t('stopped.reminder'));
+  });
+
+  it('hands over after two answers in a row it could not understand', async () => {
+    const bot = startTestBot();
+    const x = texts('en');
+    await bot.join();
+    expect((await bot.say('blue cheese')).map((s) => s.text)).toEqual([
+      x.t('help.duringQuestion'),
+      x.question('newsletter'),
+    ]);
+    const replies = await exchange(bot, { text: 'purple monkey dishwasher' });
+    expect(replies.map((r) => r.name ?? r.text)).toEqual([
+      'handoff.initiate',
+      x.t('handoff.toHuman.not-understood'),
+    ]);
+    expect(replies[0]?.value).toMatchObject({ reason: 'not-understood' });
+
+    // No one is available: the bot says so and asks its question again.
+    const failed = await exchange(bot, handoffStatus({ state: 'failed', message: 'closed' }));
+    expect(failed.map((r) => r.text)).toEqual([
+      x.t('handoff.noOneAvailable'),
+      x.question('newsletter'),
+    ]);
+    expect((await bot.say('no'))[0]?.text).toBe(x.refused('newsletter'));
+  });
+
+  it('lets the customer carry on with the bot while no person has taken over (fr)', async () => {
+    const bot = startTestBot({ locale: 'fr-FR' });
+    const x = texts('fr');
+    await bot.join();
+    await bot.say('un conseiller svp');
+    expect(await exchange(bot, { text: 'oui' })).toEqual([]);
+    const back = await exchange(bot, { text: 'continuer' });
+    expect(back.map((r) => r.text)).toEqual([
+      x.t('handoff.stoppedWaiting'),
+      x.question('newsletter'),
+    ]);
+    expect((await bot.say('non'))[0]?.text).toBe(x.refused('newsletter'));
+  });
+
+  it('ignores malformed or unknown hand-off statuses, and goes on', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('talk to an agent');
+    for (const value of [undefined, 'completed', { state: 'teleported' }, { state: 42 }, []]) {
+      expect(await exchange(bot, handoffStatus(value))).toEqual([]);
+    }
+    // Still with the person: nothing was taken for "completed".
+    expect(await exchange(bot, { text: 'no' })).toEqual([]);
+    expect((await bot.statuses()).newsletter).toBe('unknown');
   });
 });

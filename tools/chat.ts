@@ -17,8 +17,9 @@ export interface CardAction {
 }
 export interface ReplyActivity {
   type?: string;
+  name?: string;
   text?: string;
-  attachments?: { contentType?: string; content?: unknown }[];
+  attachments?: { contentType?: string; name?: string; content?: unknown }[];
   suggestedActions?: { actions?: CardAction[] };
 }
 /** What a chosen action or a typed line contributes to the outgoing message activity. */
@@ -62,10 +63,18 @@ export function renderReplies(activities: readonly ReplyActivity[]): string {
   const lines: string[] = [];
   for (const a of activities) {
     if (a.type === 'endOfConversation') lines.push('(the bot ended the conversation)');
+    // Hand-off events are for the channel's people, not the customer: shown by name only.
+    if (a.type === 'event' && a.name?.startsWith('handoff.')) lines.push(`(event ${a.name})`);
     if (a.type !== undefined && a.type !== 'message') continue;
     const cards = (a.attachments ?? []).filter((x) => x.contentType === ADAPTIVE_CARD);
     for (const t of [a.text ?? '', ...cards.flatMap((x) => cardTexts(x.content))]) {
       if (t.trim() !== '') lines.push(`bot: ${t.replaceAll('\n', '\n     ')}`);
+    }
+    // Files (a data export, consent receipts): their names, as a chat client lists them.
+    for (const file of a.attachments ?? []) {
+      if (file.contentType !== ADAPTIVE_CARD && file.name) {
+        lines.push(`     [file: ${file.name}, ${file.contentType ?? 'unknown type'}]`);
+      }
     }
   }
   const choices = currentChoices(activities);
