@@ -284,6 +284,8 @@ export function createApp(deps: AppDeps): App {
     appId: config.MicrosoftAppId,
     callbackOrigins: config.HANDOFF_CALLBACK_ORIGINS,
     auth,
+    accessLog: stores.accessLog,
+    ledgerSubjectOf: deps.keys.ledgerSubject,
     log,
   });
   const retention = startRetentionSchedule({

@@ -3,11 +3,13 @@ import type { CloudAdapter, ConversationReference, TranscriptStore } from 'botbu
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { LOCALES, purposeOf, type Catalogue } from '../consent/catalogue.js';
+import type { AccessLog } from '../consent/access-log.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
 import { AGENT_TOPICS } from '../dialogs/events.js';
 import type { Authenticator } from './auth.js';
 import type { ConsentBot } from './consent-bot.js';
 import { transcriptOf, type Handoffs } from './handoff.js';
-import { admit, fail, isId } from './http-common.js';
+import { admit, fail, isId, recordAccess } from './http-common.js';
 import { errorFields, type Logger } from './log.js';
 
 export interface HandoffRoutesDeps {
@@ -22,6 +24,9 @@ export interface HandoffRoutesDeps {
   /** HANDOFF_CALLBACK_ORIGINS: the only places a webhook may be sent to. */
   readonly callbackOrigins: readonly string[];
   readonly auth: Authenticator;
+  /** Handing a person's conversation over is an access to their data: recorded first. */
+  readonly accessLog: AccessLog;
+  readonly ledgerSubjectOf: (subject: Subject) => Subject;
   readonly log: Logger;
 }
 
@@ -113,6 +118,23 @@ export function registerHandoffRoutes(server: Server, deps: HandoffRoutesDeps): 
     }
 
     const handoffId = randomUUID();
+    const person = deps.ledgerSubjectOf({
+      channelId,
+      userId: request.conversationReference.user.id,
+    });
+    const detail = { handoff: handoffId, topic: request.topic };
+    if (
+      !(await recordAccess(
+        res,
+        deps.accessLog,
+        caller,
+        'handoff.start',
+        subjectKey(person),
+        detail,
+      ))
+    ) {
+      return;
+    }
     const purposeIds = request.purposes ? [...new Set(request.purposes)] : undefined;
     try {
       await handoffs.start({
@@ -176,6 +198,8 @@ export function registerHandoffRoutes(server: Server, deps: HandoffRoutesDeps): 
         fail(res, 404, 'HANDOFF_NOT_FOUND', 'there is no hand-off with this id');
         return;
       }
+      const detail = { handoff: handoffId };
+      if (!(await recordAccess(res, deps.accessLog, caller, 'handoff.read', '*', detail))) return;
       res.header('Cache-Control', 'no-store');
       res.send(200, record);
     } catch (error) {

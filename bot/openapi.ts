@@ -353,6 +353,65 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           }),
         },
       },
+      '/api/handoffs': {
+        post: {
+          summary: "Hands a customer's consent question to the bot, in their conversation",
+          description:
+            'The bot writes in the conversation at once (proactive message) and asks only the ' +
+            'given purposes. When the customer is done (answered, stopped or erased), a ' +
+            'handoff.status event { state: completed, handoffId, ending, outcome } goes into the ' +
+            'conversation, and the same outcome is POSTed to callbackUrl (HANDOFF_CALLBACK_ORIGINS).',
+          requestBody: {
+            required: true,
+            content: json(
+              object(
+                {
+                  conversationReference: {
+                    type: 'object',
+                    required: ['channelId', 'serviceUrl', 'conversation', 'user'],
+                  },
+                  purposes: array(str),
+                  topic: { enum: ['consent', 'data-map', 'receipt'] },
+                  locale: { enum: ['en', 'fr'] },
+                  callbackUrl: str,
+                },
+                ['conversationReference'],
+              ),
+            ),
+          },
+          ...secured(['agent'], {
+            '202': {
+              description: 'Started',
+              content: json(object({ handoffId: str, status: { const: 'started' } })),
+            },
+            '400': error('INVALID_HANDOFF, UNKNOWN_PURPOSE or CALLBACK_NOT_ALLOWED'),
+            '404': error('The bot has not been part of this conversation at this serviceUrl'),
+            '502': error('The channel refused the bot'),
+          }),
+        },
+      },
+      '/api/handoffs/{id}': {
+        get: {
+          summary: 'A hand-off: state, purposes, ending and outcome (no personal ids)',
+          parameters: [pathParam('id', 'The handoffId')],
+          ...secured(['agent'], {
+            '200': {
+              description: 'The hand-off',
+              content: json({
+                type: 'object',
+                required: ['id', 'state', 'topic', 'purposeIds', 'startedAt'],
+                properties: {
+                  state: { enum: ['started', 'completed'] },
+                  ending: { enum: ['finished', 'stopped', 'erased'] },
+                  outcome: array(object({ purposeId: str, status: { enum: [...STATUSES] } })),
+                },
+              }),
+            },
+            '400': error('Malformed id'),
+            '404': error('No such hand-off'),
+          }),
+        },
+      },
       '/api/reports/opt-out-reasons': {
         get: {
           summary: 'Why people left, in aggregate (day and reason only, never who)',

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { createTranslator, listOf } from '../bot/i18n.js';
 import { validateKantaraReceipt } from '../consent/receipts.js';
+import { subjectKey } from '../consent/subject.js';
 import { renderReplies } from '../tools/chat.js';
 import { catalogue, TEST_KEYS } from './harness.js';
 import { AGENT, COMPLIANCE, MARKETING, startServer, type Running } from './http-harness.js';
@@ -236,6 +237,14 @@ describe('hand-offs over HTTP (issue 5)', () => {
       });
       expect(read.status).toBe(200);
       expect(await read.json()).toMatchObject({ id: handoffId, state: 'completed', outcome });
+
+      // Both calls are in the access log, the start under the person's pseudonym.
+      const person = TEST_KEYS.ledgerSubject({ channelId: 'webchat', userId: 'customer-agent-1' });
+      const { records } = await server.stores.accessLog.list({}, { limit: 10 });
+      expect(records.map((r) => [r.action, r.role, r.target, r.detail?.handoff])).toEqual([
+        ['handoff.read', 'agent', '*', handoffId],
+        ['handoff.start', 'agent', subjectKey(person), handoffId],
+      ]);
     });
 
     it('reports a stop as the end of the hand-off, after the confirmation, and retries the webhook', async () => {

@@ -179,6 +179,8 @@ describe('the OpenAPI document', () => {
       ['GET', '/api/reports/opt-out-reasons', 'compliance', '?from=2026-01-01&to=2026-12-31', 200],
       ['GET', '/api/reports/opt-out-reasons', 'compliance', '?from=yesterday', 400],
       ['POST', '/api/contact-permissions', 'marketing', '', 400],
+      ['POST', '/api/handoffs', 'agent', '', 400],
+      ['GET', '/api/handoffs/{id}', 'agent', '', 404],
     ];
     for (const [method, path, role, query, status] of cases) {
       const response = await call({ method, path }, role && TOKENS[role], query);
