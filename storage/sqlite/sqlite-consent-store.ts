@@ -94,9 +94,6 @@ CREATE INDEX IF NOT EXISTS consent_events_catalogue
   ON consent_events (catalogue_version, recorded_at, event_id);
 CREATE INDEX IF NOT EXISTS consent_events_conversation
   ON consent_events (conversation_id, recorded_at, event_id);
--- Counting reads this index alone (covering): no event's JSON is parsed.
-CREATE INDEX IF NOT EXISTS consent_events_counts
-  ON consent_events (recorded_at, purpose_id, decision);
 `;
 
 /** The column each equality filter compares. */
