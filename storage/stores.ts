@@ -1,9 +1,11 @@
 import type { Storage } from 'botbuilder';
 import type { PendingConfirmations } from '../consent/confirmations.js';
 import type { ContactAddresses } from '../consent/contact-addresses.js';
-import type { ConsentLedger, NoticeArchive } from '../consent/ledger.js';
+import type { AccessLog } from '../consent/access-log.js';
+import type { ConsentLedger, LedgerSearch, NoticeArchive } from '../consent/ledger.js';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import type { SuppressionList } from '../consent/suppression.js';
+import { MemoryAccessLog } from './memory/memory-access-log.js';
 import { MemoryBotStorage } from './memory/memory-bot-storage.js';
 import { MemoryConsentStore } from './memory/memory-consent-store.js';
 import { MemoryContactAddresses } from './memory/memory-contact-addresses.js';
@@ -11,6 +13,7 @@ import { MemoryOptOutReasons } from './memory/memory-opt-out-reasons.js';
 import { MemoryPendingConfirmations } from './memory/memory-pending-confirmations.js';
 import { MemorySuppressionList } from './memory/memory-suppression-list.js';
 import { MemoryTranscriptStore } from './memory/memory-transcript-store.js';
+import { MongoAccessLog } from './mongo/mongo-access-log.js';
 import { MongoBotStorage } from './mongo/mongo-bot-storage.js';
 import { MongoConsentStore } from './mongo/mongo-consent-store.js';
 import { MongoContactAddresses } from './mongo/mongo-contact-addresses.js';
@@ -19,6 +22,7 @@ import { MongoOptOutReasons } from './mongo/mongo-opt-out-reasons.js';
 import { MongoPendingConfirmations } from './mongo/mongo-pending-confirmations.js';
 import { MongoSuppressionList } from './mongo/mongo-suppression-list.js';
 import { MongoTranscriptStore } from './mongo/mongo-transcript-store.js';
+import { SqliteAccessLog } from './sqlite/sqlite-access-log.js';
 import { SqliteBotStorage } from './sqlite/sqlite-bot-storage.js';
 import { SqliteConsentStore } from './sqlite/sqlite-consent-store.js';
 import { SqliteContactAddresses } from './sqlite/sqlite-contact-addresses.js';
@@ -27,16 +31,17 @@ import { SqliteOptOutReasons } from './sqlite/sqlite-opt-out-reasons.js';
 import { SqlitePendingConfirmations } from './sqlite/sqlite-pending-confirmations.js';
 import { SqliteSuppressionList } from './sqlite/sqlite-suppression-list.js';
 import { SqliteTranscriptStore } from './sqlite/sqlite-transcript-store.js';
-import type { TranscriptStoreWithRetention } from './transcript-rules.js';
+import type { TranscriptSearch, TranscriptStoreWithRetention } from './transcript-rules.js';
 
 /** Every store the bot needs, from one backend. */
 export interface Stores {
-  readonly ledger: ConsentLedger;
+  /** The consent ledger, and its search for compliance review. */
+  readonly ledger: ConsentLedger & LedgerSearch;
   readonly notices: NoticeArchive;
   /** Conversation state: disposable, separate from the ledger (architecture habit 4). */
   readonly botState: Storage;
   /** Every activity in and out, redacted: supporting evidence, expired by the retention job. */
-  readonly transcripts: TranscriptStoreWithRetention;
+  readonly transcripts: TranscriptStoreWithRetention & TranscriptSearch;
   /** Keyed hashes of people never to contact again (erasure, opt-out): product rule 8. */
   readonly suppression: SuppressionList;
   /** Double opt-in tokens: stored hashed, single use, expiring. */
@@ -45,6 +50,8 @@ export interface Stores {
   readonly reasons: OptOutReasons;
   /** E-mail addresses people confirmed: personal data, erased with them. */
   readonly addresses: ContactAddresses;
+  /** Who reached personal data through the API, and when: append-only. */
+  readonly accessLog: AccessLog;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,7 @@ export function openMemoryStores(): Stores {
     confirmations: new MemoryPendingConfirmations(),
     reasons: new MemoryOptOutReasons(),
     addresses: new MemoryContactAddresses(),
+    accessLog: new MemoryAccessLog(),
     close: () => Promise.resolve(),
   };
 }
@@ -76,6 +84,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
     confirmations: new SqlitePendingConfirmations(db),
     reasons: new SqliteOptOutReasons(db),
     addresses: new SqliteContactAddresses(db),
+    accessLog: new SqliteAccessLog(db),
     close: () => {
       db.close();
       return Promise.resolve();
@@ -94,7 +103,17 @@ export async function openMongoStores(uri: string, dbName?: string): Promise<Sto
     const confirmations = new MongoPendingConfirmations(db);
     const reasons = new MongoOptOutReasons(db);
     const addresses = new MongoContactAddresses(db);
-    const all = [consent, botState, transcripts, suppression, confirmations, reasons, addresses];
+    const accessLog = new MongoAccessLog(db);
+    const all = [
+      consent,
+      botState,
+      transcripts,
+      suppression,
+      confirmations,
+      reasons,
+      addresses,
+      accessLog,
+    ];
     for (const store of all) {
       await store.ensureIndexes();
     }
@@ -107,6 +126,7 @@ export async function openMongoStores(uri: string, dbName?: string): Promise<Sto
       confirmations,
       reasons,
       addresses,
+      accessLog,
       close: () => client.close(),
     };
   } catch (error) {

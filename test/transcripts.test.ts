@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
-import { StoreUnavailableError, type ConsentLedger } from '../consent/ledger.js';
+import { StoreUnavailableError } from '../consent/ledger.js';
 import { createTranslator, listOf } from '../bot/i18n.js';
 import { OPT_OUT_REASONS } from '../consent/opt-out-reasons.js';
 import { openEmbeddedStores, openMemoryStores, type Stores } from '../storage/stores.js';
@@ -502,13 +502,16 @@ describe('bad input and a store that is down', () => {
 
   function flakyLedger(stores: Stores): { stores: Stores; down: (isDown: boolean) => void } {
     let isDown = false;
-    const ledger: ConsentLedger = {
+    const ledger: Stores['ledger'] = {
       append: (decisions, at) =>
         isDown
           ? Promise.reject(new StoreUnavailableError('down for the test'))
           : stores.ledger.append(decisions, at),
       history: (subject) => stores.ledger.history(subject),
       latest: (subject) => stores.ledger.latest(subject),
+      search: (query, page) => stores.ledger.search(query, page),
+      scan: (query, order) => stores.ledger.scan(query, order),
+      countDecisions: (query, period) => stores.ledger.countDecisions(query, period),
     };
     return { stores: { ...stores, ledger }, down: (value) => (isDown = value) };
   }

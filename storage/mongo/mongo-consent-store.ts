@@ -1,14 +1,32 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import type {
   ConsentDecision,
   ConsentEvent,
   ConsentLedger,
+  DecisionCount,
+  LedgerPage,
+  LedgerQuery,
+  LedgerSearch,
   NoticeArchive,
   NoticeRecord,
+  Period,
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
 import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import {
+  checkPeriod,
+  DecisionTally,
+  decodeEventCursor,
+  encodeEventCursor,
+  ledgerFilter,
+  ledgerScope,
+  pageFrom,
+  periodOf,
+  SCAN_BATCH,
+  searchLimit,
+  type LedgerFilter,
+} from '../search-rules.js';
 import { DURABLE, isDuplicateKey, mongoAttempt } from './mongo-errors.js';
 
 /** One ledger event. `_id` is subject#seq: the unique _id is what keeps the sequence gapless. */
@@ -28,6 +46,51 @@ interface NoticeDocument {
   archivedAt: string;
 }
 
+/**
+ * The field each equality filter compares. Those not kept at the top level are read inside the
+ * event itself (`event.<field>`), so documents written before search existed match without a
+ * backfill: no ledger document is ever updated, and a search reads the very values the hash chain
+ * covers.
+ */
+const FILTER_FIELDS = {
+  subjectKey: 'subjectKey',
+  channelId: 'event.channelId',
+  purposeId: 'purposeId',
+  decision: 'event.decision',
+  catalogueVersion: 'event.catalogueVersion',
+  conversationId: 'event.conversationId',
+} as const;
+
+function mongoFilterOf(filter: LedgerFilter): Filter<EventDocument> {
+  const query: Record<string, unknown> = {};
+  for (const [field, path] of Object.entries(FILTER_FIELDS)) {
+    const value = filter[field as keyof typeof FILTER_FIELDS];
+    if (value !== undefined) query[path] = value;
+  }
+  if (filter.from !== undefined || filter.to !== undefined) {
+    query.recordedAt = {
+      ...(filter.from === undefined ? {} : { $gte: filter.from }),
+      ...(filter.to === undefined ? {} : { $lt: filter.to }),
+    };
+  }
+  return query;
+}
+
+/** Below (or above) a keyset position of two fields, as one filter. */
+function beyond(
+  first: string,
+  second: string,
+  position: readonly [string, string | number],
+  direction: '$lt' | '$gt',
+): Record<string, unknown> {
+  return {
+    $or: [
+      { [first]: { [direction]: position[0] } },
+      { [first]: position[0], [second]: { [direction]: position[1] } },
+    ],
+  };
+}
+
 /** Two writers racing for the same seq: the loser re-reads and tries again. */
 const APPEND_ATTEMPTS = 20;
 
@@ -38,7 +101,7 @@ const APPEND_ATTEMPTS = 20;
  * when the same activity comes again. Only inserts against unique keys decide races: on FerretDB
  * v1 they are the one atomic compare-and-set.
  */
-export class MongoConsentStore implements ConsentLedger, NoticeArchive {
+export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArchive {
   readonly #events: Collection<EventDocument>;
   readonly #notices: Collection<NoticeDocument>;
 
@@ -59,6 +122,15 @@ export class MongoConsentStore implements ConsentLedger, NoticeArchive {
       // Current status: the newest event of each purpose, one index lookup per purpose.
       await this.#events.createIndex({ subjectKey: 1, purposeId: 1, seq: -1 });
       await this.#events.createIndex({ purposeId: 1, recordedAt: 1 });
+      // Compliance search: each filter, then newest first by (recordedAt, event.id).
+      await this.#events.createIndex({ recordedAt: -1, 'event.id': -1 });
+      for (const path of Object.values(FILTER_FIELDS)) {
+        if (path !== 'subjectKey') {
+          await this.#events.createIndex({ [path]: 1, recordedAt: -1, 'event.id': -1 });
+        }
+      }
+      // Counting reads only these fields: a covered query on MongoDB.
+      await this.#events.createIndex({ recordedAt: 1, purposeId: 1, 'event.decision': 1 });
     });
   }
 
@@ -138,6 +210,77 @@ export class MongoConsentStore implements ConsentLedger, NoticeArchive {
         ),
       );
       return newest.flatMap((doc) => (doc ? [doc.event] : [])).sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  search(query: LedgerQuery, page: { limit: number; after?: string }): Promise<LedgerPage> {
+    return mongoAttempt('search consent events', async () => {
+      const filter = ledgerFilter(query);
+      const limit = searchLimit(page.limit);
+      const scope = ledgerScope(filter);
+      const position = decodeEventCursor(page.after, scope);
+      const base = mongoFilterOf(filter);
+      const docs = await this.#events
+        .find(
+          position
+            ? {
+                $and: [
+                  base,
+                  beyond('recordedAt', 'event.id', [position.recordedAt, position.id], '$lt'),
+                ],
+              }
+            : base,
+        )
+        .sort({ recordedAt: -1, 'event.id': -1 })
+        .limit(limit + 1)
+        .toArray();
+      const { items, next } = pageFrom(
+        docs.map((doc) => doc.event),
+        limit,
+        (last) => encodeEventCursor(scope, last),
+      );
+      return next === undefined ? { events: items } : { events: items, next };
+    });
+  }
+
+  /** Keyset batches, each one range of an index: memory stays at one batch. */
+  async *scan(query: LedgerQuery, order: 'recorded' | 'chain'): AsyncIterable<ConsentEvent> {
+    const base = mongoFilterOf(ledgerFilter(query));
+    const [first, second] =
+      order === 'chain' ? (['subjectKey', 'seq'] as const) : (['recordedAt', 'event.id'] as const);
+    let position: readonly [string, string | number] | undefined;
+    for (;;) {
+      const docs = await mongoAttempt('scan consent events', () =>
+        this.#events
+          .find(position ? { $and: [base, beyond(first, second, position, '$gt')] } : base)
+          .sort({ [first]: 1, [second]: 1 })
+          .limit(SCAN_BATCH)
+          .toArray(),
+      );
+      for (const doc of docs) yield doc.event;
+      const last = docs.at(-1);
+      if (last === undefined || docs.length < SCAN_BATCH) return;
+      position = order === 'chain' ? [last.subjectKey, last.seq] : [last.recordedAt, last.event.id];
+    }
+  }
+
+  /**
+   * Counted in the application over a stream of three fields: FerretDB v1 has no $substrBytes (nor
+   * any string operator) to group by day or month in an aggregation. Memory stays at the tally.
+   */
+  countDecisions(query: LedgerQuery, period: Period): Promise<readonly DecisionCount[]> {
+    return mongoAttempt('count consent decisions', async () => {
+      const filter = ledgerFilter(query);
+      checkPeriod(period);
+      const tally = new DecisionTally();
+      const cursor = this.#events.find(mongoFilterOf(filter), {
+        projection: { _id: 0, recordedAt: 1, purposeId: 1, 'event.decision': 1 },
+        batchSize: SCAN_BATCH,
+      });
+      for await (const doc of cursor) {
+        tally.add(periodOf(doc.recordedAt, period), doc.purposeId, doc.event.decision);
+      }
+      return tally.counts();
     });
   }
 

@@ -14,8 +14,21 @@ import {
   transcriptsScope,
   type Position,
   type TranscriptStoreOptions,
+  type ConversationPage,
+  type ConversationSummary,
+  type TranscriptQuery,
+  type TranscriptSearch,
   type TranscriptStoreWithRetention,
 } from '../transcript-rules.js';
+import {
+  decodeConversationCursor,
+  encodeConversationCursor,
+  mostRecentFirst,
+  pageFrom,
+  searchLimit,
+  transcriptFilter,
+  transcriptSearchScope,
+} from '../search-rules.js';
 import { DURABLE, mongoAttempt } from './mongo-errors.js';
 
 /**
@@ -42,6 +55,21 @@ interface TranscriptDocument {
 /** Documents whose participants ensureIndexes fills in per round trip. */
 const BACKFILL_BATCH = 500;
 
+/** Conversations whose activities one query reads, as an $or of (channel, conversation) pairs. */
+const SUMMARY_BATCH = 100;
+
+/** A conversation being summed up by a search. */
+interface Tally {
+  readonly channelId: string;
+  readonly conversationId: string;
+  first: number;
+  last: number;
+  activities: number;
+}
+
+const conversationKey = (doc: { channelId: string; conversationId: string }): string =>
+  JSON.stringify([doc.channelId, doc.conversationId]);
+
 interface ConversationRow {
   readonly _id: string;
   readonly created: Date;
@@ -59,7 +87,7 @@ function objectIdOf(position: Position): ObjectId {
  * Transcripts on MongoDB (6-8) and FerretDB v1, collection `transcripts`. Retention is the
  * application's scheduled deleteOlderThan, not a TTL index: FerretDB has none.
  */
-export class MongoTranscriptStore implements TranscriptStoreWithRetention {
+export class MongoTranscriptStore implements TranscriptStoreWithRetention, TranscriptSearch {
   readonly #transcripts: Collection<TranscriptDocument>;
   readonly #pageSize: number;
   readonly #now: () => Date;
@@ -210,6 +238,98 @@ export class MongoTranscriptStore implements TranscriptStoreWithRetention {
         (row) => [row.created.getTime(), row._id],
         (row) => ({ channelId, id: row._id, created: row.created }),
       );
+    });
+  }
+
+  /**
+   * FerretDB v1 has no $min or $max in $group, so conversations are summed up here, over a
+   * projection of (channel, conversation, time): first the conversations that have an activity of
+   * the person and one in the date range (each an index search: participants, age), then only
+   * their activities (page index). Without those filters, every activity of the channel is read.
+   * Memory follows the number of conversations, not of activities.
+   */
+  searchConversations(
+    query: TranscriptQuery,
+    page: { limit: number; after?: string },
+  ): Promise<ConversationPage> {
+    return mongoAttempt('search transcripts', async () => {
+      const filter = transcriptFilter(query);
+      const limit = searchLimit(page.limit);
+      const scope = transcriptSearchScope(filter);
+      const position = decodeConversationCursor(page.after, scope);
+      const inChannel: Filter<TranscriptDocument> =
+        filter.channelId === undefined ? {} : { channelId: filter.channelId };
+      const narrowing: Filter<TranscriptDocument>[] = [];
+      if (filter.userId !== undefined) {
+        narrowing.push({ $or: [{ fromId: filter.userId }, { recipientId: filter.userId }] });
+      }
+      if (filter.from !== undefined || filter.to !== undefined) {
+        narrowing.push({
+          timestamp: {
+            ...(filter.from === undefined ? {} : { $gte: new Date(filter.from) }),
+            ...(filter.to === undefined ? {} : { $lt: new Date(filter.to) }),
+          },
+        });
+      }
+      let candidates: Set<string> | undefined;
+      for (const condition of narrowing) {
+        const found = new Set<string>();
+        const cursor = this.#transcripts.find(
+          { ...inChannel, ...condition },
+          { projection: { _id: 0, channelId: 1, conversationId: 1 } },
+        );
+        for await (const doc of cursor) {
+          const key = conversationKey(doc);
+          if (candidates === undefined || candidates.has(key)) found.add(key);
+        }
+        candidates = found;
+      }
+      const tallies = new Map<string, Tally>();
+      const count = async (selection: Filter<TranscriptDocument>): Promise<void> => {
+        const cursor = this.#transcripts.find(selection, {
+          projection: { _id: 0, channelId: 1, conversationId: 1, timestamp: 1 },
+        });
+        for await (const doc of cursor) {
+          const key = conversationKey(doc);
+          const time = doc.timestamp.getTime();
+          const tally = tallies.get(key);
+          if (tally) {
+            tally.first = Math.min(tally.first, time);
+            tally.last = Math.max(tally.last, time);
+            tally.activities += 1;
+          } else {
+            tallies.set(key, { ...doc, first: time, last: time, activities: 1 });
+          }
+        }
+      };
+      if (candidates === undefined) {
+        await count(inChannel);
+      } else {
+        const pairs = [...candidates].map((key) => JSON.parse(key) as [string, string]);
+        for (let i = 0; i < pairs.length; i += SUMMARY_BATCH) {
+          await count({
+            $or: pairs
+              .slice(i, i + SUMMARY_BATCH)
+              .map(([channelId, conversationId]) => ({ channelId, conversationId })),
+          });
+        }
+      }
+      const positionOf = (t: Tally) => ({ ...t, lastAt: t.last });
+      const fetched = [...tallies.values()]
+        .filter((t) => position === undefined || mostRecentFirst(positionOf(t), position) > 0)
+        .sort((a, b) => mostRecentFirst(positionOf(a), positionOf(b)))
+        .slice(0, limit + 1);
+      const { items, next } = pageFrom(fetched, limit, (last) =>
+        encodeConversationCursor(scope, positionOf(last)),
+      );
+      const conversations = items.map((t): ConversationSummary => ({
+        channelId: t.channelId,
+        conversationId: t.conversationId,
+        firstAt: new Date(t.first).toISOString(),
+        lastAt: new Date(t.last).toISOString(),
+        activities: t.activities,
+      }));
+      return next === undefined ? { conversations } : { conversations, next };
     });
   }
 

@@ -2,14 +2,31 @@ import type {
   ConsentDecision,
   ConsentEvent,
   ConsentLedger,
+  DecisionCount,
+  LedgerPage,
+  LedgerQuery,
+  LedgerSearch,
   NoticeArchive,
   NoticeRecord,
+  Period,
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { attempt } from '../errors.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
 import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
-import type { SqliteDatabase } from './sqlite-database.js';
+import {
+  checkPeriod,
+  decodeEventCursor,
+  encodeEventCursor,
+  ledgerFilter,
+  ledgerScope,
+  pageFrom,
+  periodLength,
+  SCAN_BATCH,
+  searchLimit,
+  type LedgerFilter,
+} from '../search-rules.js';
+import { addMissingColumns, type SqliteDatabase } from './sqlite-database.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS consent_events (
@@ -47,14 +64,90 @@ CREATE TRIGGER IF NOT EXISTS notices_no_update BEFORE UPDATE ON notices
 BEGIN SELECT RAISE(ABORT, 'notices are immutable'); END;
 `;
 
+/**
+ * What compliance review filters and orders by, as generated (VIRTUAL) columns over the event's
+ * JSON: the table is append-only (its triggers refuse UPDATE), so a column is computed, never
+ * backfilled, and its index covers events recorded before the column existed.
+ */
+const SEARCH_COLUMNS = {
+  event_id: "TEXT GENERATED ALWAYS AS (json_extract(body, '$.id')) VIRTUAL",
+  decision: "TEXT GENERATED ALWAYS AS (json_extract(body, '$.decision')) VIRTUAL",
+  channel_id: "TEXT GENERATED ALWAYS AS (json_extract(body, '$.channelId')) VIRTUAL",
+  catalogue_version: "TEXT GENERATED ALWAYS AS (json_extract(body, '$.catalogueVersion')) VIRTUAL",
+  conversation_id: "TEXT GENERATED ALWAYS AS (json_extract(body, '$.conversationId')) VIRTUAL",
+} as const;
+
+/**
+ * Each filter leads an index that then runs in (recorded_at, event_id) order, so a page, however
+ * deep, is one index range scan read backwards, with no sort. The subject filter uses the primary
+ * key and sorts one person's history, which is short.
+ */
+const SEARCH_INDEXES = `
+CREATE INDEX IF NOT EXISTS consent_events_time ON consent_events (recorded_at, event_id);
+CREATE INDEX IF NOT EXISTS consent_events_purpose
+  ON consent_events (purpose_id, recorded_at, event_id);
+CREATE INDEX IF NOT EXISTS consent_events_decision
+  ON consent_events (decision, recorded_at, event_id);
+CREATE INDEX IF NOT EXISTS consent_events_channel
+  ON consent_events (channel_id, recorded_at, event_id);
+CREATE INDEX IF NOT EXISTS consent_events_catalogue
+  ON consent_events (catalogue_version, recorded_at, event_id);
+CREATE INDEX IF NOT EXISTS consent_events_conversation
+  ON consent_events (conversation_id, recorded_at, event_id);
+-- Counting reads this index alone (covering): no event's JSON is parsed.
+CREATE INDEX IF NOT EXISTS consent_events_counts
+  ON consent_events (recorded_at, purpose_id, decision);
+`;
+
+/** The column each equality filter compares. */
+const FILTER_COLUMNS = {
+  subjectKey: 'subject_key',
+  channelId: 'channel_id',
+  purposeId: 'purpose_id',
+  decision: 'decision',
+  catalogueVersion: 'catalogue_version',
+  conversationId: 'conversation_id',
+} as const;
+
+/** The WHERE conditions of a filter, with named parameters of the same names. */
+function conditionsOf(filter: LedgerFilter): string[] {
+  const conditions = Object.entries(FILTER_COLUMNS)
+    .filter(([field]) => filter[field as keyof typeof FILTER_COLUMNS] !== undefined)
+    .map(([field, column]) => `${column} = :${field}`);
+  if (filter.from !== undefined) conditions.push('recorded_at >= :from');
+  if (filter.to !== undefined) conditions.push('recorded_at < :to');
+  return conditions;
+}
+
+function parametersOf(filter: LedgerFilter): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+const whereOf = (conditions: readonly string[]): string =>
+  conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+
+interface EventRow {
+  readonly body: string;
+  readonly recorded_at: string;
+  readonly event_id: string;
+  readonly subject_key: string;
+  readonly seq: number;
+}
+
 /** The embedded default ledger and notice archive, one SQLite file on local disk. */
-export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
+export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeArchive {
   readonly #db: SqliteDatabase;
   readonly #appendAll: (decisions: readonly ConsentDecision[], at: Date) => ConsentEvent[];
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     db.exec(SCHEMA);
+    db.transaction(() => {
+      addMissingColumns(db, 'consent_events', SEARCH_COLUMNS);
+      db.exec(SEARCH_INDEXES);
+    }).immediate();
     // A database from before consent_latest existed: fill it once from the events.
     const empty = db.prepare('SELECT 1 FROM consent_latest LIMIT 1').get() === undefined;
     if (empty) {
@@ -133,6 +226,91 @@ export class SqliteConsentStore implements ConsentLedger, NoticeArchive {
         .all(subjectKey(subject))
         .map((row) => JSON.parse(row.body) as ConsentEvent),
     );
+  }
+
+  /** Statements built from a filter's shape, prepared once per shape. */
+  readonly #statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+
+  #prepared(sql: string): ReturnType<SqliteDatabase['prepare']> {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  search(query: LedgerQuery, page: { limit: number; after?: string }): Promise<LedgerPage> {
+    return attempt('search consent events', () => {
+      const filter = ledgerFilter(query);
+      const limit = searchLimit(page.limit);
+      const scope = ledgerScope(filter);
+      const position = decodeEventCursor(page.after, scope);
+      const conditions = conditionsOf(filter);
+      if (position) conditions.push('(recorded_at, event_id) < (:afterAt, :afterId)');
+      const rows = this.#prepared(
+        `SELECT body, recorded_at, event_id FROM consent_events ${whereOf(conditions)}
+         ORDER BY recorded_at DESC, event_id DESC LIMIT :limit`,
+      ).all({
+        ...parametersOf(filter),
+        ...(position && { afterAt: position.recordedAt, afterId: position.id }),
+        limit: limit + 1,
+      }) as EventRow[];
+      const { items, next } = pageFrom(rows, limit, (last) =>
+        encodeEventCursor(scope, { recordedAt: last.recorded_at, id: last.event_id }),
+      );
+      const events = items.map((row) => JSON.parse(row.body) as ConsentEvent);
+      return next === undefined ? { events } : { events, next };
+    });
+  }
+
+  /**
+   * Keyset batches: each is one index range scan from where the last ended, so memory stays at one
+   * batch and events appended meanwhile are read once (if they sort after the position) or not.
+   */
+  async *scan(query: LedgerQuery, order: 'recorded' | 'chain'): AsyncIterable<ConsentEvent> {
+    const filter = ledgerFilter(query);
+    type Position = readonly [string, string | number];
+    const [keys, positionOf]: readonly [string, (row: EventRow) => Position] =
+      order === 'chain'
+        ? ['subject_key, seq', (row) => [row.subject_key, row.seq]]
+        : ['recorded_at, event_id', (row) => [row.recorded_at, row.event_id]];
+    const conditions = conditionsOf(filter);
+    const first = `SELECT body, recorded_at, event_id, subject_key, seq FROM consent_events
+      ${whereOf(conditions)} ORDER BY ${keys} LIMIT ${SCAN_BATCH}`;
+    const following = `SELECT body, recorded_at, event_id, subject_key, seq FROM consent_events
+      ${whereOf([...conditions, `(${keys}) > (:afterA, :afterB)`])}
+      ORDER BY ${keys} LIMIT ${SCAN_BATCH}`;
+    const parameters = parametersOf(filter);
+    let position: Position | undefined;
+    for (;;) {
+      const rows = await attempt('scan consent events', () =>
+        position === undefined
+          ? (this.#prepared(first).all(parameters) as EventRow[])
+          : (this.#prepared(following).all({
+              ...parameters,
+              afterA: position[0],
+              afterB: position[1],
+            }) as EventRow[]),
+      );
+      for (const row of rows) yield JSON.parse(row.body) as ConsentEvent;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < SCAN_BATCH) return;
+      position = positionOf(last);
+    }
+  }
+
+  countDecisions(query: LedgerQuery, period: Period): Promise<readonly DecisionCount[]> {
+    return attempt('count consent decisions', () => {
+      const filter = ledgerFilter(query);
+      const length = periodLength(checkPeriod(period));
+      return this.#prepared(
+        `SELECT substr(recorded_at, 1, ${length}) AS period, purpose_id AS purposeId, decision,
+           COUNT(*) AS count
+         FROM consent_events ${whereOf(conditionsOf(filter))}
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      ).all(parametersOf(filter)) as DecisionCount[];
+    });
   }
 
   archive(notice: NoticeRecord): Promise<void> {

@@ -18,3 +18,25 @@ export function openSqliteDatabase(dataDir: string, file = 'consent-bot.sqlite')
   db.pragma('busy_timeout = 5000');
   return db;
 }
+
+/**
+ * Adds to `table` the generated (VIRTUAL) columns a database made by an earlier version lacks:
+ * computed from the stored JSON, so nothing is backfilled and append-only tables stay untouched
+ * (ALTER TABLE can add a virtual column; an index on it covers the rows already there). Run it in
+ * the caller's IMMEDIATE transaction, so two processes opening one folder cannot both add a column.
+ */
+export function addMissingColumns(
+  db: SqliteDatabase,
+  table: string,
+  columns: Readonly<Record<string, string>>,
+): void {
+  const existing = new Set(
+    db
+      .prepare<[], { name: string }>(`PRAGMA table_xinfo(${table})`)
+      .all()
+      .map((c) => c.name),
+  );
+  for (const [name, definition] of Object.entries(columns)) {
+    if (!existing.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+  }
+}

@@ -12,9 +12,21 @@ import {
   toLogged,
   transcriptsScope,
   type TranscriptStoreOptions,
+  type ConversationPage,
+  type TranscriptQuery,
+  type TranscriptSearch,
   type TranscriptStoreWithRetention,
 } from '../transcript-rules.js';
-import type { SqliteDatabase } from './sqlite-database.js';
+import {
+  decodeConversationCursor,
+  encodeConversationCursor,
+  pageFrom,
+  searchLimit,
+  transcriptFilter,
+  transcriptSearchScope,
+  type TranscriptFilter,
+} from '../search-rules.js';
+import { addMissingColumns, type SqliteDatabase } from './sqlite-database.js';
 
 /** What the participant columns hold: `from.id` / `recipient.id` when a string, else NULL. */
 const participant = (path: '$.from.id' | '$.recipient.id'): string =>
@@ -65,23 +77,50 @@ const involving = (column: 'seq' | 'conversation_id'): string => `
   SELECT ${column} FROM transcript_activities WHERE channel_id = :channelId AND recipient_id = :userId`;
 
 /**
+ * The conversations a search keeps, as row values (channel_id, conversation_id) for an IN: each
+ * condition is one search of an index (participants, or age), and the summaries are then computed
+ * over the page index. The cost follows the number of matching conversations and their activities.
+ */
+function conversationConditions(filter: TranscriptFilter): string[] {
+  const channel = filter.channelId === undefined ? '' : 'channel_id = :channelId AND';
+  const conditions: string[] = [];
+  if (filter.channelId !== undefined) conditions.push('channel_id = :channelId');
+  if (filter.userId !== undefined) {
+    conditions.push(`(channel_id, conversation_id) IN (
+      SELECT channel_id, conversation_id FROM transcript_activities
+        WHERE ${channel} from_id = :userId
+      UNION ALL
+      SELECT channel_id, conversation_id FROM transcript_activities
+        WHERE ${channel} recipient_id = :userId)`);
+  }
+  if (filter.from !== undefined || filter.to !== undefined) {
+    const range = [
+      ...(filter.from === undefined ? [] : ['ts >= :from']),
+      ...(filter.to === undefined ? [] : ['ts < :to']),
+    ];
+    conditions.push(`(channel_id, conversation_id) IN (
+      SELECT channel_id, conversation_id FROM transcript_activities
+        WHERE ${channel} ${range.join(' AND ')})`);
+  }
+  return conditions;
+}
+
+interface SummaryRow {
+  readonly channelId: string;
+  readonly conversationId: string;
+  readonly firstAt: number;
+  readonly lastAt: number;
+  readonly activities: number;
+}
+
+/**
  * Creates the table, or brings one made by an earlier version up to date, in one IMMEDIATE
  * transaction: two processes opening the same folder at once cannot both add a column.
  */
 function migrate(db: SqliteDatabase): void {
   db.transaction(() => {
     db.exec(SCHEMA);
-    const columns = new Set(
-      db
-        .prepare<[], { name: string }>('PRAGMA table_xinfo(transcript_activities)')
-        .all()
-        .map((c) => c.name),
-    );
-    for (const [name, definition] of Object.entries(PARTICIPANT_COLUMNS)) {
-      if (!columns.has(name)) {
-        db.exec(`ALTER TABLE transcript_activities ADD COLUMN ${name} ${definition}`);
-      }
-    }
+    addMissingColumns(db, 'transcript_activities', PARTICIPANT_COLUMNS);
     db.exec(INDEXES);
   }).immediate();
 }
@@ -90,7 +129,7 @@ function migrate(db: SqliteDatabase): void {
  * Transcripts on the embedded store, in the same SQLite file as the ledger. Unlike the ledger,
  * rows may be deleted: transcripts are kept only as long as the retention period.
  */
-export class SqliteTranscriptStore implements TranscriptStoreWithRetention {
+export class SqliteTranscriptStore implements TranscriptStoreWithRetention, TranscriptSearch {
   readonly #db: SqliteDatabase;
   readonly #pageSize: number;
   readonly #now: () => Date;
@@ -173,6 +212,49 @@ export class SqliteTranscriptStore implements TranscriptStoreWithRetention {
         (row) => [row.created, row.id],
         (row) => ({ channelId, id: row.id, created: new Date(row.created) }),
       );
+    });
+  }
+
+  searchConversations(
+    query: TranscriptQuery,
+    page: { limit: number; after?: string },
+  ): Promise<ConversationPage> {
+    return attempt('search transcripts', () => {
+      const filter = transcriptFilter(query);
+      const limit = searchLimit(page.limit);
+      const scope = transcriptSearchScope(filter);
+      const position = decodeConversationCursor(page.after, scope);
+      const conditions = conversationConditions(filter);
+      const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+      const having = position
+        ? 'HAVING (MAX(ts), channel_id, conversation_id) < (:afterAt, :afterChannel, :afterId)'
+        : '';
+      const rows = this.#db
+        .prepare<Record<string, string | number>, SummaryRow>(
+          `SELECT channel_id AS channelId, conversation_id AS conversationId,
+             MIN(ts) AS firstAt, MAX(ts) AS lastAt, COUNT(*) AS activities
+           FROM transcript_activities ${where}
+           GROUP BY channel_id, conversation_id ${having}
+           ORDER BY lastAt DESC, channelId DESC, conversationId DESC LIMIT :limit`,
+        )
+        .all({
+          ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
+          ...(position && {
+            afterAt: position.lastAt,
+            afterChannel: position.channelId,
+            afterId: position.conversationId,
+          }),
+          limit: limit + 1,
+        });
+      const { items, next } = pageFrom(rows, limit, (last) =>
+        encodeConversationCursor(scope, last),
+      );
+      const conversations = items.map((row) => ({
+        ...row,
+        firstAt: new Date(row.firstAt).toISOString(),
+        lastAt: new Date(row.lastAt).toISOString(),
+      }));
+      return next === undefined ? { conversations } : { conversations, next };
     });
   }
 
