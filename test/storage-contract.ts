@@ -5,7 +5,9 @@ import type { Locale } from '../consent/catalogue.js';
 import {
   deriveStatuses,
   type ConsentDecision,
+  type ConsentEvent,
   type Decision,
+  type LedgerQuery,
   type NoticeRecord,
 } from '../consent/ledger.js';
 import type { Subject } from '../consent/subject.js';
@@ -70,7 +72,7 @@ function noticeOf(hash: string, text: string, locale: Locale = 'en'): NoticeReco
 }
 
 /** Opens fresh stores before each test and closes them after; `current()` is the open one. */
-function freshStores(open: OpenStores): () => Stores {
+export function freshStores(open: OpenStores): () => Stores {
   let stores: Stores | undefined;
   beforeEach(async () => {
     stores = await open();
@@ -565,6 +567,364 @@ export function describeBotStateContract(name: string, open: OpenStores): void {
         }),
       ).rejects.toBeInstanceOf(ETagConflictError);
       expect(await botState.read(['first', 'second', 'third'])).toEqual(before);
+    });
+  });
+}
+
+/** A moment of the ledger-search fixtures. */
+const when = (iso: string): Date => new Date(iso);
+
+/**
+ * The ledger-search fixture: who decided what, where and when. Times straddle a month and a day
+ * boundary by one millisecond, so `from`/`to` bounds and period grouping are tested exactly.
+ */
+const LEDGER_FIXTURE = [
+  {
+    user: 'alice',
+    channel: 'webchat',
+    at: '2026-01-31T23:59:59.999Z',
+    conversation: 'c-a1',
+    catalogue: 'v1',
+    decisions: [
+      ['newsletter', 'given'],
+      ['analytics', 'refused'],
+    ],
+  },
+  {
+    user: 'bob',
+    channel: 'webchat',
+    at: '2026-02-01T00:00:00.000Z',
+    conversation: 'c-b1',
+    catalogue: 'v1',
+    decisions: [['newsletter', 'refused']],
+  },
+  {
+    user: 'carol',
+    channel: 'msteams',
+    at: '2026-02-01T00:00:00.000Z',
+    conversation: 'c-c1',
+    catalogue: 'v2',
+    decisions: [['newsletter', 'given']],
+  },
+  {
+    user: 'alice',
+    channel: 'webchat',
+    at: '2026-02-01T12:00:00.000Z',
+    conversation: 'c-a2',
+    catalogue: 'v2',
+    decisions: [['newsletter', 'withdrawn']],
+  },
+  {
+    user: 'bob',
+    channel: 'webchat',
+    at: '2026-02-01T12:00:00.000Z',
+    conversation: 'c-b2',
+    catalogue: 'v2',
+    decisions: [['newsletter', 'given']],
+  },
+  {
+    user: 'bob',
+    channel: 'webchat',
+    at: '2026-02-02T08:00:00.000Z',
+    conversation: 'c-b1',
+    catalogue: 'v1',
+    decisions: [['analytics', 'given']],
+  },
+  {
+    user: 'carol',
+    channel: 'msteams',
+    at: '2026-03-15T10:00:00.000Z',
+    conversation: 'c-c1',
+    catalogue: 'v2',
+    decisions: [
+      ['analytics', 'given'],
+      ['newsletter', 'withdrawn'],
+    ],
+  },
+  {
+    user: 'alice',
+    channel: 'webchat',
+    at: '2026-03-15T10:00:00.000Z',
+    conversation: 'c-a2',
+    catalogue: 'v2',
+    decisions: [['analytics', 'confirmed']],
+  },
+] as const;
+
+/** Newest first, as search returns: recordedAt, then id, descending (ASCII, so `<` is bytes). */
+const newestFirst = (a: ConsentEvent, b: ConsentEvent): number =>
+  a.recordedAt === b.recordedAt ? (a.id < b.id ? 1 : -1) : a.recordedAt < b.recordedAt ? 1 : -1;
+
+export function describeLedgerSearchContract(name: string, open: OpenStores): void {
+  describe(`LedgerSearch contract: ${name}`, () => {
+    const current = freshStores(open);
+
+    /** Appends the fixture; resolves to every event recorded. */
+    const seed = async (): Promise<ConsentEvent[]> => {
+      const events: ConsentEvent[] = [];
+      for (const row of LEDGER_FIXTURE) {
+        const subject = subjectOf(row.user, row.channel);
+        const decisions = row.decisions.map(([purposeId, decision]) =>
+          decisionOf(subject, {
+            purposeId,
+            decision,
+            conversationId: row.conversation,
+            catalogueVersion: row.catalogue,
+          }),
+        );
+        events.push(...(await current().ledger.append(decisions, when(row.at))));
+      }
+      return events;
+    };
+
+    /** Every page of a search, following cursors, with how many pages it took. */
+    const searchAll = async (query: LedgerQuery, limit: number) => {
+      const events: ConsentEvent[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await current().ledger.search(query, after ? { limit, after } : { limit });
+        events.push(...page.events);
+        after = page.next;
+        pages += 1;
+      } while (after && pages < 100);
+      return { events, pages };
+    };
+
+    const scanAll = async (query: LedgerQuery, order: 'recorded' | 'chain') => {
+      const events: ConsentEvent[] = [];
+      for await (const event of current().ledger.scan(query, order)) events.push(event);
+      return events;
+    };
+
+    it('finds every event newest first, by recordedAt then id, JSON-equal to what append returned', async () => {
+      const appended = await seed();
+      const page = await current().ledger.search({}, { limit: 1000 });
+      expect(page.next).toBeUndefined();
+      expect(page.events).toHaveLength(10);
+      expect(page.events).toEqual([...appended].sort(newestFirst));
+      expect(page.events.map((e) => e.recordedAt.slice(0, 10))).toEqual([
+        ...Array<string>(3).fill('2026-03-15'),
+        '2026-02-02',
+        ...Array<string>(4).fill('2026-02-01'),
+        ...Array<string>(2).fill('2026-01-31'),
+      ]);
+    });
+
+    it('filters by each field alone', async () => {
+      const appended = await seed();
+      const cases: [LedgerQuery, (e: ConsentEvent) => boolean, number][] = [
+        [{ subject: subjectOf('alice') }, (e) => e.subject.userId === 'alice', 4],
+        [{ subject: subjectOf('carol', 'msteams') }, (e) => e.subject.userId === 'carol', 3],
+        [{ subject: subjectOf('carol') }, () => false, 0],
+        [{ channelId: 'msteams' }, (e) => e.channelId === 'msteams', 3],
+        [{ purposeId: 'analytics' }, (e) => e.purposeId === 'analytics', 4],
+        [{ decision: 'withdrawn' }, (e) => e.decision === 'withdrawn', 2],
+        [{ catalogueVersion: 'v1' }, (e) => e.catalogueVersion === 'v1', 4],
+        [{ conversationId: 'c-b1' }, (e) => e.conversationId === 'c-b1', 2],
+        [{ from: when('2026-02-01T12:00:00.000Z') }, (e) => e.recordedAt >= '2026-02-01T12', 6],
+        [{ to: when('2026-02-01T00:00:00.000Z') }, (e) => e.recordedAt < '2026-02-01', 2],
+      ];
+      for (const [query, keep, count] of cases) {
+        const { events } = await current().ledger.search(query, { limit: 1000 });
+        expect(events, JSON.stringify(query)).toHaveLength(count);
+        expect(events, JSON.stringify(query)).toEqual(appended.filter(keep).sort(newestFirst));
+      }
+    });
+
+    it('combines filters with AND', async () => {
+      const appended = await seed();
+      const { events } = await current().ledger.search(
+        {
+          purposeId: 'newsletter',
+          decision: 'given',
+          catalogueVersion: 'v2',
+          from: when('2026-02-01T00:00:00.000Z'),
+          to: when('2026-03-01T00:00:00.000Z'),
+        },
+        { limit: 10 },
+      );
+      expect(events.map((e) => [e.subject.userId, e.conversationId])).toEqual([
+        ['bob', 'c-b2'],
+        ['carol', 'c-c1'],
+      ]);
+      const aliceInA2 = await current().ledger.search(
+        { subject: subjectOf('alice'), conversationId: 'c-a2', channelId: 'webchat' },
+        { limit: 10 },
+      );
+      expect(aliceInA2.events).toEqual(
+        appended
+          .filter((e) => e.subject.userId === 'alice' && e.conversationId === 'c-a2')
+          .sort(newestFirst),
+      );
+      expect(aliceInA2.events.map((e) => e.decision)).toEqual(['confirmed', 'withdrawn']);
+    });
+
+    it('takes `from` inclusive and `to` exclusive, to the millisecond', async () => {
+      await seed();
+      const midnight = when('2026-02-01T00:00:00.000Z');
+      const search = (query: LedgerQuery) =>
+        current()
+          .ledger.search(query, { limit: 100 })
+          .then((p) => p.events.map((e) => e.recordedAt));
+      expect(await search({ from: midnight, to: when('2026-02-01T00:00:00.001Z') })).toEqual([
+        '2026-02-01T00:00:00.000Z',
+        '2026-02-01T00:00:00.000Z',
+      ]);
+      expect(await search({ from: when('2026-01-31T23:59:59.999Z'), to: midnight })).toEqual([
+        '2026-01-31T23:59:59.999Z',
+        '2026-01-31T23:59:59.999Z',
+      ]);
+      expect(await search({ from: midnight, to: midnight })).toEqual([]);
+    });
+
+    it('pages through everything without gaps or repeats, the last page without a cursor', async () => {
+      const appended = await seed();
+      for (const limit of [1, 2, 3, 10, 11]) {
+        const { events, pages } = await searchAll({}, limit);
+        expect(events).toEqual([...appended].sort(newestFirst));
+        expect(pages).toBe(Math.ceil(10 / limit));
+      }
+      const filtered = await searchAll({ purposeId: 'newsletter' }, 2);
+      expect(filtered.events).toEqual(
+        appended.filter((e) => e.purposeId === 'newsletter').sort(newestFirst),
+      );
+    });
+
+    it('keeps paging exact while new events are appended', async () => {
+      const appended = await seed();
+      const first = await current().ledger.search({}, { limit: 4 });
+      // Newer events (above the cursor) and older ones (below it) arrive between two pages.
+      const dave = subjectOf('dave');
+      const newer = await current().ledger.append(
+        [decisionOf(dave)],
+        when('2026-04-01T00:00:00.000Z'),
+      );
+      const older = await current().ledger.append(
+        [decisionOf(dave, { purposeId: 'analytics' })],
+        when('2025-12-01T00:00:00.000Z'),
+      );
+      const seen = [...first.events];
+      let after = first.next;
+      while (after) {
+        const page = await current().ledger.search({}, { limit: 4, after });
+        seen.push(...page.events);
+        after = page.next;
+      }
+      const ids = seen.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).not.toContain(newer[0]?.id);
+      expect(seen).toEqual([...appended, ...older].sort(newestFirst));
+    });
+
+    it('refuses a cursor of another query, or one it did not issue, with a RangeError', async () => {
+      await seed();
+      const page = await current().ledger.search({ purposeId: 'newsletter' }, { limit: 2 });
+      const { next } = page;
+      expect(next).toEqual(expect.any(String));
+      const search = (query: LedgerQuery, after: string) =>
+        current().ledger.search(query, { limit: 2, after });
+      await expect(search({ purposeId: 'analytics' }, next ?? '')).rejects.toBeInstanceOf(
+        RangeError,
+      );
+      await expect(search({}, next ?? '')).rejects.toBeInstanceOf(RangeError);
+      await expect(
+        search({ purposeId: 'newsletter', from: when('2026-01-01T00:00:00.000Z') }, next ?? ''),
+      ).rejects.toBeInstanceOf(RangeError);
+      await expect(search({ purposeId: 'newsletter' }, 'not-a-cursor')).rejects.toBeInstanceOf(
+        RangeError,
+      );
+      // The same query takes it.
+      expect((await search({ purposeId: 'newsletter' }, next ?? '')).events).toHaveLength(2);
+    });
+
+    it('refuses a limit outside 1..1000 with a RangeError', async () => {
+      await seed();
+      for (const limit of [0, -1, 1001, 1.5, Number.NaN]) {
+        await expect(current().ledger.search({}, { limit })).rejects.toBeInstanceOf(RangeError);
+      }
+      expect((await current().ledger.search({}, { limit: 1 })).events).toHaveLength(1);
+    });
+
+    it('scans everything in recorded and in chain order, over more than one batch', async () => {
+      const appended = await seed();
+      // 1,100 more events, each append sharing one recordedAt: the id breaks ties across batches.
+      const purposes = Array.from({ length: 55 }, (_, i) => `bulk-${i}`);
+      for (let round = 0; round < 20; round += 1) {
+        const subject = subjectOf(`bulk-${round % 3}`);
+        appended.push(
+          ...(await current().ledger.append(
+            purposes.map((purposeId) => decisionOf(subject, { purposeId })),
+            when(`2026-05-0${1 + (round % 5)}T00:00:00.000Z`),
+          )),
+        );
+      }
+      const recorded = await scanAll({}, 'recorded');
+      expect(recorded).toHaveLength(1110);
+      expect(recorded).toEqual([...appended].sort(newestFirst).reverse());
+      const chain = await scanAll({}, 'chain');
+      const chainKey = (e: ConsentEvent) => `${e.subject.channelId}|${e.subject.userId}`;
+      expect(chain).toHaveLength(1110);
+      expect(chain).toEqual(
+        [...appended].sort((a, b) =>
+          chainKey(a) === chainKey(b) ? a.seq - b.seq : chainKey(a) < chainKey(b) ? -1 : 1,
+        ),
+      );
+      expect(verifyChain(chain.filter((e) => e.subject.userId === 'bulk-1'))).toEqual([]);
+      const filtered = await scanAll(
+        { purposeId: 'newsletter', to: when('2026-03-01') },
+        'recorded',
+      );
+      expect(filtered.map((e) => e.recordedAt)).toEqual([
+        '2026-01-31T23:59:59.999Z',
+        '2026-02-01T00:00:00.000Z',
+        '2026-02-01T00:00:00.000Z',
+        '2026-02-01T12:00:00.000Z',
+        '2026-02-01T12:00:00.000Z',
+      ]);
+      expect(await scanAll({ subject: subjectOf('nobody') }, 'chain')).toEqual([]);
+    });
+
+    it('counts decisions per month and per day, exactly, sorted by period, purpose, decision', async () => {
+      await seed();
+      const count = (period: string, purposeId: string, decision: Decision, n: number) => ({
+        period,
+        purposeId,
+        decision,
+        count: n,
+      });
+      expect(await current().ledger.countDecisions({}, 'month')).toEqual([
+        count('2026-01', 'analytics', 'refused', 1),
+        count('2026-01', 'newsletter', 'given', 1),
+        count('2026-02', 'analytics', 'given', 1),
+        count('2026-02', 'newsletter', 'given', 2),
+        count('2026-02', 'newsletter', 'refused', 1),
+        count('2026-02', 'newsletter', 'withdrawn', 1),
+        count('2026-03', 'analytics', 'confirmed', 1),
+        count('2026-03', 'analytics', 'given', 1),
+        count('2026-03', 'newsletter', 'withdrawn', 1),
+      ]);
+      expect(
+        await current().ledger.countDecisions(
+          { purposeId: 'newsletter', from: when('2026-02-01'), to: when('2026-03-01') },
+          'day',
+        ),
+      ).toEqual([
+        count('2026-02-01', 'newsletter', 'given', 2),
+        count('2026-02-01', 'newsletter', 'refused', 1),
+        count('2026-02-01', 'newsletter', 'withdrawn', 1),
+      ]);
+      expect(
+        await current().ledger.countDecisions({ subject: subjectOf('carol', 'msteams') }, 'day'),
+      ).toEqual([
+        count('2026-02-01', 'newsletter', 'given', 1),
+        count('2026-03-15', 'analytics', 'given', 1),
+        count('2026-03-15', 'newsletter', 'withdrawn', 1),
+      ]);
+      expect(await current().ledger.countDecisions({ channelId: 'nowhere' }, 'month')).toEqual([]);
+      await expect(current().ledger.countDecisions({}, 'week' as 'day')).rejects.toBeInstanceOf(
+        RangeError,
+      );
     });
   });
 }

@@ -1,3 +1,4 @@
+import { describeAccessLogContract } from '../../test/access-log-contract.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import {
   decisionOf,
   describeBotStateContract,
   describeConsentLedgerContract,
+  describeLedgerSearchContract,
   subjectOf,
 } from '../../test/storage-contract.js';
 import { openEmbeddedStores, type Stores } from '../stores.js';
@@ -40,6 +42,8 @@ afterEach(async () => {
 });
 
 describeConsentLedgerContract('embedded sqlite', () => open(newFolder()));
+describeLedgerSearchContract('embedded sqlite', () => open(newFolder()));
+describeAccessLogContract('embedded sqlite', () => open(newFolder()));
 describeBotStateContract('embedded sqlite', () => open(newFolder()));
 
 describe('embedded sqlite: durability and tamper resistance', () => {
