@@ -34,7 +34,7 @@ import {
 } from './subject-data.js';
 import { OptOutGuard } from './opt-out-guard.js';
 import { createServer } from './server.js';
-import { linkTranscripts } from './transcript-links.js';
+import { linkTranscripts, transcriptLinkCheck } from './transcript-links.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
 // Hand-offs (issue 5): agents to the bot, the bot to people.
@@ -231,6 +231,7 @@ export function createApp(deps: AppDeps): App {
     auth,
     ledgerSubject: deps.keys.ledgerSubject,
     accessLog: stores.accessLog,
+    checkEvents: () => transcriptLinkCheck(stores.transcripts),
     log,
     publicUrl: config.PUBLIC_URL,
     emailRoutes: {
@@ -279,6 +280,7 @@ export function createApp(deps: AppDeps): App {
     auth,
     log,
     ...(controller ? { controller } : {}),
+    checkEvents: () => transcriptLinkCheck(stores.transcripts),
   });
   registerRightsRoutes(server, {
     ...turns.subjectData,

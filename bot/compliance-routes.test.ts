@@ -587,7 +587,8 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
 
     it('runs the extra per-event check in the same walk and reports where it fails', async () => {
       const checked = await serveComplianceRoutes(stores, {
-        checkEvent: (event) => (event.purposeId === 'analytics' ? ['transcript-mismatch'] : []),
+        checkEvents: () => (event) =>
+          event.purposeId === 'analytics' ? ['transcript-mismatch'] : [],
       });
       try {
         const reply = await get<VerifyBody>(checked.url, '/api/compliance/verify');

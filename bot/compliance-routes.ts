@@ -60,8 +60,8 @@ export interface ComplianceRoutesDeps {
   readonly log: Logger;
   /** Kantara v1.1 needs the controller's address and phone, which the data map does not hold. */
   readonly controller?: ControllerDetails;
-  /** Extra checks of each event during /verify (e.g. transcript digests). */
-  readonly checkEvent?: EventCheck;
+  /** Extra checks of each event during /verify (transcript digests): a fresh one per walk. */
+  readonly checkEvents: () => EventCheck;
 }
 
 /** Longest series /aggregates draws: about ten years of days, or of months. */
@@ -399,11 +399,7 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
           ...(pseudonym ? { subject: pseudonym } : channelId ? { channelId } : {}),
           ...rangeOf(raw),
         };
-        const report = await verifyLedger(
-          ledger,
-          query,
-          deps.checkEvent ? { checkEvent: deps.checkEvent } : {},
-        );
+        const report = await verifyLedger(ledger, query, { checkEvent: deps.checkEvents() });
         const { target, detail } = describe(query);
         if (
           !(await recordAccess(res, deps.accessLog, caller, 'ledger.verify', target, {

@@ -65,6 +65,33 @@ const SUBJECT_PARAMS = [
 
 const day: Schema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
 
+const SUBJECT_FILTERS = [
+  queryParam('channelId', 'Only this channel'),
+  queryParam('userId', "Only this person (the channel's id; needs channelId)"),
+];
+const RANGE = [
+  queryParam('from', 'Recorded at or after: YYYY-MM-DD (UTC) or ISO date-time with offset'),
+  queryParam('to', 'Recorded before (excluded)'),
+];
+const LEDGER_FILTERS = [
+  ...SUBJECT_FILTERS,
+  queryParam('purposeId', 'Only this purpose'),
+  queryParam('decision', 'Only this kind of decision', { enum: [...DECISIONS] }),
+  queryParam('catalogueVersion', 'Only decisions on this version of the data map'),
+  queryParam('conversationId', 'Only decisions made in this conversation'),
+  ...RANGE,
+];
+const PAGING = [
+  queryParam('limit', 'Page size, 1 to 500 (50)', { type: 'integer', minimum: 1, maximum: 500 }),
+  queryParam('after', 'The next cursor of the previous page'),
+];
+
+/** A body written as it is read from the store, for any size in constant memory. */
+const streamed = (mediaType: string, cut: string) => ({
+  description: `Streamed. ${cut}.`,
+  content: { [mediaType]: { schema: str } },
+});
+
 const html = (description: string) => ({
   description,
   content: { 'text/html': { schema: str } },
@@ -131,7 +158,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           ],
         ),
         ChainProblem: object({
-          kind: { enum: ['altered', 'broken-link', 'missing', 'reordered'] },
+          kind: { enum: ['altered', 'broken-link', 'missing', 'reordered', 'transcript-altered'] },
           seq: { type: 'integer' },
           eventId: str,
         }),
@@ -409,6 +436,239 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             },
             '400': error('Malformed id'),
             '404': error('No such hand-off'),
+          }),
+        },
+      },
+      '/api/compliance/events': {
+        get: {
+          summary: 'Searches the consent ledger, newest first',
+          parameters: [...LEDGER_FILTERS, ...PAGING],
+          ...secured(['compliance'], {
+            '200': {
+              description: 'One page of events',
+              content: json(object({ events: array(ref('ConsentEvent')), next: str }, ['events'])),
+            },
+            '400': error('INVALID_QUERY, INVALID_DATE, INVALID_RANGE, INVALID_LIMIT, ...'),
+          }),
+        },
+      },
+      '/api/compliance/conversations': {
+        get: {
+          summary: 'Finds conversations, most recently active first',
+          parameters: [...SUBJECT_FILTERS, ...RANGE, ...PAGING],
+          ...secured(['compliance'], {
+            '200': {
+              description: 'One page of conversations',
+              content: json(
+                object(
+                  {
+                    conversations: array(
+                      object({
+                        channelId: str,
+                        conversationId: str,
+                        firstAt: isoTime,
+                        lastAt: isoTime,
+                        activities: int,
+                      }),
+                    ),
+                    next: str,
+                  },
+                  ['conversations'],
+                ),
+              ),
+            },
+            '400': error('A malformed filter'),
+          }),
+        },
+      },
+      '/api/compliance/conversations/{channelId}/{conversationId}': {
+        get: {
+          summary: 'One conversation as a timeline, with each decision and the notice shown',
+          parameters: [
+            pathParam('channelId', 'The channel'),
+            pathParam('conversationId', 'The conversation'),
+          ],
+          ...secured(['compliance'], {
+            '200': {
+              description: 'What was said both ways, and the decisions, in time order',
+              content: json(
+                object({
+                  channelId: str,
+                  conversationId: str,
+                  timeline: array({
+                    oneOf: [
+                      object(
+                        {
+                          kind: { const: 'activity' },
+                          at: isoTime,
+                          direction: { enum: ['in', 'out'] },
+                          type: str,
+                          text: str,
+                          name: str,
+                          activityId: str,
+                        },
+                        ['kind', 'at', 'direction', 'type'],
+                      ),
+                      object({
+                        kind: { const: 'consent' },
+                        at: isoTime,
+                        event: ref('ConsentEvent'),
+                        notice: {
+                          oneOf: [
+                            { type: 'null' },
+                            object({
+                              text: str,
+                              locale: str,
+                              purposeVersion: { type: 'integer' },
+                              catalogueVersion: str,
+                              hash: str,
+                            }),
+                          ],
+                        },
+                      }),
+                    ],
+                  }),
+                }),
+              ),
+            },
+            '400': error('Malformed ids'),
+            '404': error('Nothing is stored for this conversation'),
+          }),
+        },
+      },
+      '/api/compliance/export/events.jsonl': {
+        get: {
+          summary: 'Streams every matching event, oldest first, one JSON object per line',
+          parameters: LEDGER_FILTERS,
+          ...secured(['compliance'], {
+            '200': streamed('application/x-ndjson', 'Ends with {"complete":false} if cut'),
+            '400': error('A malformed filter'),
+          }),
+        },
+      },
+      '/api/compliance/export/events.csv': {
+        get: {
+          summary: 'The same as CSV (RFC 4180; spreadsheet formulas neutralised)',
+          parameters: LEDGER_FILTERS,
+          ...secured(['compliance'], {
+            '200': streamed('text/csv', 'Ends with an "#export incomplete" row if cut'),
+            '400': error('A malformed filter'),
+          }),
+        },
+      },
+      '/api/compliance/export/receipts.jsonl': {
+        get: {
+          summary: 'A Kantara Consent Receipt v1.1 per consent given, one per line',
+          parameters: LEDGER_FILTERS,
+          ...secured(['compliance'], {
+            '200': streamed('application/x-ndjson', 'Ends with {"complete":false} if cut'),
+            '400': error('A malformed filter'),
+            '500': error('The controller has no postal address or phone (Kantara requires them)'),
+          }),
+        },
+      },
+      '/api/compliance/aggregates': {
+        get: {
+          summary:
+            'Decisions per purpose and period, consent and withdrawal rates, opt-out reasons',
+          parameters: [
+            queryParam('from', 'Start, included: YYYY-MM-DD or ISO date-time', str, true),
+            queryParam('to', 'End, excluded', str, true),
+            queryParam('period', 'day (default) or month', { enum: ['day', 'month'] }),
+            queryParam('purposeId', 'One purpose only'),
+          ],
+          ...secured(['compliance'], {
+            '200': {
+              description: 'Series per purpose; rates are null for a period without answers',
+              content: json(
+                object({
+                  from: str,
+                  to: str,
+                  period: { enum: ['day', 'month'] },
+                  purposes: array(
+                    object({
+                      purposeId: str,
+                      series: array({
+                        type: 'object',
+                        required: ['period', 'consentRate', 'withdrawalRate'],
+                        properties: {
+                          consentRate: { type: ['number', 'null'] },
+                          withdrawalRate: { type: ['number', 'null'] },
+                        },
+                      }),
+                    }),
+                  ),
+                  optOutReasons: object({ totals: { type: 'object' } }),
+                }),
+              ),
+            },
+            '400': error('Missing or malformed dates or period'),
+          }),
+        },
+      },
+      '/api/compliance/verify': {
+        get: {
+          summary: 'Checks the hash chains and transcript links of the store, a window, a person',
+          parameters: [...SUBJECT_FILTERS, ...RANGE],
+          ...secured(['compliance'], {
+            '200': {
+              description: 'Where each break is (the first 1,000; problemCount counts all)',
+              content: json(
+                object({
+                  scope: { enum: ['store', 'range', 'subject'] },
+                  subjects: int,
+                  events: int,
+                  intact: bool,
+                  problemCount: int,
+                  problems: array(
+                    object({
+                      subject: str,
+                      kind: str,
+                      seq: { type: 'integer' },
+                      eventId: str,
+                    }),
+                  ),
+                }),
+              ),
+            },
+            '400': error('A malformed filter'),
+          }),
+        },
+      },
+      '/api/compliance/access-log': {
+        get: {
+          summary: 'Who read whose data, and when (people by pseudonym only)',
+          parameters: [
+            queryParam('principal', 'One caller, e.g. jwt:<issuer>#<oid>'),
+            ...RANGE,
+            ...PAGING,
+          ],
+          ...secured(['compliance'], {
+            '200': {
+              description: 'Newest first',
+              content: json(
+                object(
+                  {
+                    records: array(
+                      object(
+                        {
+                          at: isoTime,
+                          principal: str,
+                          role: str,
+                          action: str,
+                          target: str,
+                          detail: { type: 'object' },
+                        },
+                        ['at', 'principal', 'role', 'action', 'target'],
+                      ),
+                    ),
+                    next: str,
+                  },
+                  ['records'],
+                ),
+              ),
+            },
+            '400': error('A malformed filter'),
           }),
         },
       },

@@ -1,8 +1,8 @@
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
-import { deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
-import { verifyChain } from '../consent/chain.js';
+import { deriveStatuses, type ConsentLedger, type LedgerSearch } from '../consent/ledger.js';
+import { verifyLedger, type EventCheck } from './ledger-verification.js';
 import type { AccessLog } from '../consent/access-log.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
@@ -15,7 +15,9 @@ export interface ServerDeps {
   readonly adapter: CloudAdapter;
   readonly runTurn: (context: TurnContext) => Promise<void>;
   readonly catalogue: Catalogue;
-  readonly ledger: ConsentLedger;
+  readonly ledger: ConsentLedger & LedgerSearch;
+  /** Per-event checks of verification (transcript links), a fresh one per walk. */
+  readonly checkEvents: () => EventCheck;
   /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
   readonly auth: Authenticator;
   /** Maps the ids in a URL to the ledger's pseudonymous subject. */
@@ -120,22 +122,30 @@ export function createServer(deps: ServerDeps): Server {
 
   if (deps.emailRoutes) registerEmailRoutes(server, deps.emailRoutes);
 
-  // Integrity of one person's proof: walks their hash chain and says where it breaks, if anywhere.
+  // Integrity of one person's proof: their hash chain and the transcripts their decisions name.
   server.get('/api/subjects/:channelId/:userId/verify', async (req: Request, res: Response) => {
     const caller = await admitSubject(req, res, deps.auth, ['compliance']);
     if (!caller) return;
     try {
       const ledgerSubject = deps.ledgerSubject(caller.subject);
-      const history = await ledger.history(ledgerSubject);
-      const problems = verifyChain(history);
+      const report = await verifyLedger(
+        ledger,
+        { subject: ledgerSubject },
+        { checkEvent: deps.checkEvents() },
+      );
       const target = subjectKey(ledgerSubject);
       if (!(await recordAccess(res, deps.accessLog, caller, 'chain.verify', target))) return;
       log.info('api.verify', {
         role: caller.role,
-        events: history.length,
-        problems: problems.length,
+        events: report.events,
+        problems: report.problemCount,
       });
-      res.send(200, { events: history.length, intact: problems.length === 0, problems });
+      const { events, intact, problems } = report;
+      res.send(200, {
+        events,
+        intact,
+        problems: problems.map(({ kind, seq, eventId }) => ({ kind, seq, eventId })),
+      });
     } catch (error) {
       log.error('api.verify_failed', errorFields(error));
       fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');

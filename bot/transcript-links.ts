@@ -1,10 +1,7 @@
 import type { Activity, TranscriptStore } from 'botbuilder';
-import type { ConsentDecision, ConsentEvent, ConsentLedger } from '../consent/ledger.js';
-import {
-  checkTranscriptLink,
-  transcriptLink,
-  type TranscriptCheck,
-} from '../consent/transcript-digest.js';
+import type { ConsentDecision, ConsentLedger } from '../consent/ledger.js';
+import { checkTranscriptLink, transcriptLink } from '../consent/transcript-digest.js';
+import type { EventCheck } from './ledger-verification.js';
 import { errorFields, type Logger } from './log.js';
 
 /** Every stored activity of one conversation, in stored order, all pages. */
@@ -77,27 +74,28 @@ export function linkTranscripts(
 }
 
 /**
- * Checks events' transcript links against the transcripts as stored now. Reads each conversation
- * once while its events come one after another, as they do in a subject's chain, so a walk over
- * the whole ledger holds one conversation at a time.
+ * Verification's check of each event's transcript link (bot/ledger-verification.ts): a transcript
+ * that is still there but not as the person saw it is `transcript-altered`. One that retention or
+ * erasure removed is not a problem. Reads each conversation once while its events come one after
+ * another, as they do in a subject's chain, so a walk over the whole ledger holds one
+ * conversation at a time.
  */
-export function transcriptChecker(
+export function transcriptLinkCheck(
   transcripts: Pick<TranscriptStore, 'getTranscriptActivities'>,
-): (event: ConsentEvent) => Promise<TranscriptCheck | undefined> {
+): EventCheck {
   let cached: { key: string; activities: Activity[] } | undefined;
   return async (event) => {
-    if (!event.transcript) return undefined;
+    if (!event.transcript) return [];
     const key = JSON.stringify([event.channelId, event.conversationId]);
     if (cached?.key !== key) {
+      const { channelId, conversationId } = event;
       cached = {
         key,
-        activities: await conversationActivities(
-          transcripts,
-          event.channelId,
-          event.conversationId,
-        ),
+        activities: await conversationActivities(transcripts, channelId, conversationId),
       };
     }
-    return checkTranscriptLink(event.transcript, cached.activities);
+    return checkTranscriptLink(event.transcript, cached.activities) === 'altered'
+      ? ['transcript-altered']
+      : [];
   };
 }

@@ -14,6 +14,7 @@ import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import type { ControllerDetails } from '../consent/receipts.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { tokenAuthenticator } from '../bot/auth.js';
+import { transcriptLinkCheck } from '../bot/transcript-links.js';
 import { registerComplianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance-routes.js';
 import type { TimelineItem } from '../bot/compliance-timeline.js';
 import type { ApiToken } from '../bot/config.js';
@@ -70,6 +71,7 @@ export async function serveComplianceRoutes(
       auth: tokenAuthenticator(TOKENS),
       log,
       ...(CONTROLLER ? { controller: CONTROLLER } : {}),
+      checkEvents: () => transcriptLinkCheck(stores.transcripts),
       ...overrides,
     });
   });

@@ -43,6 +43,7 @@ const concrete = (path: string): string =>
   path
     .replaceAll('{channelId}', 'webchat')
     .replaceAll('{userId}', 'openapi-user')
+    .replaceAll('{conversationId}', 'conv-openapi-user')
     .replaceAll(/\{\w+\}/g, 'some-id');
 
 let running: Running;
@@ -180,6 +181,13 @@ describe('the OpenAPI document', () => {
       ['GET', '/api/reports/opt-out-reasons', 'compliance', '?from=yesterday', 400],
       ['POST', '/api/contact-permissions', 'marketing', '', 400],
       ['POST', '/api/handoffs', 'agent', '', 400],
+      ['GET', '/api/compliance/events', 'compliance', '?purposeId=newsletter', 200],
+      ['GET', '/api/compliance/events', 'compliance', '?limit=0', 400],
+      ['GET', '/api/compliance/conversations', 'compliance', '?channelId=webchat', 200],
+      ['GET', '/api/compliance/conversations/{channelId}/{conversationId}', 'compliance', '', 200],
+      ['GET', '/api/compliance/aggregates', 'compliance', '?from=2026-01-01&to=2027-01-01', 200],
+      ['GET', '/api/compliance/verify', 'compliance', '', 200],
+      ['GET', '/api/compliance/access-log', 'compliance', '', 200],
       ['GET', '/api/handoffs/{id}', 'agent', '', 404],
     ];
     for (const [method, path, role, query, status] of cases) {

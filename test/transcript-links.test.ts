@@ -6,6 +6,7 @@ import { checkTranscriptLink } from '../consent/transcript-digest.js';
 import { openEmbeddedStores, openMemoryStores, type Stores } from '../storage/stores.js';
 import { conversationActivities } from '../bot/transcript-links.js';
 import { startTestBot, temporaryFolder } from './harness.js';
+import { COMPLIANCE, customer, startServer } from './http-harness.js';
 
 /** The transcript's digest in each decision made in chat (issue 5), on the embedded store. */
 describe('decisions linked to their transcript', () => {
@@ -61,6 +62,42 @@ describe('decisions linked to their transcript', () => {
     expect(verifyChain(events)).toEqual([]);
     const forged = [{ ...refusal, transcript: { ...refusal.transcript!, activities: 1 } }];
     expect(verifyChain(forged).map((p) => p.kind)).toEqual(['altered']);
+  });
+
+  it('verification over HTTP reports a rewritten transcript where the decision points to it', async () => {
+    const folder = temporaryFolder();
+    cleanup.push(folder.remove);
+    const running = await startServer({ DATA_DIR: folder.path });
+    cleanup.push(() => running.close());
+    const person = customer(running.url, 'linked-user', 'en');
+    await person.join();
+    await person.say('no');
+    const verify = async (path: string) => {
+      const response = await fetch(`${running.url}${path}`, {
+        headers: { authorization: `Bearer ${COMPLIANCE}` },
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { intact: boolean; problems: { kind: string }[] };
+    };
+    const subjectPath = '/api/subjects/webchat/linked-user/verify';
+    expect(await verify(subjectPath)).toMatchObject({ intact: true, problems: [] });
+
+    const db = new Database(join(folder.path, 'consent-bot.sqlite'));
+    try {
+      db.prepare(
+        `UPDATE transcript_activities SET body = replace(body, '"text":"no"', '"text":"yes"')`,
+      ).run();
+    } finally {
+      db.close();
+    }
+    for (const path of [subjectPath, '/api/compliance/verify']) {
+      const report = await verify(path);
+      expect(report.intact, path).toBe(false);
+      expect(
+        report.problems.map((p) => p.kind),
+        path,
+      ).toEqual(['transcript-altered']);
+    }
   });
 
   it('after erasure the transcript is unavailable, not altered', async () => {

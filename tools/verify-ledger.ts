@@ -14,6 +14,7 @@ import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance-params.j
 import { ConfigError, loadConfig } from '../bot/config.js';
 import { openStores } from '../bot/configured-stores.js';
 import { verifyLedger, type VerificationReport } from '../bot/ledger-verification.js';
+import { transcriptLinkCheck } from '../bot/transcript-links.js';
 import { createLogger } from '../bot/log.js';
 import { deriveKeys, loadMasterSecret } from '../bot/secrets.js';
 import type { LedgerQuery } from '../consent/ledger.js';
@@ -117,7 +118,9 @@ async function main(): Promise<number> {
 
   const stores = await openStores(config);
   try {
-    const report = await verifyLedger(stores.ledger, query);
+    const report = await verifyLedger(stores.ledger, query, {
+      checkEvent: transcriptLinkCheck(stores.transcripts),
+    });
     process.stdout.write(
       args.json
         ? `${JSON.stringify({
