@@ -17,6 +17,7 @@ import { errorFields, type Logger } from './log.js';
 import type { Keys } from './secrets.js';
 import { suppressionEntriesFor } from '../consent/suppression.js';
 import type { Subject } from '../consent/subject.js';
+import { registerComplianceRoutes } from './compliance-routes.js';
 import { registerContactPermissionRoutes } from './contact-permission-routes.js';
 import { DoubleOptIn } from './double-opt-in.js';
 import { verifyLink } from './links.js';
@@ -238,15 +239,27 @@ export function createApp(deps: AppDeps): App {
   });
   registerReportRoutes(server, { reasons: stores.reasons, auth, log });
   const { postalAddress, phone, url } = catalogue.controller;
+  const controller =
+    postalAddress && phone ? { address: postalAddress, phone, ...(url ? { url } : {}) } : undefined;
   registerReceiptRoutes(server, {
     catalogue,
     ledger: stores.ledger,
     ledgerSubjectOf: deps.keys.ledgerSubject,
     auth,
     log,
-    ...(postalAddress && phone
-      ? { controller: { address: postalAddress, phone, ...(url ? { url } : {}) } }
-      : {}),
+    ...(controller ? { controller } : {}),
+  });
+  registerComplianceRoutes(server, {
+    catalogue,
+    ledger: stores.ledger,
+    notices: stores.notices,
+    transcripts: stores.transcripts,
+    accessLog: stores.accessLog,
+    reasons: stores.reasons,
+    ledgerSubjectOf: deps.keys.ledgerSubject,
+    auth,
+    log,
+    ...(controller ? { controller } : {}),
   });
   registerRightsRoutes(server, {
     ...turns.subjectData,

@@ -1,11 +1,9 @@
+import type { Activity } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsentEvent } from '../consent/ledger.js';
 import { validateKantaraReceipt } from '../consent/receipts.js';
 import { subjectKey } from '../consent/subject.js';
-import { MemoryAccessLog } from '../storage/memory/memory-access-log.js';
-import { MemoryConsentStore } from '../storage/memory/memory-consent-store.js';
-import { MemoryOptOutReasons } from '../storage/memory/memory-opt-out-reasons.js';
-import { MemoryTranscriptStore } from '../storage/memory/memory-transcript-store.js';
+import { openEmbeddedStores, openMemoryStores } from '../storage/stores.js';
 import {
   ALICE,
   BOB,
@@ -29,24 +27,27 @@ import {
   type VerifyBody,
   type RoutesUnderTest,
 } from '../test/compliance-fixture.js';
+import { temporaryFolder } from '../test/harness.js';
 import { AGENT, COMPLIANCE, MARKETING } from '../test/http-harness.js';
 import { CSV_COLUMNS } from './compliance-export.js';
-import type { ConsentItem } from './compliance-timeline.js';
+import type { ActivityItem, ConsentItem } from './compliance-timeline.js';
 
-function openMemory(): ComplianceStores {
-  const consent = new MemoryConsentStore();
+/** The embedded store in a folder of its own, removed when the stores close. */
+function openSqlite(): ComplianceStores {
+  const folder = temporaryFolder();
+  const stores = openEmbeddedStores(folder.path);
   return {
-    ledger: consent,
-    notices: consent,
-    transcripts: new MemoryTranscriptStore({ pageSize: 2 }),
-    accessLog: new MemoryAccessLog(),
-    reasons: new MemoryOptOutReasons(),
-    close: () => Promise.resolve(),
+    ...stores,
+    close: async () => {
+      await stores.close();
+      folder.remove();
+    },
   };
 }
 
-const BACKENDS: readonly [string, () => ComplianceStores | Promise<ComplianceStores>][] = [
-  ['memory', openMemory],
+const BACKENDS: readonly [string, () => ComplianceStores][] = [
+  ['memory', openMemoryStores],
+  ['sqlite', openSqlite],
 ];
 
 /** Matchers typed unknown: the body's fields are what is checked. */
@@ -73,7 +74,7 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
   let stores: ComplianceStores;
   let api: RoutesUnderTest;
   beforeEach(async () => {
-    stores = await open();
+    stores = open();
     await seedSmallLedger(stores);
     api = await serveComplianceRoutes(stores);
   });
@@ -365,6 +366,34 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
         action: 'transcript.read',
         target: subjectKey(pseudonym(ALICE)),
       });
+    });
+
+    it('reads every page of a long conversation', async () => {
+      const at = Date.parse('2026-11-10T10:00:00.000Z');
+      for (let i = 0; i < 45; i += 1) {
+        await stores.transcripts.logActivity({
+          type: 'message',
+          id: `long-${i}`,
+          text: `message ${i}`,
+          channelId: 'webchat',
+          conversation: { id: 'conv-long', isGroup: false, name: '', conversationType: 'personal' },
+          from: { id: i % 2 ? 'consent-bot' : BOB.userId, name: '' },
+          recipient: { id: i % 2 ? BOB.userId : 'consent-bot', name: '' },
+          serviceUrl: 'http://127.0.0.1:1',
+          timestamp: new Date(at + i * 1000),
+        } as Activity);
+      }
+      const reply = await get<TimelineBody>(
+        api.url,
+        '/api/compliance/conversations/webchat/conv-long',
+      );
+      expect(reply.body.timeline.map((item) => (item as ActivityItem).text)).toEqual(
+        Array.from({ length: 45 }, (_, i) => `message ${i}`),
+      );
+      // No roles in these activities: the bot is the recipient of the first one.
+      expect(reply.body.timeline.map((item) => (item as ActivityItem).direction)).toEqual(
+        Array.from({ length: 45 }, (_, i) => (i % 2 ? 'out' : 'in')),
+      );
     });
 
     it('shows a conversation known only from the ledger, and 404 for an unknown one', async () => {

@@ -72,7 +72,7 @@ function noticeOf(hash: string, text: string, locale: Locale = 'en'): NoticeReco
 }
 
 /** Opens fresh stores before each test and closes them after; `current()` is the open one. */
-function freshStores(open: OpenStores): () => Stores {
+export function freshStores(open: OpenStores): () => Stores {
   let stores: Stores | undefined;
   beforeEach(async () => {
     stores = await open();

@@ -1,5 +1,6 @@
 import type { Activity, TranscriptStore } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConversationPage, TranscriptQuery } from '../storage/transcript-rules.js';
 
 /**
  * The TranscriptStore contract every backend runs unchanged (architecture habit 3): Bot
@@ -11,6 +12,10 @@ export type TranscriptStoreUnderTest = TranscriptStore & {
   deleteOlderThan(cutoff: Date): Promise<number>;
   activitiesOfUser(channelId: string, userId: string): Promise<Activity[]>;
   deleteForUser(channelId: string, userId: string): Promise<number>;
+  searchConversations(
+    query: TranscriptQuery,
+    page: { limit: number; after?: string },
+  ): Promise<ConversationPage>;
 };
 
 export type OpenTranscriptStore = () => Promise<{
@@ -602,6 +607,152 @@ export function describeTranscriptStoreContract(name: string, open: OpenTranscri
         expect(
           (await store().getTranscriptActivities(channelId, `${conversationId}x`)).items,
         ).toHaveLength(1);
+      });
+    });
+
+    describe('searchConversations (compliance review)', () => {
+      /**
+       * Six conversations; three end at the same second, so the tie-breakers (channel, then
+       * conversation id, descending) decide their order.
+       */
+      const seed = async (): Promise<void> => {
+        await logAll([
+          fromUser('webchat', 'c-1', 'jane', at(1 * SECOND)),
+          toUser('webchat', 'c-1', 'jane', at(2 * SECOND)),
+          fromUser('webchat', 'c-2', 'bob', at(3 * SECOND)),
+          toUser('webchat', 'c-2', 'bob', at(4 * SECOND)),
+          fromUser('msteams', 'c-1', 'jane', at(5 * SECOND)),
+          toUser('webchat', 'c-3', 'jane', at(7 * SECOND)),
+          fromUser('webchat', 'c-1', 'jane', at(10 * SECOND)),
+          fromUser('webchat', 'c-4', 'bob', at(10 * SECOND)),
+          fromUser('msteams', 'c-9', 'bob', at(10 * SECOND)),
+          toUser('msteams', 'c-1', 'jane', at(20 * SECOND)),
+        ]);
+      };
+      const summary = (
+        channelId: string,
+        conversationId: string,
+        first: number,
+        last: number,
+        activities: number,
+      ) => ({
+        channelId,
+        conversationId,
+        firstAt: at(first * SECOND).toISOString(),
+        lastAt: at(last * SECOND).toISOString(),
+        activities,
+      });
+      const ALL = [
+        summary('msteams', 'c-1', 5, 20, 2),
+        summary('webchat', 'c-4', 10, 10, 1),
+        summary('webchat', 'c-1', 1, 10, 3),
+        summary('msteams', 'c-9', 10, 10, 1),
+        summary('webchat', 'c-3', 7, 7, 1),
+        summary('webchat', 'c-2', 3, 4, 2),
+      ];
+      const names = (page: ConversationPage) =>
+        page.conversations.map((c) => `${c.channelId}/${c.conversationId}`);
+      const search = (query: TranscriptQuery, limit = 100) =>
+        store().searchConversations(query, { limit });
+
+      it('lists conversations most recently active first, each summed up whole', async () => {
+        await seed();
+        const page = await search({});
+        expect(page.conversations).toEqual(ALL);
+        expect(page.next).toBeUndefined();
+      });
+
+      it('filters by channel, by participant (from or recipient) and by both', async () => {
+        await seed();
+        expect(names(await search({ channelId: 'webchat' }))).toEqual([
+          'webchat/c-4',
+          'webchat/c-1',
+          'webchat/c-3',
+          'webchat/c-2',
+        ]);
+        // webchat/c-3 holds only what the bot told jane: she is its recipient.
+        expect(names(await search({ userId: 'jane' }))).toEqual([
+          'msteams/c-1',
+          'webchat/c-1',
+          'webchat/c-3',
+        ]);
+        expect((await search({ channelId: 'webchat', userId: 'jane' })).conversations).toEqual([
+          summary('webchat', 'c-1', 1, 10, 3),
+          summary('webchat', 'c-3', 7, 7, 1),
+        ]);
+        expect(names(await search({ userId: 'consent-bot', channelId: 'msteams' }))).toEqual([
+          'msteams/c-1',
+          'msteams/c-9',
+        ]);
+        expect(await search({ userId: 'nobody' })).toEqual({ conversations: [] });
+        expect(await search({ channelId: 'nowhere' })).toEqual({ conversations: [] });
+      });
+
+      it('keeps conversations with an activity in [from, to), summed up whole', async () => {
+        await seed();
+        // Activities at 4 s and 5 s; msteams/c-1 still counts its activity at 20 s.
+        expect((await search({ from: at(4 * SECOND), to: at(7 * SECOND) })).conversations).toEqual([
+          summary('msteams', 'c-1', 5, 20, 2),
+          summary('webchat', 'c-2', 3, 4, 2),
+        ]);
+        expect(names(await search({ from: at(1 * SECOND), to: at(3 * SECOND) }))).toEqual([
+          'webchat/c-1',
+        ]);
+        expect(names(await search({ from: at(10 * SECOND) }))).toEqual([
+          'msteams/c-1',
+          'webchat/c-4',
+          'webchat/c-1',
+          'msteams/c-9',
+        ]);
+        expect(names(await search({ to: at(3 * SECOND) }))).toEqual(['webchat/c-1']);
+        // The person took part, and something happened in the range: not always the same activity.
+        expect(names(await search({ userId: 'jane', from: at(8 * SECOND) }))).toEqual([
+          'msteams/c-1',
+          'webchat/c-1',
+        ]);
+        expect(await search({ from: at(21 * SECOND) })).toEqual({ conversations: [] });
+      });
+
+      it('pages through everything without gaps or repeats, the last page without a cursor', async () => {
+        await seed();
+        for (const limit of [1, 2, 4, 6]) {
+          const seen: unknown[] = [];
+          let after: string | undefined;
+          let pages = 0;
+          do {
+            const page = await store().searchConversations(
+              {},
+              after ? { limit, after } : { limit },
+            );
+            seen.push(...page.conversations);
+            after = page.next;
+            pages += 1;
+          } while (after && pages < 20);
+          expect(seen).toEqual(ALL);
+          expect(pages).toBe(Math.ceil(ALL.length / limit));
+        }
+      });
+
+      it('refuses a cursor of another query or a bad limit with a RangeError', async () => {
+        await seed();
+        const { next } = await store().searchConversations({ channelId: 'webchat' }, { limit: 1 });
+        expect(next).toEqual(expect.any(String));
+        const after = next ?? '';
+        await expect(store().searchConversations({}, { limit: 1, after })).rejects.toThrow(
+          RangeError,
+        );
+        await expect(
+          store().searchConversations({ channelId: 'msteams' }, { limit: 1, after }),
+        ).rejects.toThrow(RangeError);
+        await expect(
+          store().searchConversations({ channelId: 'webchat' }, { limit: 1, after: 'junk' }),
+        ).rejects.toThrow(RangeError);
+        for (const limit of [0, 1001, 2.5]) {
+          await expect(store().searchConversations({}, { limit })).rejects.toThrow(RangeError);
+        }
+        expect(
+          names(await store().searchConversations({ channelId: 'webchat' }, { limit: 1, after })),
+        ).toEqual(['webchat/c-1']);
       });
     });
   });

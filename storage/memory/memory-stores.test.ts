@@ -1,3 +1,4 @@
+import { describeAccessLogContract } from '../../test/access-log-contract.js';
 import {
   describeBotStateContract,
   describeConsentLedgerContract,
@@ -8,3 +9,4 @@ import { openMemoryStores } from '../stores.js';
 describeConsentLedgerContract('memory', openMemoryStores);
 describeLedgerSearchContract('memory', openMemoryStores);
 describeBotStateContract('memory', openMemoryStores);
+describeAccessLogContract('memory', openMemoryStores);

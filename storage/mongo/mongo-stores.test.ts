@@ -1,3 +1,4 @@
+import { describeAccessLogContract } from '../../test/access-log-contract.js';
 import {
   describeBotStateContract,
   describeConsentLedgerContract,
@@ -11,6 +12,7 @@ import { AT, decisionOf, subjectOf } from '../../test/storage-contract.js';
 
 describeConsentLedgerContract('mongo', () => openTestMongoStores());
 describeLedgerSearchContract('mongo', () => openTestMongoStores());
+describeAccessLogContract('mongo', () => openTestMongoStores());
 describeBotStateContract('mongo', () => openTestMongoStores());
 
 describe('mongo ledger under tampering', () => {

@@ -1,3 +1,4 @@
+import { describeAccessLogContract } from '../../test/access-log-contract.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,7 @@ afterEach(async () => {
 
 describeConsentLedgerContract('embedded sqlite', () => open(newFolder()));
 describeLedgerSearchContract('embedded sqlite', () => open(newFolder()));
+describeAccessLogContract('embedded sqlite', () => open(newFolder()));
 describeBotStateContract('embedded sqlite', () => open(newFolder()));
 
 describe('embedded sqlite: durability and tamper resistance', () => {
