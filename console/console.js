@@ -59,6 +59,7 @@ const MESSAGES = {
     'field.from': 'From',
     'field.to': 'To (included)',
     'field.period': 'Period',
+    'field.limit': 'Rows per page',
     any: 'Any',
     'decision.given': 'given',
     'decision.refused': 'refused',
@@ -103,7 +104,8 @@ const MESSAGES = {
     'consent.seq': 'Seq',
     'consent.noticeHash': 'Notice hash',
     'consent.notice': 'Notice shown to the person',
-    'consent.noNotice': 'No notice text is archived for this decision.',
+    'consent.noNotice': 'No notice applies: this decision did not answer a notice (e.g. a stop).',
+    'consent.noticeMissing': 'The notice archive holds no text under this hash.',
     yes: 'yes',
     no: 'no',
     'reports.title': 'Reports',
@@ -126,13 +128,13 @@ const MESSAGES = {
     'reason.other': 'Other',
     'verify.intact': 'Intact',
     'verify.broken': 'Integrity problems found',
-    'verify.summary': '{events} events of {subjects} subjects checked (scope: {scope}).',
-    'verify.problems': '{count} problems:',
+    'verify.summary': 'Events checked: {events} · People: {subjects} · Scope: {scope}',
+    'verify.problems': 'Problems: {count}',
     'status.loading': 'Loading…',
     'status.signedIn': 'Signed in.',
     'status.signedOut': 'Signed out.',
-    'status.events': '{count} events shown.',
-    'status.conversations': '{count} conversations shown.',
+    'status.events': 'Events shown: {count}.',
+    'status.conversations': 'Conversations shown: {count}.',
     'status.transcript': 'Transcript loaded: {count} items.',
     'status.exported': 'Downloaded {file} ({size}).',
     'status.reports': 'Reports updated.',
@@ -167,6 +169,7 @@ const MESSAGES = {
     'field.from': 'Du',
     'field.to': 'Au (inclus)',
     'field.period': 'Période',
+    'field.limit': 'Lignes par page',
     any: 'Toutes',
     'decision.given': 'donné',
     'decision.refused': 'refusé',
@@ -211,7 +214,9 @@ const MESSAGES = {
     'consent.seq': 'N°',
     'consent.noticeHash': "Empreinte de l'information",
     'consent.notice': 'Information montrée à la personne',
-    'consent.noNotice': "Aucun texte d'information n'est archivé pour cette décision.",
+    'consent.noNotice':
+      "Aucune information ne s'applique : cette décision ne répondait pas à une information (ex. : un arrêt).",
+    'consent.noticeMissing': "L'archive ne contient aucun texte sous cette empreinte.",
     yes: 'oui',
     no: 'non',
     'reports.title': 'Rapports',
@@ -234,13 +239,13 @@ const MESSAGES = {
     'reason.other': 'Autre',
     'verify.intact': 'Intact',
     'verify.broken': "Problèmes d'intégrité détectés",
-    'verify.summary': '{events} événements de {subjects} personnes vérifiés (portée : {scope}).',
-    'verify.problems': '{count} problèmes :',
+    'verify.summary': 'Événements vérifiés : {events} · Personnes : {subjects} · Portée : {scope}',
+    'verify.problems': 'Problèmes : {count}',
     'status.loading': 'Chargement…',
     'status.signedIn': 'Connecté.',
     'status.signedOut': 'Déconnecté.',
-    'status.events': '{count} événements affichés.',
-    'status.conversations': '{count} conversations affichées.',
+    'status.events': 'Événements affichés : {count}.',
+    'status.conversations': 'Conversations affichées : {count}.',
     'status.transcript': 'Transcription chargée : {count} éléments.',
     'status.exported': '{file} téléchargé ({size}).',
     'status.reports': 'Rapports mis à jour.',
@@ -503,14 +508,15 @@ function dayOf(date) {
 
 /**
  * @param {string} id
+ * @param {string[]} [omit] fields that are not filters for this call (the page size of an export)
  * @returns {Record<string, string>}
  */
-function filtersOf(id) {
+function filtersOf(id, omit = []) {
   const form = /** @type {HTMLFormElement} */ (byId(id));
   /** @type {Record<string, string>} */
   const params = {};
   for (const [name, value] of new FormData(form)) {
-    if (typeof value !== 'string' || value.trim() === '') continue;
+    if (omit.includes(name) || typeof value !== 'string' || value.trim() === '') continue;
     params[name] = name === 'to' ? nextDay(value) : value.trim();
   }
   return params;
@@ -578,7 +584,7 @@ function eventRow(event) {
 /** @param {boolean} fresh */
 async function searchEvents(fresh) {
   const { body, empty, more } = tableParts(/** @type {HTMLTableElement} */ (byId('events-table')));
-  const params = fresh ? { ...filtersOf('events-form'), limit: '50' } : paging.events;
+  const params = fresh ? filtersOf('events-form') : paging.events;
   if (!params) return '';
   /** @type {{ events: ConsentEvent[], next?: string }} */
   const page = await getJson('/api/compliance/events', params);
@@ -667,7 +673,10 @@ async function verify(wholeStore) {
  * @param {string} name
  */
 async function exportFile(name) {
-  const response = await call(`/api/compliance/export/${name}`, filtersOf('events-form'));
+  const response = await call(
+    `/api/compliance/export/${name}`,
+    filtersOf('events-form', ['limit']),
+  );
   const blob = await response.blob();
   const disposition = response.headers.get('content-disposition') ?? '';
   const file = /filename="([^"]+)"/.exec(disposition)?.[1] ?? name;
@@ -685,6 +694,11 @@ async function exportFile(name) {
 
 // Conversations and transcripts -----------------------------------------------------------------
 
+/** @param {{ channelId: string, conversationId: string }} conversation */
+function keyOf({ channelId, conversationId }) {
+  return JSON.stringify([channelId, conversationId]);
+}
+
 /** @param {ConversationSummary} conversation */
 function conversationRow(conversation) {
   const open = h('button', { className: 'link', attrs: { type: 'button' } }, [
@@ -694,7 +708,7 @@ function conversationRow(conversation) {
   open.addEventListener('click', () => {
     void run(() => openTranscript(conversation.channelId, conversation.conversationId));
   });
-  return h('tr', {}, [
+  return h('tr', { attrs: { 'data-key': keyOf(conversation) } }, [
     h('td', { className: 'truncate' }, [open]),
     h('td', {}, [timeElement(conversation.lastAt)]),
     h('td', { className: 'number', text: String(conversation.activities) }),
@@ -755,7 +769,10 @@ function consentCard(item) {
           h('figcaption', { text: t('consent.notice') }),
           h('blockquote', { text: notice.text, attrs: { lang: notice.locale } }),
         ])
-      : h('p', { className: 'muted', text: t('consent.noNotice') }),
+      : h('p', {
+          className: 'muted',
+          text: t(event.noticeHash ? 'consent.noticeMissing' : 'consent.noNotice'),
+        }),
   );
   return card;
 }
@@ -806,6 +823,11 @@ async function openTranscript(channelId, conversationId) {
     conversation: transcript.conversationId,
     count: transcript.timeline.length,
   });
+  const open = keyOf(transcript);
+  for (const row of byId('conversations-table').querySelectorAll('tbody tr')) {
+    if (row.getAttribute('data-key') === open) row.setAttribute('aria-current', 'true');
+    else row.removeAttribute('aria-current');
+  }
   byId('transcript-title').focus();
   return t('status.transcript', { count: transcript.timeline.length });
 }
@@ -840,8 +862,11 @@ function drawRateChart(figure, purposes, measure) {
   /** @param {number} index */
   const x = (index) =>
     left + (periods.length === 1 ? innerWidth / 2 : (index * innerWidth) / (periods.length - 1));
+  // A withdrawal rate can pass 100 %: consents given in an earlier period, withdrawn in this one.
+  const highest = Math.max(1, ...purposes.flatMap((p) => p.series.map((s) => s[measure] ?? 0)));
+  const ceiling = Math.ceil(highest * 4) / 4;
   /** @param {number} rate */
-  const y = (rate) => top + innerHeight * (1 - rate);
+  const y = (rate) => top + innerHeight * (1 - rate / ceiling);
 
   const caption = figure.querySelector('figcaption')?.textContent ?? '';
   const chart = svg('svg', {
@@ -850,21 +875,24 @@ function drawRateChart(figure, purposes, measure) {
     'aria-label': caption,
     class: 'svg-chart',
   });
-  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+  for (const tick of [0, 0.25, 0.5, 0.75, 1].map((step) => step * ceiling)) {
     chart.append(
       svg('line', { x1: left, x2: width - right, y1: y(tick), y2: y(tick), class: 'grid' }),
       svg('text', { x: left - 8, y: y(tick) + 4, class: 'axis', 'text-anchor': 'end' }, [
-        `${tick * 100}%`,
+        `${Math.round(tick * 100)}%`,
       ]),
     );
   }
-  const every = Math.ceil(periods.length / 8);
+  // At most about six labels, the last period always among them, none overlapping it.
+  const every = Math.ceil(periods.length / 6);
+  const last = periods.length - 1;
   periods.forEach((period, index) => {
-    if (index % every !== 0 && index !== periods.length - 1) return;
+    if (index !== last && (index % every !== 0 || last - index < every * 0.75)) return;
+    // The ends are anchored inwards so that no label runs out of the box.
+    const anchor =
+      periods.length === 1 ? 'middle' : index === 0 ? 'start' : index === last ? 'end' : 'middle';
     chart.append(
-      svg('text', { x: x(index), y: height - 12, class: 'axis', 'text-anchor': 'middle' }, [
-        period,
-      ]),
+      svg('text', { x: x(index), y: height - 12, class: 'axis', 'text-anchor': anchor }, [period]),
     );
   });
   purposes.forEach((purpose, n) => {
@@ -945,9 +973,10 @@ function drawReasonChart(figure, totals) {
     plot.replaceChildren(h('p', { className: 'muted', text: t('chart.empty') }));
     return;
   }
-  const width = 560;
+  // Drawn across the whole card: a wider box keeps its text at the size of the other charts'.
+  const width = 1000;
   const row = 34;
-  const label = 190;
+  const label = 200;
   const height = entries.length * row + 8;
   const caption = figure.querySelector('figcaption')?.textContent ?? '';
   const chart = svg('svg', {
@@ -1135,6 +1164,8 @@ function start() {
     language = picker.value === 'fr' ? 'fr' : 'en';
     sessionStorage.setItem(LANGUAGE_KEY, language);
     translatePage();
+    // Results already on screen keep their language until the next search; the status would not.
+    showStatus('');
   });
   translatePage();
   setDefaultRange();

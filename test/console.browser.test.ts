@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const SCREENSHOT = join(tmpdir(), 'consent-console.png');
+/** The embedded store's file in DATA_DIR (storage/sqlite/sqlite-database.ts). */
+const DATABASE_FILE = 'consent-bot.sqlite';
 const TOKEN_KEY = 'consent-console.token';
 /**
  * Runs in a blank page of the same Chromium: decodes a base64 PNG and counts the distinct colours
@@ -91,6 +94,8 @@ describe('the compliance console in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   const profile = temporaryFolder('consent-console-chromium-');
+  const data = temporaryFolder('consent-console-data-');
+  const PEOPLE = ['console-ann', 'console-bob', 'console-cleo'];
   const problems: string[] = [];
   const outside: string[] = [];
   let events: ConsentEvent[] = [];
@@ -102,8 +107,9 @@ describe('the compliance console in Chromium', () => {
           '(bash scripts/ensure-chromium.sh does it as root) or set CHROMIUM_PATH.',
       );
     }
-    server = await startServer();
-    // Two people answer the bot over the real endpoint; the second stops and says why.
+    server = await startServer({ DATA_DIR: data.path });
+    // Three people answer the bot over the real endpoint; the second stops and says why, the
+    // third stops at once.
     const ann = customer(server.url, 'console-ann', 'en-GB');
     await ann.join();
     await ann.say('No');
@@ -118,7 +124,10 @@ describe('the compliance console in Chromium', () => {
     expect((await bob.say('Not relevant'))[0]?.text).toBe(
       'Thank you. Your answer is kept without your name.',
     );
-    for (const user of ['console-ann', 'console-bob']) {
+    const cleo = customer(server.url, 'console-cleo', 'en-GB');
+    await cleo.join();
+    await cleo.say('stop');
+    for (const user of PEOPLE) {
       const subject = TEST_KEYS.ledgerSubject({ channelId: 'webchat', userId: user });
       events.push(...(await server.stores.ledger.history(subject)));
     }
@@ -170,6 +179,7 @@ describe('the compliance console in Chromium', () => {
     await context.close();
     await server.close();
     profile.remove();
+    data.remove();
   });
 
   it('refuses a wrong token and a token without the compliance role, and says why', async () => {
@@ -223,11 +233,14 @@ describe('the compliance console in Chromium', () => {
         .locator('#chart-consent circle[data-purpose="personalised-offers"]')
         .getAttribute('data-value'),
     ).toBe('0.5');
+    // Analytics: given once (Bob), withdrawn twice (Bob, and Cleo who stopped before answering).
+    const count = (purposeId: string, decision: string) =>
+      events.filter((e) => e.purposeId === purposeId && e.decision === decision).length;
     expect(
       await page
         .locator('#chart-withdrawal circle[data-purpose="analytics"]')
         .getAttribute('data-value'),
-    ).toBe('1');
+    ).toBe(String(count('analytics', 'withdrawn') / count('analytics', 'given')));
     const bars = await Promise.all(
       (await page.locator('#chart-reasons rect.bar').all()).map(async (bar) => [
         await bar.getAttribute('data-reason'),
@@ -249,7 +262,35 @@ describe('the compliance console in Chromium', () => {
     await expect.poll(() => rows.count()).toBe(events.length);
     const purposes = await rows.locator('td:nth-child(4)').allTextContents();
     expect(purposes).toEqual(events.map((e) => e.purposeId).reverse());
-    expect(await page.locator('#status').textContent()).toBe(`${events.length} events shown.`);
+    expect(await page.locator('#status').textContent()).toBe(`Events shown: ${events.length}.`);
+    expect(await page.locator('#events-table .more').isVisible()).toBe(false);
+  });
+
+  it('pages through the events with More', async () => {
+    await page.getByLabel('Rows per page').selectOption('10');
+    await page.locator('#events-form').getByRole('button', { name: 'Search' }).click();
+    const rows = page.locator('#events-table tbody tr');
+    const more = page.locator('#events-table').locator('..').getByRole('button', { name: 'More' });
+    await more.waitFor({ state: 'visible' });
+    expect(await rows.count()).toBe(10);
+    await more.click();
+    await expect.poll(() => rows.count()).toBe(events.length);
+    expect(await more.isVisible()).toBe(false);
+    const ids = await rows.locator('td:nth-child(3) code').evaluateAll((codes) => codes.length);
+    expect(ids).toBe(events.length);
+    expect(await rows.locator('td:nth-child(4)').allTextContents()).toEqual(
+      events.map((e) => e.purposeId).reverse(),
+    );
+  });
+
+  it('shows a refused query as the server explains it', async () => {
+    await page.getByLabel('User id').first().fill('console-ann');
+    await page.locator('#events-form').getByRole('button', { name: 'Search' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'INVALID_SUBJECT' });
+    await alert.waitFor({ state: 'visible' });
+    expect(await alert.textContent()).toBe(
+      'Request failed (400 INVALID_SUBJECT): userId needs channelId: a user id is a channel’s',
+    );
   });
 
   it('opens a conversation as a timeline: the words said, and each consent with its notice', async () => {
@@ -279,16 +320,26 @@ describe('the compliance console in Chromium', () => {
     }
   });
 
-  it('verifies the whole store: intact', async () => {
+  it('verifies the proof of the person in the filters, then the whole store: intact', async () => {
     await page.getByRole('button', { name: 'Consent events' }).click();
-    await page.getByRole('button', { name: 'Verify whole store' }).click();
+    await page.getByLabel('Channel').first().fill('webchat');
+    await page.getByLabel('User id').first().fill('console-ann');
+    await page.getByRole('button', { name: 'Verify integrity' }).click();
     const result = page.locator('#verify-result');
-    await result.waitFor({ state: 'visible' });
+    const ann = events.filter((e) => e.conversationId === 'conv-console-ann').length;
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`✓IntactEvents checked: ${ann} · People: 1 · Scope: subject`);
+    await page.getByRole('button', { name: 'Verify whole store' }).click();
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`✓IntactEvents checked: ${events.length} · People: 3 · Scope: store`);
     expect(await result.getAttribute('class')).toContain('intact');
-    expect(await result.textContent()).toContain(`${events.length} events of 2 subjects checked`);
   });
 
   it('exports the events as JSONL through the browser: one line per event', async () => {
+    await page.getByLabel('Channel').first().fill('');
+    await page.getByLabel('User id').first().fill('');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'JSONL' }).click(),
@@ -300,6 +351,57 @@ describe('the compliance console in Chromium', () => {
     expect(lines.map((line) => (JSON.parse(line) as ConsentEvent).id)).toEqual(
       events.map((e) => e.id),
     );
+  });
+
+  it('searches conversations and opens one: a stop, its withdrawals, and the reason asked', async () => {
+    await page.getByRole('button', { name: 'Conversations' }).click();
+    await page.locator('#conversations-form').getByRole('button', { name: 'Search' }).click();
+    const rows = page.locator('#conversations-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(PEOPLE.length);
+    expect(await rows.locator('.conversation-id').allTextContents()).toEqual(
+      PEOPLE.map((user) => `conv-${user}`).reverse(),
+    );
+    await page.getByRole('button', { name: 'conv-console-bob' }).click();
+    const timeline = page.locator('#timeline');
+    const bob = events.filter((e) => e.conversationId === 'conv-console-bob');
+    await expect.poll(() => timeline.locator('.consent-card').count()).toBe(bob.length);
+    expect(await timeline.locator('.item.message.in .bubble-text').allTextContents()).toEqual([
+      'No',
+      'No',
+      'Yes',
+      'STOP',
+      'Not relevant',
+    ]);
+    const headings = await timeline.locator('.consent-card h3').allTextContents();
+    expect(headings).toEqual(bob.map((e) => `Consent recorded: ${e.decision}`));
+    expect(await rows.filter({ hasText: 'conv-console-bob' }).getAttribute('aria-current')).toBe(
+      'true',
+    );
+  });
+
+  it('shows where the proof was tampered with', async () => {
+    // Someone with file access drops the guard and turns Bob's refusal into a consent.
+    const db = new Database(join(data.path, DATABASE_FILE));
+    const bob = TEST_KEYS.ledgerSubject({ channelId: 'webchat', userId: 'console-bob' });
+    const target = events.find((e) => e.subject.userId === bob.userId && e.seq === 1)!;
+    try {
+      db.exec('DROP TRIGGER consent_events_no_update');
+      const forged = JSON.stringify({ ...target, decision: 'given' });
+      const changed = db
+        .prepare("UPDATE consent_events SET body = ? WHERE json_extract(body, '$.id') = ?")
+        .run(forged, target.id);
+      expect(changed.changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    await page.getByRole('button', { name: 'Consent events' }).click();
+    await page.getByRole('button', { name: 'Verify whole store' }).click();
+    const result = page.locator('#verify-result');
+    await expect.poll(() => result.getAttribute('class')).toContain('broken');
+    expect(await result.locator('.verdict').textContent()).toBe('✗Integrity problems found');
+    const cells = await result.locator('tbody tr').first().locator('td').allTextContents();
+    expect(cells.slice(1, 3)).toEqual(['altered', '1']);
+    expect(await result.locator('tbody tr code').last().getAttribute('title')).toBe(target.id);
   });
 
   it('renders a page worth looking at: a full-page screenshot that is not blank', async () => {
@@ -329,9 +431,10 @@ describe('the compliance console in Chromium', () => {
   });
 
   it('logged no error, broke no CSP rule, and reached nothing but this server', () => {
-    // The wrong and the under-privileged tokens' answers are the only failed loads expected.
+    // The only failed loads expected: the wrong token, the under-privileged one, the bad query.
     const unexpected = problems.filter(
-      (line) => !/Failed to load resource: the server responded with a status of 40[13]/.test(line),
+      (line) =>
+        !/Failed to load resource: the server responded with a status of 40[013]/.test(line),
     );
     expect(unexpected).toEqual([]);
     expect(outside).toEqual([]);
