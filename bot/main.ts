@@ -1,14 +1,9 @@
 import { loadCatalogue } from './catalogue-file.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { createLogger } from './log.js';
+import { openStores } from './configured-stores.js';
 import { deriveKeys, loadMasterSecret } from './secrets.js';
-import {
-  openEmbeddedStores,
-  openMemoryStores,
-  openMongoStores,
-  type Stores,
-} from '../storage/stores.js';
 
 async function start(): Promise<void> {
   let config;
@@ -63,18 +58,6 @@ async function start(): Promise<void> {
   process.once('SIGTERM', () => {
     stop('SIGTERM');
   });
-}
-
-/** Which backend, from config: MongoDB when MONGODB_URI is set, else the embedded store. */
-function openStores(config: Config): Promise<Stores> {
-  switch (config.STORE) {
-    case 'mongo':
-      return openMongoStores(config.MONGODB_URI ?? '', config.MONGODB_DB);
-    case 'memory':
-      return Promise.resolve(openMemoryStores());
-    case 'embedded':
-      return Promise.resolve(openEmbeddedStores(config.DATA_DIR));
-  }
 }
 
 start().catch((error: unknown) => {

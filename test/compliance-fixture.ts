@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Activity } from 'botbuilder';
 import type { AccessLog, AccessRecord } from '../consent/access-log.js';
 import type {
@@ -10,7 +12,7 @@ import type {
 } from '../consent/ledger.js';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import type { ControllerDetails } from '../consent/receipts.js';
-import type { Subject } from '../consent/subject.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
 import { tokenAuthenticator } from '../bot/auth.js';
 import { registerComplianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance-routes.js';
 import type { TimelineItem } from '../bot/compliance-timeline.js';
@@ -341,4 +343,38 @@ export function parseCsv(text: string): string[][] {
   }
   if (quoted || field !== '' || row.length > 0) throw new Error('CSV does not end with CRLF');
   return rows;
+}
+
+/**
+ * Someone with file access to the embedded store: drops the append-only triggers and rewrites or
+ * deletes one event of a subject (by its ledger key) directly in SQLite.
+ */
+export function tamperSqlite(
+  dataDir: string,
+  subject: Subject,
+  seq: number,
+  change: ((event: ConsentEvent) => ConsentEvent) | 'delete',
+): void {
+  const db = new Database(join(dataDir, 'consent-bot.sqlite'));
+  try {
+    const key = subjectKey(subject);
+    if (change === 'delete') {
+      db.exec('DROP TRIGGER IF EXISTS consent_events_no_delete');
+      db.prepare('DELETE FROM consent_events WHERE subject_key = ? AND seq = ?').run(key, seq);
+      return;
+    }
+    db.exec('DROP TRIGGER IF EXISTS consent_events_no_update');
+    const row = db
+      .prepare('SELECT body FROM consent_events WHERE subject_key = ? AND seq = ?')
+      .get(key, seq) as { body: string } | undefined;
+    if (!row) throw new Error(`no event ${seq} for this subject`);
+    const forged = change(JSON.parse(row.body) as ConsentEvent);
+    db.prepare('UPDATE consent_events SET body = ? WHERE subject_key = ? AND seq = ?').run(
+      JSON.stringify(forged),
+      key,
+      seq,
+    );
+  } finally {
+    db.close();
+  }
 }

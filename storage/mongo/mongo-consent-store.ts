@@ -123,14 +123,26 @@ export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArc
       await this.#events.createIndex({ subjectKey: 1, purposeId: 1, seq: -1 });
       await this.#events.createIndex({ purposeId: 1, recordedAt: 1 });
       // Compliance search: each filter, then newest first by (recordedAt, event.id).
-      await this.#events.createIndex({ recordedAt: -1, 'event.id': -1 });
-      for (const path of Object.values(FILTER_FIELDS)) {
-        if (path !== 'subjectKey') {
-          await this.#events.createIndex({ [path]: 1, recordedAt: -1, 'event.id': -1 });
+      await this.#events.createIndex(
+        { recordedAt: -1, 'event.id': -1 },
+        { name: 'consent_events_time' },
+        undefined,
+      );
+      for (const [field, path] of Object.entries(FILTER_FIELDS)) {
+        if (field !== 'subjectKey') {
+          await this.#events.createIndex(
+            { [path]: 1, recordedAt: -1, 'event.id': -1 },
+            { name: `consent_events_by_${field}` },
+            undefined,
+          );
         }
       }
       // Counting reads only these fields: a covered query on MongoDB.
-      await this.#events.createIndex({ recordedAt: 1, purposeId: 1, 'event.decision': 1 });
+      await this.#events.createIndex(
+        { recordedAt: 1, purposeId: 1, 'event.decision': 1 },
+        { name: 'consent_events_counts' },
+        undefined,
+      );
     });
   }
 

@@ -1,0 +1,149 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventHash } from '../consent/chain.js';
+import type { ConsentEvent } from '../consent/ledger.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
+import { openEmbeddedStores, type Stores } from '../storage/stores.js';
+import {
+  decision,
+  get,
+  pseudonym,
+  seedManyEvents,
+  serveComplianceRoutes,
+  tamperSqlite,
+  type VerifyBody,
+} from '../test/compliance-fixture.js';
+import { temporaryFolder } from '../test/harness.js';
+import { verifyLedger } from './ledger-verification.js';
+
+const DAVE: Subject = { channelId: 'webchat', userId: 'dave' };
+const ERIN: Subject = { channelId: 'msteams', userId: 'erin' };
+const day = (n: number): Date => new Date(Date.UTC(2026, 10, n, 12));
+
+/** Real SQLite: 50 people with 6 events each, and two people with one event a day, 5 days. */
+describe('verification of the ledger on SQLite, after tampering in the database file', () => {
+  let folder: ReturnType<typeof temporaryFolder>;
+  let stores: Stores;
+  const eventOf = async (subject: Subject, seq: number): Promise<ConsentEvent> => {
+    const event = (await stores.ledger.history(pseudonym(subject))).find((e) => e.seq === seq);
+    if (!event) throw new Error('no such event');
+    return event;
+  };
+
+  beforeEach(async () => {
+    folder = temporaryFolder();
+    stores = openEmbeddedStores(folder.path);
+    await seedManyEvents(stores.ledger, 50, 6);
+    for (let n = 1; n <= 5; n += 1) {
+      for (const subject of [DAVE, ERIN]) {
+        await stores.ledger.append(
+          [decision(subject, { decision: n % 2 ? 'given' : 'withdrawn' })],
+          day(n),
+        );
+      }
+    }
+  });
+  afterEach(async () => {
+    await stores.close();
+    folder.remove();
+  });
+
+  it('finds an intact store intact, in every scope', async () => {
+    expect(await verifyLedger(stores.ledger, {})).toEqual({
+      scope: 'store',
+      subjects: 52,
+      events: 310,
+      intact: true,
+      problems: [],
+      problemCount: 0,
+    });
+    // A window starting mid-chain is checked against the event before it: no false alarm.
+    expect(await verifyLedger(stores.ledger, { from: day(3), to: day(5) })).toMatchObject({
+      scope: 'range',
+      subjects: 2,
+      events: 4,
+      intact: true,
+    });
+    expect(
+      await verifyLedger(stores.ledger, { subject: pseudonym(DAVE), from: day(2) }),
+    ).toMatchObject({ scope: 'subject', subjects: 1, events: 4, intact: true });
+  });
+
+  it('reports an altered, a deleted and a re-sealed event with where they are', async () => {
+    const person7 = { channelId: 'webchat', userId: 'person-7' };
+    const person9 = { channelId: 'webchat', userId: 'person-9' };
+    const altered = await eventOf(person7, 3);
+    const afterDeleted = await eventOf(person9, 3);
+    const daveThird = await eventOf(DAVE, 3);
+    const daveFourth = await eventOf(DAVE, 4);
+    await stores.close();
+    // A withdrawal turned into a consent; an event removed; and a forger who re-seals the event
+    // they changed (a valid hash over new content) but cannot know what the next one points at.
+    tamperSqlite(folder.path, pseudonym(person7), 3, (e) => ({ ...e, decision: 'given' }));
+    tamperSqlite(folder.path, pseudonym(person9), 2, 'delete');
+    tamperSqlite(folder.path, pseudonym(DAVE), 3, (e) => {
+      const forged = { ...e, decision: 'refused' as const, prevHash: 'f'.repeat(64) };
+      return { ...forged, hash: eventHash(forged) };
+    });
+    stores = openEmbeddedStores(folder.path);
+
+    const whole = await verifyLedger(stores.ledger, {});
+    expect(whole.intact).toBe(false);
+    expect(whole.events).toBe(309);
+    const at = (subject: Subject, kind: string, event: ConsentEvent) => ({
+      subject: subjectKey(pseudonym(subject)),
+      kind,
+      seq: event.seq,
+      eventId: event.id,
+    });
+    expect(whole.problems).toHaveLength(5);
+    expect(whole.problems).toEqual(
+      expect.arrayContaining([
+        at(person7, 'altered', altered),
+        at(person9, 'missing', afterDeleted),
+        at(person9, 'broken-link', afterDeleted),
+        at(DAVE, 'broken-link', daveThird),
+        at(DAVE, 'broken-link', daveFourth),
+      ]),
+    );
+
+    // The window starts exactly at the re-sealed event: only the link to the event before the
+    // window shows it.
+    const edge = await verifyLedger(stores.ledger, { from: day(3), to: day(4) });
+    expect(edge.problems).toEqual([at(DAVE, 'broken-link', daveThird)]);
+    const next = await verifyLedger(stores.ledger, { from: day(4) });
+    expect(next.problems).toEqual([at(DAVE, 'broken-link', daveFourth)]);
+    expect((await verifyLedger(stores.ledger, { from: day(1), to: day(3) })).intact).toBe(true);
+
+    const capped = await verifyLedger(stores.ledger, {}, { maxProblems: 2 });
+    expect(capped.problems).toHaveLength(2);
+    expect(capped.problemCount).toBe(5);
+
+    // The same through the API, for a compliance officer.
+    const api = await serveComplianceRoutes(stores);
+    try {
+      const reply = await get<VerifyBody>(
+        api.url,
+        `/api/compliance/verify?from=2026-11-03&to=2026-11-04`,
+      );
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({
+        scope: 'range',
+        subjects: 2,
+        events: 2,
+        intact: false,
+        problems: [at(DAVE, 'broken-link', daveThird)],
+        problemCount: 1,
+      });
+      const dave = await get<VerifyBody>(
+        api.url,
+        `/api/compliance/verify?channelId=webchat&userId=dave`,
+      );
+      expect(dave.body.problems).toEqual([
+        at(DAVE, 'broken-link', daveThird),
+        at(DAVE, 'broken-link', daveFourth),
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -1,0 +1,197 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsentEvent, Decision, LedgerQuery } from '../../consent/ledger.js';
+import { planOf, recordStatements } from '../../test/sqlite-plans.js';
+import { decisionOf, subjectOf } from '../../test/storage-contract.js';
+import { SqliteConsentStore } from './sqlite-consent-store.js';
+import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
+
+/**
+ * Ledger search at scale on the embedded store: 100,000 events of 10,000 people over a year. The
+ * bounds are outcomes ("well under a second" on a noisy 2-core machine), not a benchmark: they
+ * fail when a query stops being an index range scan and starts reading the whole ledger.
+ */
+const SUBJECTS = 10_000;
+const APPENDS = 50_000;
+/** Two decisions per append: 100,000 events. */
+const EVENTS = APPENDS * 2;
+const YEAR_START = Date.parse('2026-01-01T00:00:00.000Z');
+const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+const BOUND_MS = 500;
+const PURPOSES = ['newsletter', 'analytics', 'location', 'offers', 'research'];
+const DECISIONS: readonly Decision[] = ['given', 'given', 'refused', 'withdrawn', 'confirmed'];
+const CHANNELS = ['webchat', 'msteams', 'telegram'];
+
+/** /dev/shm when there is one: the seeding writes 100,000 rows, not what is measured. */
+const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ledger-perf-'));
+let db: SqliteDatabase;
+let store: SqliteConsentStore;
+let seedMs = 0;
+
+beforeAll(async () => {
+  db = openSqliteDatabase(folder);
+  store = new SqliteConsentStore(db);
+  const started = performance.now();
+  // Seeding only: no fsync, and one outer transaction around the store's own appends (each
+  // becomes a savepoint). The appends themselves are the production path, unchanged.
+  db.pragma('synchronous = OFF');
+  db.exec('BEGIN');
+  for (let i = 0; i < APPENDS; i += 1) {
+    const person = i % SUBJECTS;
+    const subject = subjectOf(`p:${person}`, CHANNELS[person % CHANNELS.length]);
+    const at = new Date(YEAR_START + Math.floor((i * YEAR_MS) / APPENDS));
+    const decisions = [0, 1].map((k) =>
+      decisionOf(subject, {
+        purposeId: PURPOSES[(i + k) % PURPOSES.length],
+        decision: DECISIONS[(i * 7 + k) % DECISIONS.length],
+        conversationId: `conversation-${person}-${Math.floor(i / SUBJECTS)}`,
+        catalogueVersion: at.getTime() < YEAR_START + YEAR_MS / 2 ? 'v1' : 'v2',
+      }),
+    );
+    await store.append(decisions, at);
+  }
+  db.exec('COMMIT');
+  db.pragma('synchronous = FULL');
+  seedMs = performance.now() - started;
+}, 120_000);
+
+afterAll(() => {
+  db.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { result, ms: performance.now() - started };
+}
+
+const isNewestFirst = (events: readonly ConsentEvent[]): boolean =>
+  events.every(
+    (e, i) =>
+      i === 0 ||
+      e.recordedAt < (events[i - 1] as ConsentEvent).recordedAt ||
+      (e.recordedAt === (events[i - 1] as ConsentEvent).recordedAt &&
+        e.id < (events[i - 1] as ConsentEvent).id),
+  );
+
+const FILTERS: readonly [string, LedgerQuery, string][] = [
+  ['no filter', {}, 'consent_events_time'],
+  [
+    'a quarter',
+    { from: new Date('2026-04-01T00:00:00Z'), to: new Date('2026-07-01T00:00:00Z') },
+    'consent_events_time',
+  ],
+  ['purpose', { purposeId: 'location' }, 'consent_events_purpose'],
+  ['decision', { decision: 'withdrawn' }, 'consent_events_decision'],
+  ['channel', { channelId: 'msteams' }, 'consent_events_channel'],
+  ['catalogue version', { catalogueVersion: 'v1' }, 'consent_events_catalogue'],
+  [
+    'purpose and decision in a quarter',
+    {
+      purposeId: 'offers',
+      decision: 'given',
+      from: new Date('2026-04-01T00:00:00Z'),
+      to: new Date('2026-07-01T00:00:00Z'),
+    },
+    'consent_events_',
+  ],
+];
+
+describe(`embedded sqlite ledger search over ${EVENTS.toLocaleString('en')} events`, () => {
+  it('was seeded through the store, quickly', async () => {
+    const counts = await store.countDecisions({}, 'month');
+    expect(counts.reduce((sum, c) => sum + c.count, 0)).toBe(EVENTS);
+    console.info(`seeded ${EVENTS} events in ${Math.round(seedMs)} ms`);
+    expect(seedMs).toBeLessThan(60_000);
+  });
+
+  for (const [name, query, index] of FILTERS) {
+    it(`searches by ${name}: first page and page 51, each well under a second`, async () => {
+      const seen = recordStatements(db);
+      const first = await timed(() => store.search(query, { limit: 50 }));
+      expect(first.result.events).toHaveLength(50);
+      expect(isNewestFirst(first.result.events)).toBe(true);
+      let after = first.result.next;
+      for (let page = 2; page <= 50; page += 1) {
+        after = (await store.search(query, { limit: 50, after: after ?? '' })).next;
+      }
+      const deep = await timed(() => store.search(query, { limit: 50, after: after ?? '' }));
+      expect(deep.result.events).toHaveLength(50);
+      expect(isNewestFirst(deep.result.events)).toBe(true);
+      const [deepest] = deep.result.events;
+      expect(deepest && deepest.recordedAt < (first.result.events.at(-1)?.recordedAt ?? '')).toBe(
+        true,
+      );
+      console.info(
+        `${name}: first page ${first.ms.toFixed(1)} ms, page 51 ${deep.ms.toFixed(1)} ms`,
+      );
+      expect(first.ms).toBeLessThan(BOUND_MS);
+      expect(deep.ms).toBeLessThan(BOUND_MS);
+      const plan = planOf(db, seen.at(-1) ?? '');
+      expect(plan).toContain(`USING INDEX ${index}`);
+      expect(plan).not.toContain('TEMP B-TREE');
+    });
+  }
+
+  it("searches one person's history and one conversation, well under a second", async () => {
+    const person = await timed(() =>
+      store.search({ subject: subjectOf('p:4242', 'webchat') }, { limit: 50 }),
+    );
+    expect(person.result.events).toHaveLength(10);
+    const conversation = await timed(() =>
+      store.search({ conversationId: 'conversation-4242-3' }, { limit: 50 }),
+    );
+    expect(conversation.result.events).toHaveLength(2);
+    console.info(
+      `subject ${person.ms.toFixed(1)} ms, conversation ${conversation.ms.toFixed(1)} ms`,
+    );
+    expect(person.ms).toBeLessThan(BOUND_MS);
+    expect(conversation.ms).toBeLessThan(BOUND_MS);
+  });
+
+  it('counts a year of decisions per month and per day, exactly, well under a second', async () => {
+    const year = { from: new Date(YEAR_START), to: new Date(YEAR_START + YEAR_MS) };
+    for (const period of ['month', 'day'] as const) {
+      const { result, ms } = await timed(() => store.countDecisions(year, period));
+      expect(result.reduce((sum, c) => sum + c.count, 0)).toBe(EVENTS);
+      expect(new Set(result.map((c) => c.period)).size).toBe(period === 'month' ? 12 : 365);
+      console.info(`countDecisions by ${period}: ${ms.toFixed(1)} ms, ${result.length} rows`);
+      expect(ms).toBeLessThan(BOUND_MS);
+    }
+    const purpose = await timed(() =>
+      store.countDecisions({ ...year, purposeId: 'newsletter' }, 'month'),
+    );
+    expect(purpose.result.reduce((sum, c) => sum + c.count, 0)).toBe(EVENTS / PURPOSES.length);
+    expect(purpose.ms).toBeLessThan(BOUND_MS);
+  });
+
+  it('streams all events in a scan, in order, with bounded memory', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const baseline = process.memoryUsage().heapUsed;
+    let peak = baseline;
+    let count = 0;
+    let previous = '';
+    const started = performance.now();
+    for await (const event of store.scan({}, 'recorded')) {
+      const key = `${event.recordedAt}|${event.id}`;
+      if (key <= previous) throw new Error(`out of order at ${count}`);
+      previous = key;
+      count += 1;
+      if (count % 5_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
+    const ms = performance.now() - started;
+    const growthMb = (peak - baseline) / 1024 / 1024;
+    console.info(
+      `scan: ${count} events in ${Math.round(ms)} ms, heap growth ${growthMb.toFixed(1)} MB (gc ${gc ? 'on' : 'off'})`,
+    );
+    expect(count).toBe(EVENTS);
+    // Holding 100,000 parsed events would take well over 100 MB.
+    expect(growthMb).toBeLessThan(50);
+    expect(ms).toBeLessThan(20_000);
+  });
+});
