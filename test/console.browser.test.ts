@@ -202,9 +202,9 @@ describe('the compliance console in Chromium', () => {
     expect(await page.locator('#views').isVisible()).toBe(false);
   });
 
-  it('signs in with the compliance token, kept in this tab only', async () => {
+  it('signs in with the compliance token from the keyboard, kept in this tab only', async () => {
     await page.getByLabel('Access token').fill(COMPLIANCE);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Access token').press('Enter');
     await page.locator('#views').waitFor({ state: 'visible' });
     expect(await page.locator('#sign-in').isVisible()).toBe(false);
     expect(await page.evaluate<string | null>(`sessionStorage.getItem('${TOKEN_KEY}')`)).toBe(
@@ -428,6 +428,27 @@ describe('the compliance console in Chromium', () => {
     expect(await page.evaluate<string | null>(`sessionStorage.getItem('${TOKEN_KEY}')`)).toBeNull();
     expect(await page.locator('#timeline li').count()).toBe(0);
     expect(await page.locator('#events-table tbody tr').count()).toBe(0);
+  });
+
+  it('runs under a CSP that refuses inline script', async () => {
+    // A page of its own, so the refusal it provokes is not counted among the console's errors.
+    const probe = await context.newPage();
+    const refused: string[] = [];
+    probe.on('console', (message) => refused.push(message.text()));
+    await probe.goto(`${server.url}/console`);
+    const ran = await probe.evaluate<boolean>(`(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.inlineRan = true';
+      document.body.append(script);
+      return window.inlineRan === true;
+    })()`);
+    expect(ran).toBe(false);
+    await expect
+      .poll(() => refused.join('\n'))
+      .toContain(
+        "Executing inline script violates the following Content Security Policy directive 'script-src 'self''",
+      );
+    await probe.close();
   });
 
   it('logged no error, broke no CSP rule, and reached nothing but this server', () => {
