@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentEvent } from '../consent/ledger.js';
+import { hasKantaraReceipt } from '../consent/receipts.js';
+import { CSV_COLUMNS } from '../bot/compliance-export.js';
 import { temporaryFolder, TEST_KEYS } from './harness.js';
 import { COMPLIANCE, customer, MARKETING, startServer, type Running } from './http-harness.js';
 
@@ -337,20 +339,51 @@ describe('the compliance console in Chromium', () => {
     expect(await result.getAttribute('class')).toContain('intact');
   });
 
-  it('exports the events as JSONL through the browser: one line per event', async () => {
+  /** Clicks an export button and reads the file the browser saved. */
+  const download = async (button: string) => {
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: button, exact: true }).click(),
+    ]);
+    const lines = readFileSync(await file.path(), 'utf8')
+      .trimEnd()
+      .split(/\r?\n/);
+    return { name: file.suggestedFilename(), lines };
+  };
+
+  it('exports the events through the browser: JSONL, CSV and receipts', async () => {
     await page.getByLabel('Channel').first().fill('');
     await page.getByLabel('User id').first().fill('');
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'JSONL' }).click(),
-    ]);
-    expect(download.suggestedFilename()).toBe('consent-events.jsonl');
-    const lines = readFileSync(await download.path(), 'utf8')
-      .trim()
-      .split('\n');
-    expect(lines.map((line) => (JSON.parse(line) as ConsentEvent).id)).toEqual(
+    const jsonl = await download('JSONL');
+    expect(jsonl.name).toBe('consent-events.jsonl');
+    expect(jsonl.lines.map((line) => (JSON.parse(line) as ConsentEvent).id)).toEqual(
       events.map((e) => e.id),
     );
+    const csv = await download('CSV');
+    expect(csv.lines[0]).toBe(CSV_COLUMNS.join(','));
+    expect(csv.lines.slice(1).map((line) => line.split(',')[0])).toEqual(events.map((e) => e.id));
+    // A receipt is issued for the decisions Kantara v1.1 describes: consents, not refusals.
+    const receipts = await download('Receipts');
+    expect(receipts.name).toBe('consent-receipts.jsonl');
+    expect(receipts.lines).toHaveLength(events.filter(hasKantaraReceipt).length);
+    expect(receipts.lines.length).toBeGreaterThan(0);
+    expect(await page.locator('#status').textContent()).toMatch(
+      new RegExp(`^Downloaded ${receipts.name.replace('.', '\\.')} \\(\\d+\\.\\d kB\\)\\.$`),
+    );
+  });
+
+  it('ends the session when the token stops being accepted, and says so', async () => {
+    await page.evaluate(`sessionStorage.setItem('${TOKEN_KEY}', 'revoked-token-0123456789')`);
+    await page.locator('#events-form').getByRole('button', { name: 'Search' }).click();
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    expect(await page.locator('#sign-in-error').textContent()).toBe(
+      'The token was not accepted (401). Sign in again with a valid token.',
+    );
+    expect(await page.locator('#events-table tbody tr').count()).toBe(0);
+    expect(await page.evaluate<string | null>(`sessionStorage.getItem('${TOKEN_KEY}')`)).toBeNull();
+    await page.getByLabel('Access token').fill(COMPLIANCE);
+    await page.getByLabel('Access token').press('Enter');
+    await page.locator('#views').waitFor({ state: 'visible' });
   });
 
   it('searches conversations and opens one: a stop, its withdrawals, and the reason asked', async () => {
