@@ -110,6 +110,7 @@ describe('the compliance console in Chromium', () => {
       );
     }
     server = await startServer({ DATA_DIR: data.path });
+    cleanups.push(() => server.close());
     // Three people answer the bot over the real endpoint; the second stops and says why, the
     // third stops at once.
     const ann = customer(server.url, 'console-ann', 'en-GB');
@@ -156,6 +157,7 @@ describe('the compliance console in Chromium', () => {
       locale: 'en-GB',
       timezoneId: 'UTC',
     });
+    cleanups.push(() => context.close());
     // Nothing may leave this machine: no CDN, no font service, no telemetry.
     await context.route('**/*', async (route) => {
       const { hostname } = new URL(route.request().url());
@@ -177,11 +179,10 @@ describe('the compliance console in Chromium', () => {
     });
   });
 
+  // Undone in reverse, and only what was started: a missing Chromium must be the one error shown.
+  const cleanups: (() => Promise<void> | void)[] = [profile.remove, data.remove];
   afterAll(async () => {
-    await context.close();
-    await server.close();
-    profile.remove();
-    data.remove();
+    for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
   it('refuses a wrong token and a token without the compliance role, and says why', async () => {
