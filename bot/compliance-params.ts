@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DECISIONS, type Decision, type LedgerQuery, type Period } from '../consent/ledger.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { isId } from './http-common.js';
@@ -180,12 +181,24 @@ export function pseudonymOf(subject: Subject, ledgerSubjectOf: (s: Subject) => S
   }
 }
 
+/**
+ * A conversation as the access log names it: a hash of its ids. Channels may build conversation
+ * ids from user ids, so the raw id stays out of the log; an auditor holding a conversation id can
+ * still find its accesses by hashing it the same way.
+ */
+export function conversationDigest(channelId: string, conversationId: string): string {
+  return createHash('sha256').update(`${channelId}|${conversationId}`).digest('hex').slice(0, 32);
+}
+
 /** Access-log target and detail of a (pseudonymised) ledger query. */
 export function describe(query: LedgerQuery): Omit<LedgerFilter, 'query'> {
   const detail: Record<string, string> = {};
   for (const [name, value] of Object.entries(query)) {
     if (name === 'subject') detail.subject = subjectKey(value as Subject);
-    else if (value instanceof Date) detail[name] = value.toISOString();
+    else if (name === 'conversationId') {
+      const channelId = query.subject?.channelId ?? query.channelId ?? '';
+      detail.conversation = conversationDigest(channelId, value as string);
+    } else if (value instanceof Date) detail[name] = value.toISOString();
     else if (typeof value === 'string') detail[name] = value;
   }
   return { target: query.subject ? subjectKey(query.subject) : '*', detail };

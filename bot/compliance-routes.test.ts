@@ -30,6 +30,7 @@ import {
 import { temporaryFolder } from '../test/harness.js';
 import { AGENT, COMPLIANCE, MARKETING } from '../test/http-harness.js';
 import { CSV_COLUMNS } from './compliance-export.js';
+import { conversationDigest } from './compliance-params.js';
 import type { ActivityItem, ConsentItem } from './compliance-timeline.js';
 
 /** The embedded store in a folder of its own, removed when the stores close. */
@@ -362,10 +363,19 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
       expect(reply.text).not.toContain('Alice Martin');
 
       const { records } = await stores.accessLog.list({}, { limit: 10 });
-      expect(records[0]).toMatchObject({
+      expect(records[0]).toEqual({
+        at: anyString,
+        principal: tokenPrincipal,
+        role: 'compliance',
         action: 'transcript.read',
         target: subjectKey(pseudonym(ALICE)),
+        detail: {
+          channelId: 'webchat',
+          conversation: conversationDigest('webchat', 'conv-alice'),
+          items: 8,
+        },
       });
+      expect(JSON.stringify(records)).not.toContain('conv-alice');
     });
 
     it('reads every page of a long conversation', async () => {

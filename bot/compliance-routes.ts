@@ -28,6 +28,7 @@ import {
   streamLines,
 } from './compliance-export.js';
 import {
+  conversationDigest,
   describe,
   LEDGER_FILTERS,
   ledgerFilterOf,
@@ -242,7 +243,11 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
             caller,
             'transcript.read',
             person ? subjectKey(person) : '*',
-            { channelId, conversationId, items: timeline.items.length },
+            {
+              channelId,
+              conversation: conversationDigest(channelId, conversationId),
+              items: timeline.items.length,
+            },
           ))
         ) {
           return;

@@ -108,13 +108,20 @@ const FILTER_COLUMNS = {
   conversationId: 'conversation_id',
 } as const;
 
-/** The WHERE conditions of a filter, with named parameters of the same names. */
-function conditionsOf(filter: LedgerFilter): string[] {
+/**
+ * The WHERE conditions of a filter, with named parameters of the same names. `subjectOnly`
+ * writes every other column as `+column`, which SQLite cannot match to an index: a chain-order
+ * scan then walks the primary key in (subject, seq) order and filters as it goes, instead of
+ * sorting every match again for each batch.
+ */
+function conditionsOf(filter: LedgerFilter, subjectOnly = false): string[] {
+  const indexed = (column: string): string =>
+    subjectOnly && column !== 'subject_key' ? `+${column}` : column;
   const conditions = Object.entries(FILTER_COLUMNS)
     .filter(([field]) => filter[field as keyof typeof FILTER_COLUMNS] !== undefined)
-    .map(([field, column]) => `${column} = :${field}`);
-  if (filter.from !== undefined) conditions.push('recorded_at >= :from');
-  if (filter.to !== undefined) conditions.push('recorded_at < :to');
+    .map(([field, column]) => `${indexed(column)} = :${field}`);
+  if (filter.from !== undefined) conditions.push(`${indexed('recorded_at')} >= :from`);
+  if (filter.to !== undefined) conditions.push(`${indexed('recorded_at')} < :to`);
   return conditions;
 }
 
@@ -274,7 +281,7 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
       order === 'chain'
         ? ['subject_key, seq', (row) => [row.subject_key, row.seq]]
         : ['recorded_at, event_id', (row) => [row.recorded_at, row.event_id]];
-    const conditions = conditionsOf(filter);
+    const conditions = conditionsOf(filter, order === 'chain');
     const first = `SELECT body, recorded_at, event_id, subject_key, seq FROM consent_events
       ${whereOf(conditions)} ORDER BY ${keys} LIMIT ${SCAN_BATCH}`;
     const following = `SELECT body, recorded_at, event_id, subject_key, seq FROM consent_events

@@ -194,4 +194,21 @@ describe(`embedded sqlite ledger search over ${EVENTS.toLocaleString('en')} even
     expect(growthMb).toBeLessThan(50);
     expect(ms).toBeLessThan(20_000);
   });
+
+  it('walks the chains of one purpose, subject by subject, in one pass', async () => {
+    let count = 0;
+    let previous: readonly [string, number] = ['', 0];
+    const started = performance.now();
+    for await (const event of store.scan({ purposeId: 'newsletter' }, 'chain')) {
+      const key = `${event.subject.channelId}|${event.subject.userId}`;
+      const ordered = key > previous[0] || (key === previous[0] && event.seq > previous[1]);
+      if (!ordered || event.purposeId !== 'newsletter') throw new Error(`wrong event at ${count}`);
+      previous = [key, event.seq];
+      count += 1;
+    }
+    const ms = performance.now() - started;
+    console.info(`chain scan of one purpose: ${count} events in ${Math.round(ms)} ms`);
+    expect(count).toBe(EVENTS / PURPOSES.length);
+    expect(ms).toBeLessThan(20_000);
+  });
 });

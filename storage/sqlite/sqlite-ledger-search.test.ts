@@ -63,6 +63,30 @@ describe('embedded sqlite ledger search: query plans', () => {
     expect(plan).not.toContain('TEMP B-TREE');
   });
 
+  it('scans in chain order along the primary key, and in recorded order along an index, never sorting', async () => {
+    const { db } = newDatabase();
+    const store = new SqliteConsentStore(db);
+    const seen = recordStatements(db);
+    const queries: LedgerQuery[] = [
+      {},
+      { purposeId: 'newsletter' },
+      { decision: 'given', from: AT },
+      { subject: subjectOf('alice'), to: AT },
+    ];
+    for (const query of queries) {
+      for (const order of ['chain', 'recorded'] as const) {
+        for await (const event of store.scan(query, order)) expect(event).toBeDefined();
+      }
+    }
+    // The last one, one person's history in recorded order, is sorted: it is short.
+    const plans = seen.map((sql) => planOf(db, sql)).slice(0, -1);
+    expect(plans).toHaveLength(7);
+    plans.forEach((plan, i) => {
+      expect(plan).not.toContain('TEMP B-TREE');
+      if (i % 2 === 0) expect(plan).toContain('sqlite_autoindex_consent_events_1');
+    });
+  });
+
   it("searches a subject by the primary key, sorting only that person's history", async () => {
     const plan = await searchPlan({ subject: subjectOf('alice') });
     expect(plan).toMatch(
