@@ -39,6 +39,7 @@ import {
   queryOf,
   rangeOf,
   subjectFilterOf,
+  type LedgerFilter,
   type Paging,
 } from './compliance-params.js';
 import { conversationTimeline } from './compliance-timeline.js';
@@ -274,7 +275,7 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
     server.get(
       path,
       route(async (req, res, caller) => {
-        let filter;
+        let filter: LedgerFilter;
         try {
           const raw = queryOf(req.query, LEDGER_FILTERS);
           filter = ledgerFilterOf(raw, deps.ledgerSubjectOf);
@@ -283,9 +284,14 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
           return;
         }
         if (
-          !(await recordAccess(res, deps.accessLog, caller, `export.${format}`, filter.target, {
-            ...filter.detail,
-          }))
+          !(await recordAccess(
+            res,
+            deps.accessLog,
+            caller,
+            `export.${format}`,
+            filter.target,
+            filter.detail,
+          ))
         ) {
           return;
         }
