@@ -22,6 +22,7 @@ import { registerContactPermissionRoutes } from './contact-permission-routes.js'
 import { DoubleOptIn } from './double-opt-in.js';
 import { verifyLink } from './links.js';
 import { createMailer, type Mailer } from './mailer.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { registerReceiptRoutes } from './receipt-routes.js';
 import { registerReportRoutes } from './report-routes.js';
 import { registerRightsRoutes } from './rights-routes.js';
@@ -243,6 +244,7 @@ export function createApp(deps: AppDeps): App {
       log,
     },
   });
+  registerConsoleRoutes(server);
   registerContactPermissionRoutes(server, {
     catalogue,
     ledger: stores.ledger,
