@@ -153,7 +153,9 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   server.on('restifyError', (req: Request, res: Response, error: Error, callback: () => void) => {
-    log.warn('http.error', { route: req.getRoute().path.toString(), ...errorFields(error) });
+    // No route matched (a 404 or 405): there is no route to name, and throwing here would crash.
+    const route = (req.getRoute() as ReturnType<Request['getRoute']> | undefined)?.path;
+    log.warn('http.error', { route: route ? String(route) : 'none', ...errorFields(error) });
     callback();
   });
   return server;

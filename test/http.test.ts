@@ -21,6 +21,14 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
     await server.close();
   });
 
+  it('answers 404 to an unknown path and keeps serving', async () => {
+    for (const path of ['/nope', '/api/subjects', '/console/../../etc/passwd']) {
+      expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
+    }
+    expect((await fetch(`${server.url}/api/messages`)).status).toBe(405);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
   it('is healthy when it can reach its store', async () => {
     const response = await fetch(`${server.url}/healthz`);
     expect(response.status).toBe(200);
