@@ -277,7 +277,14 @@ const HUMAN = [
 ];
 /** The optional "why are you leaving?" answers: their button words, in both languages. */
 const REASONS: Readonly<Record<OptOutReason, ReadonlySet<string>>> = {
+  // The button says "too frequent": "too many messages" is also how people say stop, and the opt-out
+  // guard, which runs first, would take the button for a second stop.
   'too-many-messages': phrases(
+    'too frequent',
+    'too often',
+    'trop frequent',
+    'trop frequents',
+    'trop souvent',
     'too many messages',
     'too many',
     'trop de messages',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateKantaraReceipt } from '../consent/receipts.js';
-import type { Locale } from '../consent/catalogue.js';
+import { LOCALES, type Locale } from '../consent/catalogue.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
 import { createTranslator, listOf } from '../bot/i18n.js';
 import { OPT_OUT_REASONS } from '../consent/opt-out-reasons.js';
@@ -446,6 +446,25 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
     expect(reply).toEqual([texts('en').stopReply]);
     expect((await bot.statuses())['personalised-offers']).toBe('withdrawn');
   });
+});
+
+describe('why people leave (issue 4)', () => {
+  it.each(LOCALES.flatMap((locale) => OPT_OUT_REASONS.map((reason) => [locale, reason] as const)))(
+    'in %s, the "%s" button after a stop records that reason, not another stop',
+    async (locale, reason) => {
+      const bot = startTestBot({ locale });
+      await bot.join();
+      const [stopped] = await bot.say('stop');
+      const button = texts(locale).t(`reason.${reason}`);
+      expect(stopped?.buttons).toContain(button);
+      expect(await bot.say(button)).toEqual([
+        { text: texts(locale).t('optOut.reasonThanks'), buttons: [] },
+      ]);
+      const day = new Date();
+      const counts = await bot.stores.reasons.summary(day, day);
+      expect(counts.map((c) => [c.reason, c.count])).toEqual([[reason, 1]]);
+    },
+  );
 });
 
 describe('buttons and cards', () => {
