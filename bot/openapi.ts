@@ -174,6 +174,25 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           },
         },
       },
+      '/console': {
+        get: {
+          summary: 'The compliance console (sign in there with a compliance token)',
+          responses: { '200': html('The page') },
+        },
+      },
+      '/console/': {
+        get: { summary: 'The same page', responses: { '200': html('The page') } },
+      },
+      '/console/{file}': {
+        get: {
+          summary: "The console's own script and style sheet (a fixed list)",
+          parameters: [pathParam('file', 'console.js, console.css or index.html')],
+          responses: {
+            '200': { description: 'The file' },
+            '404': error('Not a file of the console'),
+          },
+        },
+      },
       '/api/openapi.json': {
         get: {
           summary: 'This document',
