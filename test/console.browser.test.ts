@@ -123,7 +123,6 @@ describe('the compliance console in Chromium', () => {
     await bob.say('No');
     await bob.say('Yes');
     await bob.say('STOP');
-    // Not "Too many messages": the opt-out guard takes that button for another stop.
     expect((await bob.say('Not relevant'))[0]?.text).toBe(
       'Thank you. Your answer is kept without your name.',
     );
