@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsentEvent, Decision, LedgerQuery } from '../../consent/ledger.js';
+import type { ConsentEvent, LedgerQuery } from '../../consent/ledger.js';
 import { planOf, recordStatements } from '../../test/sqlite-plans.js';
-import { decisionOf, subjectOf } from '../../test/storage-contract.js';
+import { subjectOf } from '../../test/storage-contract.js';
+import { PURPOSES, seedLedger, YEAR_MS, YEAR_START } from '../../test/ledger-seed.js';
 import { COMPLIANCE } from '../../test/http-harness.js';
 import {
   serveComplianceRoutes,
@@ -23,16 +24,8 @@ import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
  * bounds are outcomes ("well under a second" on a noisy 2-core machine), not a benchmark: they
  * fail when a query stops being an index range scan and starts reading the whole ledger.
  */
-const SUBJECTS = 10_000;
-const APPENDS = 50_000;
-/** Two decisions per append: 100,000 events. */
-const EVENTS = APPENDS * 2;
-const YEAR_START = Date.parse('2026-01-01T00:00:00.000Z');
-const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+const EVENTS = 100_000;
 const BOUND_MS = 500;
-const PURPOSES = ['newsletter', 'analytics', 'location', 'offers', 'research'];
-const DECISIONS: readonly Decision[] = ['given', 'given', 'refused', 'withdrawn', 'confirmed'];
-const CHANNELS = ['webchat', 'msteams', 'telegram'];
 
 /** /dev/shm when there is one: the seeding writes 100,000 rows, not what is measured. */
 const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ledger-perf-'));
@@ -44,26 +37,7 @@ beforeAll(async () => {
   db = openSqliteDatabase(folder);
   store = new SqliteConsentStore(db);
   const started = performance.now();
-  // Seeding only: no fsync, and one outer transaction around the store's own appends (each
-  // becomes a savepoint). The appends themselves are the production path, unchanged.
-  db.pragma('synchronous = OFF');
-  db.exec('BEGIN');
-  for (let i = 0; i < APPENDS; i += 1) {
-    const person = i % SUBJECTS;
-    const subject = subjectOf(`p:${person}`, CHANNELS[person % CHANNELS.length]);
-    const at = new Date(YEAR_START + Math.floor((i * YEAR_MS) / APPENDS));
-    const decisions = [0, 1].map((k) =>
-      decisionOf(subject, {
-        purposeId: PURPOSES[(i + k) % PURPOSES.length],
-        decision: DECISIONS[(i * 7 + k) % DECISIONS.length],
-        conversationId: `conversation-${person}-${Math.floor(i / SUBJECTS)}`,
-        catalogueVersion: at.getTime() < YEAR_START + YEAR_MS / 2 ? 'v1' : 'v2',
-      }),
-    );
-    await store.append(decisions, at);
-  }
-  db.exec('COMMIT');
-  db.pragma('synchronous = FULL');
+  await seedLedger(db, store, EVENTS);
   seedMs = performance.now() - started;
 }, 120_000);
 
