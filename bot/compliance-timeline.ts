@@ -2,6 +2,7 @@ import type { Activity, ChannelAccount } from 'botbuilder';
 import type { Locale } from '../consent/catalogue.js';
 import type { ConsentEvent, LedgerSearch, NoticeArchive } from '../consent/ledger.js';
 import type { TranscriptStore } from 'botbuilder';
+import { conversationActivities } from './transcript-links.js';
 
 /**
  * One conversation as a compliance officer reads it (issue 5): what was said, in both directions,
@@ -61,22 +62,6 @@ const isoOf = (value: unknown): string => {
   return Number.isFinite(time) ? new Date(time).toISOString() : '';
 };
 
-/** Every stored activity of the conversation, across the store's pages, in stored order. */
-async function activitiesOf(
-  transcripts: TimelineSources['transcripts'],
-  channelId: string,
-  conversationId: string,
-): Promise<Activity[]> {
-  const all: Activity[] = [];
-  let token: string | undefined;
-  do {
-    const page = await transcripts.getTranscriptActivities(channelId, conversationId, token);
-    all.push(...page.items);
-    token = page.continuationToken || undefined;
-  } while (token);
-  return all;
-}
-
 /**
  * Who is the bot: an activity's `from.role` when the channel says, otherwise the recipient of the
  * first activity the person sent (the transcript logger marks incoming activities `user`).
@@ -109,7 +94,7 @@ export async function conversationTimeline(
   channelId: string,
   conversationId: string,
 ): Promise<Timeline | undefined> {
-  const activities = await activitiesOf(sources.transcripts, channelId, conversationId);
+  const activities = await conversationActivities(sources.transcripts, channelId, conversationId);
   const events: ConsentEvent[] = [];
   for await (const event of sources.ledger.scan({ channelId, conversationId }, 'recorded')) {
     events.push(event);

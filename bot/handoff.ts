@@ -12,6 +12,7 @@ import type { AgentTopic } from '../dialogs/events.js';
 import type { ConversationOutput, HandoffEnding } from '../dialogs/outputs.js';
 import type { TurnFacts } from './conversation-memory.js';
 import { errorFields, type Logger } from './log.js';
+import { conversationActivities } from './transcript-links.js';
 
 /** One purpose of an agent's hand-off, as reported back: an id and a status, nothing else. */
 export interface HandoffOutcome {
@@ -168,14 +169,7 @@ export async function transcriptOf(
   channelId: string,
   conversationId: string,
 ): Promise<Transcript> {
-  const activities: Activity[] = [];
-  let token: string | undefined;
-  do {
-    const page = await store.getTranscriptActivities(channelId, conversationId, token);
-    activities.push(...page.items);
-    token = page.continuationToken || undefined;
-  } while (token);
-  return { activities };
+  return { activities: await conversationActivities(store, channelId, conversationId) };
 }
 
 export interface AgentReportDeps {
