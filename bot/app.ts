@@ -10,7 +10,8 @@ import type { Catalogue } from '../consent/catalogue.js';
 import type { Stores } from '../storage/stores.js';
 import { anyOf, jwtAuthenticator, tokenAuthenticator, type Authenticator } from './auth.js';
 import type { Config } from './config.js';
-import { ConsentBot, controllerDetailsOf } from './consent-bot.js';
+import { ConsentBot } from './consent-bot.js';
+import { controllerDetailsOf } from '../consent/receipts.js';
 import { ConversationMemory } from './conversation-memory.js';
 import { createTranslator, localeFrom, type Translator } from './i18n.js';
 import { errorFields, type Logger } from './log.js';
@@ -259,9 +260,7 @@ export function createApp(deps: AppDeps): App {
     now,
   });
   registerReportRoutes(server, { reasons: stores.reasons, auth, log });
-  const { postalAddress, phone, url } = catalogue.controller;
-  const controller =
-    postalAddress && phone ? { address: postalAddress, phone, ...(url ? { url } : {}) } : undefined;
+  const controller = controllerDetailsOf(catalogue);
   registerReceiptRoutes(server, {
     catalogue,
     ledger: stores.ledger,

@@ -97,14 +97,6 @@ export interface AgentHandoffRequest {
 const HANDOFF_STATUS = 'handoff.status';
 const HANDOFF_STATES = new Set(['accepted', 'failed', 'completed']);
 
-/** The controller details a Kantara receipt needs, from the data map when it has them. */
-export function controllerDetailsOf(catalogue: Catalogue): ControllerDetails | undefined {
-  const { postalAddress, phone, url } = catalogue.controller;
-  return postalAddress && phone
-    ? { address: postalAddress, phone, ...(url ? { url } : {}) }
-    : undefined;
-}
-
 /** Events that make sense before any purpose was presented: never a decision (rule 1). */
 const FIRST_CONTACT_EVENTS = new Set<ConversationEvent['type']>([
   'user.asked',

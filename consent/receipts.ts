@@ -596,3 +596,11 @@ export function iso27560Record(input: ReceiptInput): Iso27560Record {
     ],
   };
 }
+
+/** The controller details a Kantara receipt needs, from the data map when it has them. */
+export function controllerDetailsOf(catalogue: Catalogue): ControllerDetails | undefined {
+  const { postalAddress, phone, url } = catalogue.controller;
+  return postalAddress && phone
+    ? { address: postalAddress, phone, ...(url ? { url } : {}) }
+    : undefined;
+}

@@ -11,7 +11,7 @@ import type {
   NoticeArchive,
 } from '../consent/ledger.js';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
-import type { ControllerDetails } from '../consent/receipts.js';
+import { controllerDetailsOf, type ControllerDetails } from '../consent/receipts.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { tokenAuthenticator } from '../bot/auth.js';
 import { transcriptLinkCheck } from '../bot/transcript-links.js';
@@ -43,9 +43,7 @@ export const TOKENS: readonly ApiToken[] = [
   { role: 'marketing', token: MARKETING },
 ];
 
-const { postalAddress, phone } = catalogue.controller;
-export const CONTROLLER: ControllerDetails | undefined =
-  postalAddress && phone ? { address: postalAddress, phone } : undefined;
+export const CONTROLLER: ControllerDetails | undefined = controllerDetailsOf(catalogue);
 
 export interface RoutesUnderTest {
   readonly url: string;
