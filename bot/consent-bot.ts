@@ -301,7 +301,7 @@ export class ConsentBot extends ActivityHandler {
         deps.log.info('turn', {
           conversation: facts.conversationId,
           activity: facts.activityId,
-          event: events.map((e) => e.type).join(','),
+          events: events.map((e) => e.type).join(','),
           state: step.state,
         });
         return {

@@ -22,7 +22,9 @@ export function createLogger(
     (lineLevel: Exclude<LogLevel, 'silent'>) =>
     (event: string, fields: LogFields = {}): void => {
       if (RANK[lineLevel] < RANK[level]) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level: lineLevel, event, ...fields }));
+      // A field cannot pass itself off as the line's time, level or event.
+      const { time: _time, level: _level, event: _event, ...rest } = fields;
+      write(JSON.stringify({ time: new Date().toISOString(), level: lineLevel, event, ...rest }));
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
