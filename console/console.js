@@ -25,6 +25,8 @@
  *   withdrawalRate: number | null }} PeriodCounts
  * @typedef {{ purposes: { purposeId: string, series: PeriodCounts[] }[],
  *   optOutReasons: { totals: Record<string, number> } }} Aggregates
+ * @typedef {{ at: string, principal: string, role: string, action: string, target: string,
+ *   detail?: Record<string, string | number | boolean> }} AccessRecord
  * @typedef {{ scope: string, subjects: number, events: number, intact: boolean,
  *   problems: { subject: string, kind: string, seq: number, eventId: string }[],
  *   problemCount?: number }} Verification
@@ -43,6 +45,7 @@ const MESSAGES = {
     'nav.events': 'Consent events',
     'nav.conversations': 'Conversations',
     'nav.reports': 'Reports',
+    'nav.access': 'Access log',
     'signIn.title': 'Sign in',
     'signIn.hint':
       'Paste an API token with the compliance role. It is kept in this browser tab only and forgotten when the tab closes.',
@@ -60,6 +63,7 @@ const MESSAGES = {
     'field.to': 'To (included)',
     'field.period': 'Period',
     'field.limit': 'Rows per page',
+    'field.principal': 'Principal',
     any: 'Any',
     'decision.given': 'given',
     'decision.refused': 'refused',
@@ -84,6 +88,32 @@ const MESSAGES = {
     'col.kind': 'Problem',
     'col.seq': 'Seq',
     'col.event': 'Event',
+    'col.at': 'Time',
+    'col.principal': 'Principal',
+    'col.role': 'Role',
+    'col.action': 'Action',
+    'col.target': 'Whose data (pseudonym)',
+    'col.detail': 'Details',
+    'access.title': 'Access log',
+    'access.hint':
+      'Who reached whose personal data through the API, and when. People appear by their pseudonym only.',
+    'access.caption': 'Accesses to personal data, newest first',
+    'access.everyone': 'All people',
+    'action.consents.read': "A person's consents read",
+    'action.chain.verify': "A person's proof verified",
+    'action.receipts.read': 'Consent receipts read',
+    'action.permission.read': 'Contact permissions read',
+    'action.subject.export': "A person's data exported (access request)",
+    'action.subject.erase': "A person's data erased",
+    'action.handoff.start': 'Hand-off to the bot started',
+    'action.handoff.read': 'Hand-offs read',
+    'action.ledger.search': 'Consent events searched',
+    'action.transcripts.search': 'Conversations searched',
+    'action.transcript.read': 'Transcript read',
+    'action.export.events.jsonl': 'Events exported (JSONL)',
+    'action.export.events.csv': 'Events exported (CSV)',
+    'action.export.receipts.jsonl': 'Receipts exported (JSONL)',
+    'action.ledger.verify': 'Integrity verified',
     empty: 'Nothing found.',
     more: 'More',
     'conversations.title': 'Conversations',
@@ -135,6 +165,7 @@ const MESSAGES = {
     'status.signedOut': 'Signed out.',
     'status.events': 'Events shown: {count}.',
     'status.conversations': 'Conversations shown: {count}.',
+    'status.access': 'Access records shown: {count}.',
     'status.transcript': 'Transcript loaded: {count} items.',
     'status.exported': 'Downloaded {file} ({size}).',
     'status.reports': 'Reports updated.',
@@ -153,6 +184,7 @@ const MESSAGES = {
     'nav.events': 'Événements de consentement',
     'nav.conversations': 'Conversations',
     'nav.reports': 'Rapports',
+    'nav.access': "Journal d'accès",
     'signIn.title': 'Connexion',
     'signIn.hint':
       "Collez un jeton d'API du rôle conformité. Il n'est gardé que dans cet onglet et oublié à sa fermeture.",
@@ -170,6 +202,7 @@ const MESSAGES = {
     'field.to': 'Au (inclus)',
     'field.period': 'Période',
     'field.limit': 'Lignes par page',
+    'field.principal': 'Appelant',
     any: 'Toutes',
     'decision.given': 'donné',
     'decision.refused': 'refusé',
@@ -194,6 +227,32 @@ const MESSAGES = {
     'col.kind': 'Problème',
     'col.seq': 'N°',
     'col.event': 'Événement',
+    'col.at': 'Heure',
+    'col.principal': 'Appelant',
+    'col.role': 'Rôle',
+    'col.action': 'Action',
+    'col.target': 'Données de (pseudonyme)',
+    'col.detail': 'Détails',
+    'access.title': "Journal d'accès",
+    'access.hint':
+      "Qui a consulté les données personnelles de qui par l'API, et quand. Les personnes n'y figurent que sous leur pseudonyme.",
+    'access.caption': 'Accès aux données personnelles, du plus récent au plus ancien',
+    'access.everyone': 'Toutes les personnes',
+    'action.consents.read': "Consentements d'une personne lus",
+    'action.chain.verify': "Preuve d'une personne vérifiée",
+    'action.receipts.read': 'Reçus de consentement lus',
+    'action.permission.read': 'Autorisations de contact lues',
+    'action.subject.export': "Données d'une personne exportées (droit d'accès)",
+    'action.subject.erase': "Données d'une personne effacées",
+    'action.handoff.start': 'Passage de relais au bot lancé',
+    'action.handoff.read': 'Passages de relais lus',
+    'action.ledger.search': 'Événements de consentement recherchés',
+    'action.transcripts.search': 'Conversations recherchées',
+    'action.transcript.read': 'Transcription lue',
+    'action.export.events.jsonl': 'Événements exportés (JSONL)',
+    'action.export.events.csv': 'Événements exportés (CSV)',
+    'action.export.receipts.jsonl': 'Reçus exportés (JSONL)',
+    'action.ledger.verify': 'Intégrité vérifiée',
     empty: 'Aucun résultat.',
     more: 'Plus',
     'conversations.title': 'Conversations',
@@ -246,6 +305,7 @@ const MESSAGES = {
     'status.signedOut': 'Déconnecté.',
     'status.events': 'Événements affichés : {count}.',
     'status.conversations': 'Conversations affichées : {count}.',
+    'status.access': 'Accès affichés : {count}.',
     'status.transcript': 'Transcription chargée : {count} éléments.',
     'status.exported': '{file} téléchargé ({size}).',
     'status.reports': 'Rapports mis à jour.',
@@ -530,7 +590,7 @@ function formOf(id) {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-const VIEWS = ['events', 'conversations', 'reports'];
+const VIEWS = ['events', 'conversations', 'reports', 'access'];
 
 /** @param {string} name */
 function showView(name) {
@@ -553,8 +613,11 @@ function tableParts(table) {
   return { body, empty, more };
 }
 
-/** @type {{ events: Record<string, string> | null, conversations: Record<string, string> | null }} */
-const paging = { events: null, conversations: null };
+/**
+ * The query of each table's next page, or null when it has none.
+ * @type {Record<'events' | 'conversations' | 'access', Record<string, string> | null>}
+ */
+const paging = { events: null, conversations: null, access: null };
 
 // Events ------------------------------------------------------------------------------------
 
@@ -832,6 +895,60 @@ async function openTranscript(channelId, conversationId) {
   return t('status.transcript', { count: transcript.timeline.length });
 }
 
+// Access log ------------------------------------------------------------------------------------
+
+/** @param {string} action */
+function actionLabel(action) {
+  const key = `action.${action}`;
+  // An action this console does not know yet is shown as the server names it.
+  return key in MESSAGES.en ? t(key) : action;
+}
+
+/** @param {AccessRecord} record */
+function accessRow(record) {
+  const detail = Object.entries(record.detail ?? {});
+  return h('tr', {}, [
+    h('td', {}, [timeElement(record.at)]),
+    h('td', { className: 'principal' }, [h('code', { text: record.principal })]),
+    h('td', { text: record.role }),
+    h('td', {}, [
+      h('span', { className: 'action-label', text: actionLabel(record.action) }),
+      h('code', { className: 'action muted', text: record.action }),
+    ]),
+    h('td', {}, [
+      record.target === '*'
+        ? h('span', { className: 'muted', text: t('access.everyone') })
+        : shortCode(record.target),
+    ]),
+    h('td', {}, [
+      detail.length === 0
+        ? h('span', { className: 'muted', text: '–' })
+        : h(
+            'ul',
+            { className: 'detail' },
+            detail.map(([name, value]) =>
+              h('li', {}, [h('code', { text: `${name}=${String(value)}` })]),
+            ),
+          ),
+    ]),
+  ]);
+}
+
+/** @param {boolean} fresh */
+async function searchAccessLog(fresh) {
+  const { body, empty, more } = tableParts(/** @type {HTMLTableElement} */ (byId('access-table')));
+  const params = fresh ? filtersOf('access-form') : paging.access;
+  if (!params) return '';
+  /** @type {{ records: AccessRecord[], next?: string }} */
+  const page = await getJson('/api/compliance/access-log', params);
+  if (fresh) body.replaceChildren();
+  body.append(...page.records.map(accessRow));
+  paging.access = page.next ? { ...params, after: page.next } : null;
+  more.hidden = !page.next;
+  empty.hidden = body.rows.length > 0;
+  return t('status.access', { count: body.rows.length });
+}
+
 // Reports: charts drawn as SVG by this file --------------------------------------------------------
 
 const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d'];
@@ -1075,7 +1192,7 @@ function showSignedIn(signedIn) {
 /** Forgets the token and every piece of data on screen. @param {string} [message] */
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
-  for (const id of ['events-table', 'conversations-table']) {
+  for (const id of ['events-table', 'conversations-table', 'access-table']) {
     const { body, empty, more } = tableParts(/** @type {HTMLTableElement} */ (byId(id)));
     body.replaceChildren();
     empty.hidden = true;
@@ -1083,6 +1200,7 @@ function signOut(message) {
   }
   paging.events = null;
   paging.conversations = null;
+  paging.access = null;
   byId('timeline').replaceChildren();
   const meta = byId('transcript-meta');
   meta.setAttribute('data-i18n', 'transcript.pick');
@@ -1191,12 +1309,22 @@ function start() {
     submit.preventDefault();
     void run(showReports);
   });
+  formOf('access-form').addEventListener('submit', (submit) => {
+    submit.preventDefault();
+    void run(() => searchAccessLog(true));
+  });
+  /** @type {Record<string, (fresh: boolean) => Promise<string>>} */
+  const searches = {
+    events: searchEvents,
+    conversations: searchConversations,
+    access: searchAccessLog,
+  };
   for (const button of document.querySelectorAll('[data-more]')) {
     if (!(button instanceof HTMLElement)) continue;
+    const search = searches[button.dataset.more ?? ''];
+    if (!search) continue;
     button.addEventListener('click', () => {
-      void run(() =>
-        button.dataset.more === 'events' ? searchEvents(false) : searchConversations(false),
-      );
+      void run(() => search(false));
     });
   }
   for (const button of document.querySelectorAll('[data-export]')) {

@@ -19,6 +19,7 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const SCREENSHOT = join(tmpdir(), 'consent-console.png');
+const ACCESS_SCREENSHOT = join(tmpdir(), 'consent-console-access-log.png');
 /** The embedded store's file in DATA_DIR (storage/sqlite/sqlite-database.ts). */
 const DATABASE_FILE = 'consent-bot.sqlite';
 const TOKEN_KEY = 'consent-console.token';
@@ -269,7 +270,7 @@ describe('the compliance console in Chromium', () => {
   });
 
   it('pages through the events with More', async () => {
-    await page.getByLabel('Rows per page').selectOption('10');
+    await page.locator('#events-form').getByLabel('Rows per page').selectOption('10');
     await page.locator('#events-form').getByRole('button', { name: 'Search' }).click();
     const rows = page.locator('#events-table tbody tr');
     const more = page.locator('#events-table').locator('..').getByRole('button', { name: 'More' });
@@ -437,23 +438,141 @@ describe('the compliance console in Chromium', () => {
     expect(await result.locator('tbody tr code').last().getAttribute('title')).toBe(target.id);
   });
 
-  it('renders a page worth looking at: a full-page screenshot that is not blank', async () => {
-    await page.getByRole('button', { name: 'Conversations' }).click();
-    const png = await page.screenshot({ fullPage: true });
-    writeFileSync(SCREENSHOT, png);
-    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-    const width = png.readUInt32BE(16);
-    const height = png.readUInt32BE(20);
-    expect(width).toBe(1280);
-    expect(height).toBeGreaterThanOrEqual(600);
-    // Chromium decodes the image and counts its colours; the same count on a blank page is 1.
-    const blank = await context.newPage();
-    const colours = (image: Buffer) =>
-      blank.evaluate<number>(`(${COUNT_COLOURS})('${image.toString('base64')}')`);
-    expect(await colours(await blank.screenshot({ fullPage: true }))).toBe(1);
-    expect(await colours(png)).toBeGreaterThan(50);
-    await blank.close();
+  /** The access log as the store holds it, newest first: read after the console's own calls. */
+  const accessRecords = async () =>
+    (await server.stores.accessLog.list({}, { limit: 1000 })).records;
+  const accessRows = () => page.locator('#access-table tbody tr');
+  /** The rows on screen, read in the page (source text: the test's types know no DOM). */
+  const shownAccess = () =>
+    page.evaluate<{ at: string; principal: string; role: string; action: string }[]>(
+      `[...document.querySelectorAll('#access-table tbody tr')].map((row) => ({
+        at: row.querySelector('time').getAttribute('datetime'),
+        principal: row.cells[1].textContent,
+        role: row.cells[2].textContent,
+        action: row.querySelector('td:nth-child(4) code').textContent,
+      }))`,
+    );
+
+  it('shows the access log: every access the officer made, newest first, by pseudonym only', async () => {
+    await page.getByRole('button', { name: 'Access log' }).click();
+    await page.locator('#access-form').getByRole('button', { name: 'Search' }).click();
+    const records = await accessRecords();
+    await expect.poll(() => accessRows().count()).toBe(records.length);
+    expect(await shownAccess()).toEqual(
+      records.map(({ at, principal, role, action }) => ({ at, principal, role, action })),
+    );
+    expect(await page.locator('#status').textContent()).toBe(
+      `Access records shown: ${records.length}.`,
+    );
+    const times = records.map((record) => record.at);
+    expect(times).toEqual([...times].sort().reverse());
+    // Everything this test did through the console, under the compliance token's fingerprint.
+    expect([...new Set(records.map((record) => record.principal))]).toEqual([
+      expect.stringMatching(/^token:compliance:[0-9a-f]{12}$/),
+    ]);
+    expect(new Set(records.map((record) => record.action))).toEqual(
+      new Set([
+        'ledger.search',
+        'transcript.read',
+        'ledger.verify',
+        'export.events.jsonl',
+        'export.events.csv',
+        'export.receipts.jsonl',
+        'transcripts.search',
+      ]),
+    );
+    // A known action by its name, whose data by pseudonym or as everyone, the filters as k=v.
+    const ann = TEST_KEYS.ledgerSubject({ channelId: 'webchat', userId: 'console-ann' });
+    const annIndex = records.findIndex(
+      (record) => record.action === 'ledger.verify' && record.target === `webchat|${ann.userId}`,
+    );
+    expect(annIndex).toBeGreaterThanOrEqual(0);
+    const annRow = accessRows().nth(annIndex);
+    expect(await annRow.locator('.action-label').textContent()).toBe('Integrity verified');
+    expect(await annRow.locator('td:nth-child(5) code').getAttribute('title')).toBe(
+      `webchat|${ann.userId}`,
+    );
+    expect(await annRow.locator('.detail li').allTextContents()).toEqual(
+      Object.entries(records[annIndex]?.detail ?? {}).map(([name, value]) => `${name}=${value}`),
+    );
+    const everyone = records.findIndex((record) => record.action === 'export.events.csv');
+    expect(await accessRows().nth(everyone).locator('td:nth-child(5)').textContent()).toBe(
+      'All people',
+    );
+    // The log names people by pseudonym: no raw id, nor a conversation id built on one.
+    const shown = await page.locator('#view-access').innerHTML();
+    for (const user of PEOPLE) expect(shown).not.toContain(user);
   });
+
+  it('filters the access log by principal and by days, and pages through it with More', async () => {
+    const records = await accessRecords();
+    const form = page.locator('#access-form');
+    const search = form.getByRole('button', { name: 'Search' });
+    await form.getByLabel('Principal').fill('token:compliance:000000000000');
+    await search.click();
+    const empty = page.locator('#access-table').locator('..').locator('.empty');
+    await empty.waitFor({ state: 'visible' });
+    expect(await accessRows().count()).toBe(0);
+    expect(await page.locator('#status').textContent()).toBe('Access records shown: 0.');
+
+    // Today, included: the console asks up to the start of tomorrow.
+    const today = new Date().toISOString().slice(0, 10);
+    await form.getByLabel('Principal').fill(records[0]?.principal ?? '');
+    await form.getByLabel('From').fill(today);
+    await form.getByLabel('To (included)').fill(today);
+    await form.getByLabel('Rows per page').selectOption('10');
+    await search.click();
+    const more = page.locator('#access-table').locator('..').getByRole('button', { name: 'More' });
+    await more.waitFor({ state: 'visible' });
+    expect(await empty.isVisible()).toBe(false);
+    expect(records.length).toBeGreaterThan(10);
+    while (await more.isVisible()) {
+      const before = await accessRows().count();
+      await more.click();
+      await expect.poll(() => accessRows().count()).toBeGreaterThan(before);
+    }
+    expect((await shownAccess()).map((row) => row.at)).toEqual(records.map((r) => r.at));
+
+    // A range that ends before it starts: the server's refusal, as it says it.
+    const tomorrow = new Date(Date.now() + 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+    await form.getByLabel('From').fill(tomorrow);
+    await search.click();
+    const alert = page.getByRole('alert').filter({ hasText: 'INVALID_RANGE' });
+    await alert.waitFor({ state: 'visible' });
+    expect(await alert.textContent()).toBe(
+      'Request failed (400 INVALID_RANGE): from must be before to (from is included, to is not)',
+    );
+    await form.getByLabel('From').fill('');
+    await form.getByLabel('To (included)').fill('');
+    await form.getByLabel('Principal').fill('');
+    await form.getByLabel('Rows per page').selectOption('50');
+    await search.click();
+    await expect.poll(() => accessRows().count()).toBe(records.length);
+  });
+
+  it.each([
+    ['Conversations', SCREENSHOT],
+    ['Access log', ACCESS_SCREENSHOT],
+  ])(
+    'renders %s worth looking at: a full-page screenshot that is not blank',
+    async (view, file) => {
+      await page.getByRole('button', { name: view }).click();
+      const png = await page.screenshot({ fullPage: true });
+      writeFileSync(file, png);
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      const width = png.readUInt32BE(16);
+      const height = png.readUInt32BE(20);
+      expect(width).toBe(1280);
+      expect(height).toBeGreaterThanOrEqual(600);
+      // Chromium decodes the image and counts its colours; the same count on a blank page is 1.
+      const blank = await context.newPage();
+      const colours = (image: Buffer) =>
+        blank.evaluate<number>(`(${COUNT_COLOURS})('${image.toString('base64')}')`);
+      expect(await colours(await blank.screenshot({ fullPage: true }))).toBe(1);
+      expect(await colours(png)).toBeGreaterThan(50);
+      await blank.close();
+    },
+  );
 
   it('signs out and forgets the token and what was on screen', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -461,6 +580,7 @@ describe('the compliance console in Chromium', () => {
     expect(await page.evaluate<string | null>(`sessionStorage.getItem('${TOKEN_KEY}')`)).toBeNull();
     expect(await page.locator('#timeline li').count()).toBe(0);
     expect(await page.locator('#events-table tbody tr').count()).toBe(0);
+    expect(await page.locator('#access-table tbody tr').count()).toBe(0);
   });
 
   it('runs under a CSP that refuses inline script', async () => {
