@@ -438,6 +438,11 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
           { ...(principal ? { principal } : {}), ...rangeOf(raw) },
           paging,
         );
+        // Reading who read what is itself recorded, after the page was read, so it shows next time.
+        const detail = { ...(principal ? { principal } : {}), results: page.records.length };
+        if (!(await recordAccess(res, deps.accessLog, caller, 'access-log.read', '*', detail))) {
+          return;
+        }
         log.info('api.access_log_read', { role: caller.role, records: page.records.length });
         res.send(200, { records: page.records, ...(page.next ? { next: page.next } : {}) });
       } catch (error) {

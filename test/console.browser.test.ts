@@ -438,7 +438,7 @@ describe('the compliance console in Chromium', () => {
     expect(await result.locator('tbody tr code').last().getAttribute('title')).toBe(target.id);
   });
 
-  /** The access log as the store holds it, newest first: read after the console's own calls. */
+  /** The access log as the store holds it, newest first. */
   const accessRecords = async () =>
     (await server.stores.accessLog.list({}, { limit: 1000 })).records;
   const accessRows = () => page.locator('#access-table tbody tr');
@@ -455,8 +455,9 @@ describe('the compliance console in Chromium', () => {
 
   it('shows the access log: every access the officer made, newest first, by pseudonym only', async () => {
     await page.getByRole('button', { name: 'Access log' }).click();
-    await page.locator('#access-form').getByRole('button', { name: 'Search' }).click();
+    // What the view will list: reading the log is itself recorded, after the page is read.
     const records = await accessRecords();
+    await page.locator('#access-form').getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => accessRows().count()).toBe(records.length);
     expect(await shownAccess()).toEqual(
       records.map(({ at, principal, role, action }) => ({ at, principal, role, action })),
@@ -521,17 +522,22 @@ describe('the compliance console in Chromium', () => {
     await form.getByLabel('From').fill(today);
     await form.getByLabel('To (included)').fill(today);
     await form.getByLabel('Rows per page').selectOption('10');
+    const listed = await accessRecords();
     await search.click();
     const more = page.locator('#access-table').locator('..').getByRole('button', { name: 'More' });
     await more.waitFor({ state: 'visible' });
     expect(await empty.isVisible()).toBe(false);
-    expect(records.length).toBeGreaterThan(10);
+    expect(listed.length).toBeGreaterThan(10);
     while (await more.isVisible()) {
       const before = await accessRows().count();
       await more.click();
       await expect.poll(() => accessRows().count()).toBeGreaterThan(before);
     }
-    expect((await shownAccess()).map((row) => row.at)).toEqual(records.map((r) => r.at));
+    expect((await shownAccess()).map((row) => row.at)).toEqual(listed.map((r) => r.at));
+    // Each of those reads of the log is in the log now, under the same principal.
+    const reads = (await accessRecords()).filter((r) => r.action === 'access-log.read');
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(reads.map((r) => r.principal))).toEqual(new Set([records[0]?.principal]));
 
     // A range that ends before it starts: the server's refusal, as it says it.
     const tomorrow = new Date(Date.now() + 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
@@ -546,8 +552,9 @@ describe('the compliance console in Chromium', () => {
     await form.getByLabel('To (included)').fill('');
     await form.getByLabel('Principal').fill('');
     await form.getByLabel('Rows per page').selectOption('50');
+    const latest = await accessRecords();
     await search.click();
-    await expect.poll(() => accessRows().count()).toBe(records.length);
+    await expect.poll(() => accessRows().count()).toBe(Math.min(latest.length, 50));
   });
 
   it.each([
