@@ -1,20 +1,27 @@
 import { verifyChain, type ChainProblemKind } from '../consent/chain.js';
+import { AnchorJoin, type AnchorProblemKind, type CheckpointHead } from '../consent/checkpoint.js';
 import type { ConsentEvent, ConsentLedger, LedgerQuery, LedgerSearch } from '../consent/ledger.js';
 import { subjectKey } from '../consent/subject.js';
+import { compareUtf8 } from '../storage/transcript-rules.js';
 
 /**
  * Verification of the whole ledger, or of a window of it (issue 5): every subject's hash chain,
  * walked subject by subject so that memory holds one person's events at a time, however large
- * the ledger. What it cannot see: events removed from the END of a chain leave no trace in the
- * chain itself (nothing points forward); only a copy kept elsewhere (a backup, an anchored digest
- * of the latest hashes) shows that.
+ * the ledger. What chains cannot show: events removed from the END of a chain, or a whole chain,
+ * leave no trace (nothing points forward); a checkpoint (consent/checkpoint.ts) kept elsewhere
+ * does, through `against`.
  */
 export interface VerificationProblem {
   /** The pseudonymous subject key (`channelId|p:...`): where the chain breaks. */
   readonly subject: string;
-  /** A chain problem (consent/chain.ts), or a kind a checker reports. */
-  readonly kind: ChainProblemKind | (string & {});
+  /**
+   * A chain problem (consent/chain.ts), a disagreement with the checkpoint checked against
+   * (consent/checkpoint.ts), or a kind a checker reports.
+   */
+  readonly kind: ChainProblemKind | AnchorProblemKind | (string & {});
+  /** The event's seq; for a checkpoint disagreement, the checkpoint's lastSeq. */
   readonly seq: number;
+  /** The event's id; for a checkpoint disagreement, the store's event at that seq, or ''. */
   readonly eventId: string;
 }
 
@@ -45,6 +52,14 @@ export interface VerificationOptions {
   readonly checkEvent?: EventCheck;
   /** How many problems to list (all are counted); 1000 by default. */
   readonly maxProblems?: number;
+  /**
+   * A checkpoint's heads in subject key order (CheckpointReader.heads): each chain is also checked
+   * against its anchored head, and anchored subjects without events now are reported. Whole
+   * store only: a window or one subject would make every other anchored subject look missing.
+   */
+  readonly against?: AsyncIterable<CheckpointHead>;
+  /** Told each chain's head as walked, in subject key order, to write a checkpoint. */
+  readonly onHead?: (head: CheckpointHead, events: number) => Promise<void> | void;
 }
 
 export function scopeOf(query: VerificationQuery): VerificationScope {
@@ -57,7 +72,13 @@ export async function verifyLedger(
   query: VerificationQuery,
   options: VerificationOptions = {},
 ): Promise<VerificationReport> {
+  const scope = scopeOf(query);
+  if ((options.against || options.onHead) && (scope !== 'store' || query.channelId)) {
+    throw new RangeError('checkpoints cover the whole store: no window, channel or subject');
+  }
   const maxProblems = options.maxProblems ?? 1000;
+  // Chain-order scans return subject keys in UTF-8 byte order on every backend.
+  const join = options.against ? new AnchorJoin(options.against, compareUtf8) : undefined;
   const problems: VerificationProblem[] = [];
   let problemCount = 0;
   let subjects = 0;
@@ -90,6 +111,9 @@ export async function verifyLedger(
         }
       }
     }
+    if (join) for await (const finding of join.visit(subject, chain)) report(finding);
+    const last = chain.at(-1) ?? first;
+    await options.onHead?.([subject, last.seq, last.hash], chain.length);
   };
 
   let current: ConsentEvent[] = [];
@@ -104,8 +128,9 @@ export async function verifyLedger(
     current.push(event);
   }
   await verifySubject(current);
+  if (join) for await (const finding of join.finish()) report(finding);
   return {
-    scope: scopeOf(query),
+    scope,
     subjects,
     events,
     intact: problemCount === 0,

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventHash } from '../consent/chain.js';
@@ -152,5 +154,129 @@ describe('npm run verify, on a SQLite data folder', { timeout: 90_000 }, () => {
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('could not be verified');
     expect(unreachable.stderr).not.toContain('secret-password');
+  });
+});
+
+describe('npm run verify with checkpoints, on a SQLite data folder', { timeout: 90_000 }, () => {
+  const folder = temporaryFolder('consent-bot-anchor-');
+  // Where the compliance officer keeps checkpoints: not the data folder.
+  const kept = temporaryFolder('consent-bot-checkpoints-');
+  const env = { STORE: 'embedded', DATA_DIR: folder.path, SECRET_KEY: TEST_SECRET_KEY };
+  const file = join(kept.path, 'ledger-2026-11-29.checkpoint');
+  const person = (n: number): Subject => ({
+    channelId: n % 2 ? 'webchat' : 'msteams',
+    userId: `person-${n}`,
+  });
+  const key = (n: number): string => subjectKey(pseudonym(person(n)));
+
+  beforeAll(async () => {
+    const stores = openEmbeddedStores(folder.path);
+    await seedManyEvents(stores.ledger, 6, 3);
+    await stores.close();
+  });
+  afterAll(() => {
+    folder.remove();
+    kept.remove();
+  });
+
+  it('finds the chain ends and whole chains deleted since the checkpoint, which the chains alone cannot', async () => {
+    const taken = await verify(['--checkpoint-out', file], env);
+    expect(taken.code).toBe(0);
+    const digest = /digest ([0-9a-f]{64})\.$/m.exec(taken.stdout)?.[1];
+    expect(taken.stdout).toContain('Intact: every hash chain is whole.');
+    expect(taken.stdout).toMatch(
+      new RegExp(
+        `^Checkpoint written: ${file} of [0-9T:.-]+Z: 6 subjects, 18 events, digest `,
+        'm',
+      ),
+    );
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(9); // header, 6 heads, trailer, and the final newline
+    expect(JSON.parse(lines[7]!)).toEqual({ subjects: 6, events: 18, problems: 0, digest });
+
+    // The ledger goes on: a chain grows, a new person arrives. Nothing is wrong with that.
+    const stores = openEmbeddedStores(folder.path);
+    await stores.ledger.append([decision(person(1), { decision: 'withdrawn' })], day(20));
+    await stores.ledger.append([decision({ channelId: 'webchat', userId: 'erin' })], day(21));
+    await stores.close();
+    const grown = await verify(['--against', file, '--json'], env);
+    expect(grown.code).toBe(0);
+    expect(JSON.parse(grown.stdout)).toMatchObject({
+      subjects: 7,
+      events: 20,
+      intact: true,
+      against: { file, subjects: 6, events: 18, problems: 0, digest },
+    });
+
+    // Someone with write access to the database cuts person 2's last event and all of person 4.
+    tamperSqlite(folder.path, pseudonym(person(2)), 3, 'delete');
+    for (const seq of [1, 2, 3]) tamperSqlite(folder.path, pseudonym(person(4)), seq, 'delete');
+
+    const chainsAlone = await verify([], env);
+    expect(chainsAlone).toMatchObject({ code: 0 });
+    expect(chainsAlone.stdout).toBe(
+      'Ledger verification (store): 6 subjects, 16 events.\nIntact: every hash chain is whole.\n',
+    );
+
+    const json = await verify(['--against', file, '--json'], env);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as VerificationReport;
+    expect(report).toMatchObject({ subjects: 6, events: 16, intact: false, problemCount: 2 });
+    expect(report.problems).toEqual(
+      [
+        { subject: key(2), kind: 'truncated', seq: 3, eventId: '' },
+        { subject: key(4), kind: 'subject-missing', seq: 3, eventId: '' },
+      ].sort((a, b) => (a.subject < b.subject ? -1 : 1)),
+    );
+
+    const human = await verify(['--against', file, '--digest', digest!], env);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain(`Against checkpoint ${file} of `);
+    expect(human.stdout).toContain('NOT INTACT: 2 problem(s).');
+    expect(human.stdout).toContain(`  truncated    ${key(2)}  seq 3\n`);
+    expect(human.stdout).toContain(`  subject-missing ${key(4)}  seq 3\n`);
+    expect(human.stdout).not.toContain('person-');
+  });
+
+  it('refuses a checkpoint edited by hand, another one than the digest names, and overwriting one', async () => {
+    const edited = join(kept.path, 'edited.checkpoint');
+    const original = readFileSync(file, 'utf8');
+    // Hide the cut: person 2's head claims two events, with the hash of the second.
+    const [header, ...rest] = original.split('\n');
+    writeFileSync(
+      edited,
+      [
+        header,
+        ...rest.map((line) => (line.includes(key(2)) ? line.replace(',3,', ',2,') : line)),
+      ].join('\n'),
+    );
+    const run = await verify(['--against', edited], env);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain(
+      `The checkpoint ${edited} cannot be trusted: checkpoint digest does not match its content`,
+    );
+
+    const other = await verify(['--against', file, '--digest', 'f'.repeat(64)], env);
+    expect(other).toMatchObject({ code: 2, stdout: '' });
+    expect(other.stderr).toContain(`is not the one given (${'f'.repeat(64)}): another checkpoint`);
+
+    const again = await verify(['--checkpoint-out', file], env);
+    expect(again).toMatchObject({ code: 2, stdout: '' });
+    expect(again.stderr).toContain('cannot be created (EEXIST): it is never overwritten');
+    expect(readFileSync(file, 'utf8')).toBe(original);
+
+    const missing = await verify(['--against', join(kept.path, 'nothing')], env);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toContain('cannot be read (ENOENT)');
+    expect(existsSync(join(kept.path, 'nothing'))).toBe(false);
+  });
+
+  it.each([
+    [['--against', 'x', '--from', '2026-11-01'], /cover the whole store/],
+    [['--digest', 'f'.repeat(64)], /--digest takes/],
+  ])('exits 2 on bad usage %j', async (args, message) => {
+    const run = await verify(args, env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
   });
 });

@@ -3,12 +3,18 @@
  * open it (same environment variables, same secret):
  *
  *   npm run verify -- [--from D] [--to D] [--channel C --user U] [--json]
+ *   npm run verify -- [--against FILE [--digest HEX]] [--checkpoint-out FILE] [--json]
  *
  * D is a day (YYYY-MM-DD, UTC midnight) or an ISO date-time with an offset; --from is included,
- * --to is not. Exit status: 0 intact, 1 problems found, 2 bad usage, bad config or store error.
+ * --to is not. --against checks the whole store against a checkpoint (consent/checkpoint.ts),
+ * optionally only if that file has the digest recorded elsewhere; --checkpoint-out writes one of
+ * the store as walked, even when problems are found (its trailer counts them). Exit status:
+ * 0 intact, 1 problems found, 2 bad usage, bad config, untrustworthy checkpoint or store error.
  * Prints counts, pseudonymous subject keys and event ids, never a raw user id.
  */
 import { existsSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance-params.js';
 import { ConfigError, loadConfig } from '../bot/config.js';
@@ -17,10 +23,18 @@ import { verifyLedger, type VerificationReport } from '../bot/ledger-verificatio
 import { transcriptLinkCheck } from '../bot/transcript-links.js';
 import { createLogger } from '../bot/log.js';
 import { deriveKeys, loadMasterSecret } from '../bot/secrets.js';
+import {
+  CheckpointError,
+  CheckpointReader,
+  CheckpointWriter,
+  type CheckpointHead,
+  type CheckpointTrailer,
+} from '../consent/checkpoint.js';
 import type { LedgerQuery } from '../consent/ledger.js';
+import { compareUtf8 } from '../storage/transcript-rules.js';
 
-const USAGE =
-  'usage: npm run verify -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--channel ID --user ID] [--json]';
+const USAGE = `usage: npm run verify -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--channel ID --user ID] [--json]
+       npm run verify -- [--against FILE [--digest HEX]] [--checkpoint-out FILE] [--json]`;
 
 const INTACT = 0;
 const PROBLEMS = 1;
@@ -31,7 +45,26 @@ function exitWith(code: number, message: string): never {
   process.exit(code);
 }
 
-function describeReport(report: VerificationReport, query: LedgerQuery): string {
+/** A checkpoint file as the report names it. */
+interface CheckpointSummary extends Omit<CheckpointTrailer, 'problems'> {
+  readonly file: string;
+  readonly createdAt: string;
+  readonly problems?: number;
+}
+
+interface Checkpoints {
+  readonly against?: CheckpointSummary;
+  readonly checkpoint?: CheckpointSummary;
+}
+
+const described = (c: CheckpointSummary): string =>
+  `${c.file} of ${c.createdAt}: ${c.subjects} subjects, ${c.events} events, digest ${c.digest}`;
+
+function describeReport(
+  report: VerificationReport,
+  query: LedgerQuery,
+  checkpoints: Checkpoints,
+): string {
   const window =
     query.from || query.to
       ? ` from ${query.from?.toISOString() ?? 'the start'} to ${query.to?.toISOString() ?? 'now'}`
@@ -39,19 +72,72 @@ function describeReport(report: VerificationReport, query: LedgerQuery): string 
   const lines = [
     `Ledger verification (${report.scope}${window}): ${report.subjects} subjects, ${report.events} events.`,
   ];
+  if (checkpoints.against) lines.push(`Against checkpoint ${described(checkpoints.against)}.`);
   if (report.intact) {
     lines.push('Intact: every hash chain is whole.');
   } else {
     lines.push(`NOT INTACT: ${report.problemCount} problem(s).`);
     for (const p of report.problems) {
-      lines.push(`  ${p.kind.padEnd(12)} ${p.subject}  seq ${p.seq}  event ${p.eventId}`);
+      // A checkpoint problem may name no event: the store has none at that seq.
+      const event = p.eventId ? `  event ${p.eventId}` : '';
+      lines.push(`  ${p.kind.padEnd(12)} ${p.subject}  seq ${p.seq}${event}`);
     }
     if (report.problemCount > report.problems.length) {
       lines.push(`  ... and ${report.problemCount - report.problems.length} more`);
     }
   }
+  if (checkpoints.checkpoint) {
+    lines.push(`Checkpoint written: ${described(checkpoints.checkpoint)}.`);
+  }
   return `${lines.join('\n')}\n`;
 }
+
+/** Opens a checkpoint to read: its heads, read line by line as the walk needs them. */
+async function openCheckpoint(
+  file: string,
+): Promise<{ handle: FileHandle; reader: CheckpointReader }> {
+  const handle = await open(file, 'r');
+  const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Infinity });
+  return { handle, reader: new CheckpointReader(lines, compareUtf8) };
+}
+
+/**
+ * A new checkpoint file, written line by line as the walk goes. Never overwrites one (an anchor
+ * must not be replaced by mistake); synced to disk before it is reported written.
+ */
+async function createCheckpoint(file: string, now: Date) {
+  const handle = await open(file, 'wx');
+  const writer = new CheckpointWriter();
+  // Lines gather into chunks of about 64 KiB: one write per chunk, awaited, so memory stays flat.
+  let chunk = writer.header(now);
+  const write = async (line: string, last = false): Promise<void> => {
+    chunk += line;
+    if (chunk.length < 65_536 && !last) return;
+    const full = chunk;
+    chunk = '';
+    await handle.appendFile(full);
+  };
+  return {
+    head: (head: CheckpointHead, events: number) => write(writer.head(head, events)),
+    async seal(problems: number): Promise<CheckpointSummary> {
+      const { line, ...trailer } = writer.trailer(problems);
+      await write(line, true);
+      await handle.sync();
+      await handle.close();
+      return { file, createdAt: now.toISOString(), ...trailer };
+    },
+    async discard(): Promise<void> {
+      await handle.close().catch(() => undefined);
+      await rm(file, { force: true });
+    },
+  };
+}
+
+/** A checkpoint file that cannot be opened: its message is complete, with no personal data. */
+class FileError extends Error {}
+
+const failureOf = (error: unknown): string =>
+  error instanceof Error && 'code' in error ? String(error.code) : 'error';
 
 async function main(): Promise<number> {
   let args;
@@ -62,6 +148,9 @@ async function main(): Promise<number> {
         to: { type: 'string' },
         channel: { type: 'string' },
         user: { type: 'string' },
+        against: { type: 'string' },
+        digest: { type: 'string' },
+        'checkpoint-out': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -90,6 +179,17 @@ async function main(): Promise<number> {
     if (error instanceof QueryError) exitWith(ERROR, `${error.code}: ${error.message}\n${USAGE}`);
     throw error;
   }
+  const against = args.against;
+  const checkpointOut = args['checkpoint-out'];
+  if ((against || checkpointOut) && (range.from || range.to || filter.channelId)) {
+    exitWith(
+      ERROR,
+      `--against and --checkpoint-out cover the whole store: not with --from, --to, --channel or --user\n${USAGE}`,
+    );
+  }
+  if (args.digest !== undefined && (!against || !/^[0-9a-f]{64}$/.test(args.digest))) {
+    exitWith(ERROR, `--digest takes the 64 hex digits of the --against file's digest\n${USAGE}`);
+  }
 
   let config;
   try {
@@ -117,21 +217,62 @@ async function main(): Promise<number> {
   };
 
   const stores = await openStores(config);
+  let anchor: Awaited<ReturnType<typeof openCheckpoint>> | undefined;
+  let output: Awaited<ReturnType<typeof createCheckpoint>> | undefined;
   try {
+    anchor = against
+      ? await openCheckpoint(against).catch((error: unknown) => {
+          throw new FileError(`The checkpoint ${against} cannot be read (${failureOf(error)})`);
+        })
+      : undefined;
+    output = checkpointOut
+      ? await createCheckpoint(checkpointOut, new Date()).catch((error: unknown) => {
+          throw new FileError(
+            `The checkpoint ${checkpointOut} cannot be created (${failureOf(error)}): it is never overwritten`,
+          );
+        })
+      : undefined;
     const report = await verifyLedger(stores.ledger, query, {
       checkEvent: transcriptLinkCheck(stores.transcripts),
+      ...(anchor ? { against: anchor.reader.heads() } : {}),
+      ...(output ? { onHead: output.head } : {}),
     });
+    let checked: CheckpointSummary | undefined;
+    if (anchor) {
+      // The walk read it to its end, so its header and checked trailer are known.
+      const { header, trailer } = anchor.reader;
+      if (!header || !trailer) throw new CheckpointError('not read to its end');
+      if (args.digest !== undefined && args.digest !== trailer.digest) {
+        throw new CheckpointError(
+          `its digest ${trailer.digest} is not the one given (${args.digest}): another checkpoint`,
+        );
+      }
+      checked = { file: against ?? '', createdAt: header.createdAt, ...trailer };
+    }
+    const checkpoints: Checkpoints = {
+      ...(checked ? { against: checked } : {}),
+      ...(output ? { checkpoint: await output.seal(report.problemCount) } : {}),
+    };
     process.stdout.write(
       args.json
         ? `${JSON.stringify({
             ...report,
             ...(query.from ? { from: query.from.toISOString() } : {}),
             ...(query.to ? { to: query.to.toISOString() } : {}),
+            ...checkpoints,
           })}\n`
-        : describeReport(report, query),
+        : describeReport(report, query, checkpoints),
     );
     return report.intact ? INTACT : PROBLEMS;
+  } catch (error) {
+    await output?.discard();
+    if (error instanceof FileError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof CheckpointError) {
+      process.stderr.write(`The checkpoint ${against} cannot be trusted: ${error.message}\n`);
+    } else throw error;
+    return ERROR;
   } finally {
+    await anchor?.handle.close();
     await stores.close();
   }
 }
