@@ -277,8 +277,16 @@ async function main(): Promise<number> {
   }
 }
 
+// A walk that stalls (a stream that never settles) would let Node exit 0 with nothing said: a
+// verification that did not finish must never read as "intact".
+let settled = false;
+process.once('beforeExit', () => {
+  if (!settled) exitWith(ERROR, 'The verification stopped before it finished.');
+});
+
 main().then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (error: unknown) => {
