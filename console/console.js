@@ -621,6 +621,35 @@ function tableParts(table) {
  */
 const paging = { events: null, conversations: null, access: null };
 
+/**
+ * One page of a searchable table: a fresh search from its form, or the next page ("More").
+ * @template T
+ * @param {{
+ *   key: keyof typeof paging,
+ *   table: string,
+ *   form: string,
+ *   url: string,
+ *   items: (page: any) => T[],
+ *   row: (item: T) => HTMLElement,
+ *   status: string,
+ *   extra?: Record<string, string>,
+ * }} spec
+ * @param {boolean} fresh
+ */
+async function pagedSearch(spec, fresh) {
+  const { body, empty, more } = tableParts(/** @type {HTMLTableElement} */ (byId(spec.table)));
+  const params = fresh ? { ...filtersOf(spec.form), ...spec.extra } : paging[spec.key];
+  if (!params) return '';
+  /** @type {{ next?: string }} */
+  const page = await getJson(spec.url, params);
+  if (fresh) body.replaceChildren();
+  body.append(...spec.items(page).map(spec.row));
+  paging[spec.key] = page.next ? { ...params, after: page.next } : null;
+  more.hidden = !page.next;
+  empty.hidden = body.rows.length > 0;
+  return t(spec.status, { count: body.rows.length });
+}
+
 // Events ------------------------------------------------------------------------------------
 
 /** @param {ConsentEvent} event */
@@ -647,19 +676,20 @@ function eventRow(event) {
 }
 
 /** @param {boolean} fresh */
-async function searchEvents(fresh) {
-  const { body, empty, more } = tableParts(/** @type {HTMLTableElement} */ (byId('events-table')));
-  const params = fresh ? filtersOf('events-form') : paging.events;
-  if (!params) return '';
-  /** @type {{ events: ConsentEvent[], next?: string }} */
-  const page = await getJson('/api/compliance/events', params);
-  if (fresh) body.replaceChildren();
-  body.append(...page.events.map(eventRow));
-  paging.events = page.next ? { ...params, after: page.next } : null;
-  more.hidden = !page.next;
-  empty.hidden = body.rows.length > 0;
-  return t('status.events', { count: body.rows.length });
-}
+const searchEvents = (fresh) =>
+  pagedSearch(
+    {
+      key: 'events',
+      table: 'events-table',
+      form: 'events-form',
+      url: '/api/compliance/events',
+      /** @param {{ events: ConsentEvent[] }} page */
+      items: (page) => page.events,
+      row: eventRow,
+      status: 'status.events',
+    },
+    fresh,
+  );
 
 // Verification --------------------------------------------------------------------------------
 
@@ -781,21 +811,21 @@ function conversationRow(conversation) {
 }
 
 /** @param {boolean} fresh */
-async function searchConversations(fresh) {
-  const { body, empty, more } = tableParts(
-    /** @type {HTMLTableElement} */ (byId('conversations-table')),
+const searchConversations = (fresh) =>
+  pagedSearch(
+    {
+      key: 'conversations',
+      table: 'conversations-table',
+      form: 'conversations-form',
+      url: '/api/compliance/conversations',
+      /** @param {{ conversations: ConversationSummary[] }} page */
+      items: (page) => page.conversations,
+      row: conversationRow,
+      status: 'status.conversations',
+      extra: { limit: '50' },
+    },
+    fresh,
   );
-  const params = fresh ? { ...filtersOf('conversations-form'), limit: '50' } : paging.conversations;
-  if (!params) return '';
-  /** @type {{ conversations: ConversationSummary[], next?: string }} */
-  const page = await getJson('/api/compliance/conversations', params);
-  if (fresh) body.replaceChildren();
-  body.append(...page.conversations.map(conversationRow));
-  paging.conversations = page.next ? { ...params, after: page.next } : null;
-  more.hidden = !page.next;
-  empty.hidden = body.rows.length > 0;
-  return t('status.conversations', { count: body.rows.length });
-}
 
 /**
  * @param {string} term
@@ -937,19 +967,20 @@ function accessRow(record) {
 }
 
 /** @param {boolean} fresh */
-async function searchAccessLog(fresh) {
-  const { body, empty, more } = tableParts(/** @type {HTMLTableElement} */ (byId('access-table')));
-  const params = fresh ? filtersOf('access-form') : paging.access;
-  if (!params) return '';
-  /** @type {{ records: AccessRecord[], next?: string }} */
-  const page = await getJson('/api/compliance/access-log', params);
-  if (fresh) body.replaceChildren();
-  body.append(...page.records.map(accessRow));
-  paging.access = page.next ? { ...params, after: page.next } : null;
-  more.hidden = !page.next;
-  empty.hidden = body.rows.length > 0;
-  return t('status.access', { count: body.rows.length });
-}
+const searchAccessLog = (fresh) =>
+  pagedSearch(
+    {
+      key: 'access',
+      table: 'access-table',
+      form: 'access-form',
+      url: '/api/compliance/access-log',
+      /** @param {{ records: AccessRecord[] }} page */
+      items: (page) => page.records,
+      row: accessRow,
+      status: 'status.access',
+    },
+    fresh,
+  );
 
 // Reports: charts drawn as SVG by this file --------------------------------------------------------
 
