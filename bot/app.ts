@@ -138,7 +138,8 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
     catalogue,
     // Decisions made in chat carry the digest of their transcript (issue 5).
     ledger: linkTranscripts(stores.ledger, stores.transcripts, log),
-    memory: new ConversationMemory(stores.botState),
+    memory: new ConversationMemory(stores.botState, stores.ledger),
+    confirmations: stores.confirmations,
     translator,
     defaultLocale: config.DEFAULT_LOCALE,
     now,

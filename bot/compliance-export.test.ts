@@ -32,7 +32,8 @@ interface ScanTrace {
  */
 function traced(ledger: Ledger, trace: ScanTrace, failAfter?: number): Ledger {
   return {
-    append: (decisions, at) => ledger.append(decisions, at),
+    append: (decisions, at, options) => ledger.append(decisions, at, options),
+    head: (subject) => ledger.head(subject),
     history: (subject) => ledger.history(subject),
     latest: (subject) => ledger.latest(subject),
     search: (query, page) => ledger.search(query, page),

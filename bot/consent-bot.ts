@@ -13,6 +13,7 @@ import {
   deriveStatuses,
   needsDoubleOptIn,
   purposesToAsk,
+  LedgerConflictError,
   type ConsentDecision,
   type ConsentLedger,
   type NoticeArchive,
@@ -245,7 +246,7 @@ export class ConsentBot extends ActivityHandler {
     const outcome = await deps.memory.update<{
       replies: Partial<Activity>[];
       reports: HandoffRecord[];
-    }>(facts, async (data) => {
+    }>(facts, async ({ data, head }) => {
       if (data.handled?.includes(facts.activityId)) {
         deps.log.info('turn.redelivered', {
           conversation: facts.conversationId,
@@ -283,7 +284,11 @@ export class ConsentBot extends ActivityHandler {
         // anything is sent (never claim a consent recorded unless it is).
         const notices = noticesToShow(input, step.outputs);
         for (const notice of notices) await deps.notices.archive(notice);
-        await deps.ledger.append(this.#decisions(step.outputs, data, facts, locale), deps.now());
+        await deps.ledger.append(
+          this.#decisions(step.outputs, data, facts, locale),
+          deps.now(),
+          { expectedHead: head },
+        );
         const results = await this.#effects(context, step.outputs, facts, locale, data);
         if (results.erasure !== undefined) context.turnState.set(ERASED_THIS_TURN, true);
         const shown = { ...data.shown };
@@ -314,6 +319,8 @@ export class ConsentBot extends ActivityHandler {
           result: { replies, reports: results.reports ?? [] },
         };
       } catch (error) {
+        // The person's ledger moved on (a stop on another server): decide again on fresh data.
+        if (error instanceof LedgerConflictError) throw error;
         deps.log.error('turn.not_recorded', {
           conversation: facts.conversationId,
           activity: facts.activityId,

@@ -239,6 +239,7 @@ describe('GET /api/subjects/:channelId/:userId/contact-permissions', () => {
       append: () => Promise.reject(new StoreUnavailableError('down')),
       history: () => Promise.reject(new StoreUnavailableError('down')),
       latest: () => Promise.reject(new StoreUnavailableError('down')),
+      head: () => Promise.reject(new StoreUnavailableError('down')),
     };
     running = await start(down);
     const answer = await ask(jane, 'analytics');

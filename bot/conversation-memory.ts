@@ -2,6 +2,7 @@ import type { Activity, Storage } from 'botbuilder';
 import type { Snapshot } from 'xstate';
 import { isLocale, type Locale } from '../consent/catalogue.js';
 import type { Subject } from '../consent/subject.js';
+import { LedgerConflictError, type ConsentLedger } from '../consent/ledger.js';
 import { ETagConflictError } from '../storage/errors.js';
 
 /** What the bot keeps about one conversation. Disposable: the ledger is the record. */
@@ -48,18 +49,37 @@ export function turnFacts(
   };
 }
 
-const ATTEMPTS = 3;
+/**
+ * How often a turn is re-run on fresh data before it gives up. Each conflict means another writer
+ * made progress on the same conversation or person, so a handful is plenty.
+ */
+const ATTEMPTS = 5;
+
+/** What a turn knows when it starts: the person's ledger head, then the conversation's data. */
+export interface TurnView {
+  readonly data: ConversationData;
+  /**
+   * The seq of the person's last ledger event, read before the conversation's data. Decisions
+   * the turn makes are appended with it as `expectedHead`, so they land only on the ledger the
+   * turn saw: a stop recorded meanwhile (which writes "stopped" to the conversation before it
+   * touches the ledger) makes the append conflict, and the re-run sees the stopped conversation.
+   */
+  readonly head: number;
+}
 
 /**
  * Reads and writes conversation data with optimistic concurrency. Two turns of one conversation
- * on two servers cannot silently overwrite each other: the loser re-runs on fresh data. The work
- * passed in must therefore be idempotent (ledger appends are, by activity id).
+ * on two servers cannot silently overwrite each other, and a decision cannot be recorded on a
+ * stale view of the person's ledger: the loser re-runs on fresh data. The work passed in must
+ * therefore be idempotent (ledger appends are, by delivery).
  */
 export class ConversationMemory {
   readonly #storage: Storage;
+  readonly #ledger: Pick<ConsentLedger, 'head'>;
 
-  constructor(storage: Storage) {
+  constructor(storage: Storage, ledger: Pick<ConsentLedger, 'head'>) {
     this.#storage = storage;
+    this.#ledger = ledger;
   }
 
   /** The conversation's data without changing it (e.g. its language, for an error reply). */
@@ -69,16 +89,19 @@ export class ConversationMemory {
 
   async update<T>(
     facts: TurnFacts,
-    work: (data: ConversationData) => Promise<{ data: ConversationData; result: T }>,
+    work: (view: TurnView) => Promise<{ data: ConversationData; result: T }>,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const { key, eTag, data } = await this.#load(facts);
-      const outcome = await work(data);
       try {
+        // The head first: whatever the data then shows was written after it, never before.
+        const head = await this.#ledger.head(facts.subject);
+        const { key, eTag, data } = await this.#load(facts);
+        const outcome = await work({ data, head });
         await this.#storage.write({ [key]: { ...outcome.data, eTag: eTag ?? '*' } });
         return outcome.result;
       } catch (error) {
-        if (!(error instanceof ETagConflictError) || attempt >= ATTEMPTS) throw error;
+        const conflict = error instanceof ETagConflictError || error instanceof LedgerConflictError;
+        if (!conflict || attempt >= ATTEMPTS) throw error;
       }
     }
   }

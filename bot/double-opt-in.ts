@@ -1,5 +1,5 @@
 import type { Catalogue, Locale } from '../consent/catalogue.js';
-import type { PendingConfirmations } from '../consent/confirmations.js';
+import type { PendingConfirmation, PendingConfirmations } from '../consent/confirmations.js';
 import {
   DEFAULT_TAKE_EXPIRED_LIMIT,
   hashConfirmationToken,
@@ -9,7 +9,8 @@ import {
 import type { ContactAddresses } from '../consent/contact-addresses.js';
 import {
   decisionAbout,
-  deriveStatuses,
+  headOf,
+  LedgerConflictError,
   type ConsentDecision,
   type ConsentLedger,
   type DecisionSource,
@@ -20,6 +21,8 @@ import { signLink, verifyLink } from './links.js';
 import { confirmationMail, withdrawalMail } from './mail-messages.js';
 import type { Mailer } from './mailer.js';
 import { errorFields, type Logger } from './log.js';
+import type { ConfirmResult, UnsubscribeResult } from './email-routes.js';
+import { recordWithdrawal, withdrawnPurposes } from './withdrawal.js';
 import type { Keys } from './secrets.js';
 
 export interface DoubleOptInDeps {
@@ -36,6 +39,9 @@ export interface DoubleOptInDeps {
   readonly now: () => Date;
   readonly log: Logger;
 }
+
+/** Ending a pending consent while the person decides elsewhere: look again this many times. */
+const DECIDE_ATTEMPTS = 5;
 
 /** `takeExpired` hands back at most this many at a time. */
 const EXPIRY_BATCH = DEFAULT_TAKE_EXPIRED_LIMIT;
@@ -91,103 +97,115 @@ export class DoubleOptIn {
     }
   }
 
-  /** The link in an e-mail was opened: the pending consent becomes granted. */
-  async confirm(token: string): Promise<{
-    outcome: 'confirmed' | 'expired-or-unknown';
-    locale: Locale;
-    purposeTitle?: string;
-  }> {
-    const { catalogue, confirmations, addresses, ledger, now } = this.#deps;
+  /**
+   * The link in an e-mail was opened: the pending consent becomes granted, if it is still the one
+   * the link was mailed for. A link mailed before a stop, or before the person changed their
+   * answer, must not undo it (GDPR art. 7(3)): the page then says the link is no longer valid.
+   */
+  async confirm(token: string): Promise<ConfirmResult> {
+    const { catalogue, confirmations, addresses, now } = this.#deps;
     const fallback = { outcome: 'expired-or-unknown' as const, locale: 'en' as const };
     if (!isConfirmationToken(token)) return fallback;
     const tokenHash = hashConfirmationToken(token);
     const pending = await confirmations.consume(tokenHash, now());
     const purpose = catalogue.purposes.find((p) => p.id === pending?.purposeId);
     if (!pending || !purpose) return fallback;
-    await ledger.append(
-      [
-        this.#decision(
-          pending.subject,
-          purpose.id,
-          'confirmed',
-          pending.locale,
-          `confirm:${tokenHash}`,
-          'email-confirmation',
-        ),
-      ],
-      now(),
-    );
+    const answer = { locale: pending.locale, purposeTitle: purpose.title[pending.locale] };
+    const confirmed = await this.#endPending(pending, 'confirmed', `confirm:${tokenHash}`, now());
+    if (!confirmed) return { outcome: 'revoked', ...answer };
     await addresses.set(pending.subject, { email: pending.email, verifiedAt: now().toISOString() });
-    return {
-      outcome: 'confirmed',
-      locale: pending.locale,
-      purposeTitle: purpose.title[pending.locale],
-    };
+    return { outcome: 'confirmed', ...answer };
   }
 
   /** RFC 8058 one-click: withdraws the purpose of the link (or every one), like saying stop. */
-  async unsubscribe(
-    token: string,
-    locale: Locale,
-  ): Promise<{ outcome: 'withdrawn' | 'invalid'; locale: Locale; purposeTitles?: string[] }> {
-    const { catalogue, ledger, now } = this.#deps;
+  async unsubscribe(token: string, locale: Locale): Promise<UnsubscribeResult> {
+    const { catalogue, now } = this.#deps;
     const link = verifyLink(this.#deps.keys.linkKey, token);
     if (!link) return { outcome: 'invalid', locale };
     const subject = { channelId: link.c, userId: link.u };
-    const ids = link.p === '*' ? catalogue.purposes.map((p) => p.id) : [link.p];
-    const statuses = deriveStatuses(catalogue, await ledger.latest(subject));
+    const ids = withdrawnPurposes(catalogue, link.p === '*' ? 'all' : [link.p]);
     const at = now();
-    const decisions = statuses
-      .filter(
-        (s) => ids.includes(s.purposeId) && s.status !== 'withdrawn' && s.status !== 'refused',
-      )
-      .map((s) =>
-        this.#decision(
-          subject,
-          s.purposeId,
-          'withdrawn',
-          locale,
-          `unsubscribe:${at.toISOString()}`,
-          'email-unsubscribe',
-        ),
-      );
-    await ledger.append(decisions, at);
+    await recordWithdrawal(
+      this.#deps,
+      subject,
+      ids,
+      {
+        locale,
+        channelId: subject.channelId,
+        // Not said in a conversation: the e-mail itself is the channel of this decision.
+        conversationId: 'email',
+        activityId: `unsubscribe:${at.toISOString()}`,
+        source: 'email-unsubscribe',
+      },
+      at,
+    );
     const titles = catalogue.purposes.filter((p) => ids.includes(p.id)).map((p) => p.title[locale]);
     return { outcome: 'withdrawn', locale, purposeTitles: titles };
   }
 
   /**
    * Tokens whose link was never opened: each becomes an `expired` event (rule 5), so the purpose
-   * stops being pending and can be asked again. A token taken but not recorded (the ledger failed)
-   * is put back, so the next run records it.
+   * stops being pending and can be asked again, unless the consent it was mailed for is no longer
+   * pending (withdrawn, refused, or given again since): an `expired` after a withdrawal would turn
+   * "never ask again" back into "unknown". A token taken but not recorded (the ledger failed) is
+   * put back, so the next run records it.
    */
   async expire(at: Date): Promise<number> {
-    const { confirmations, ledger } = this.#deps;
+    const { confirmations } = this.#deps;
     let recorded = 0;
     for (;;) {
       const expired = await confirmations.takeExpired(at);
       for (const [index, pending] of expired.entries()) {
         try {
-          await ledger.append(
-            [
-              this.#decision(
-                pending.subject,
-                pending.purposeId,
-                'expired',
-                pending.locale,
-                `expire:${pending.tokenHash}`,
-                'expiry',
-              ),
-            ],
-            at,
-          );
-          recorded++;
+          if (await this.#endPending(pending, 'expired', `expire:${pending.tokenHash}`, at)) {
+            recorded++;
+          }
         } catch (error) {
           for (const left of expired.slice(index)) await confirmations.create(left);
           throw error;
         }
       }
       if (expired.length < EXPIRY_BATCH) return recorded;
+    }
+  }
+
+  /**
+   * Records how a pending consent ended (confirmed, expired) if it is still the one the token was
+   * made for, on exactly the ledger that showed it so (`expectedHead`): a stop landing meanwhile
+   * makes the append conflict, and the next look finds the consent no longer pending. The `given`
+   * is appended before its link is made, so a later `given` belongs to another link.
+   */
+  async #endPending(
+    pending: PendingConfirmation,
+    decision: 'confirmed' | 'expired',
+    activityId: string,
+    at: Date,
+  ): Promise<boolean> {
+    const { ledger } = this.#deps;
+    for (let attempt = 1; ; attempt++) {
+      const latest = await ledger.latest(pending.subject);
+      const current = latest.find((event) => event.purposeId === pending.purposeId);
+      if (current?.decision !== 'given' || current.recordedAt > pending.createdAt) return false;
+      const source = decision === 'confirmed' ? 'email-confirmation' : 'expiry';
+      try {
+        await ledger.append(
+          [
+            this.#decision(
+              pending.subject,
+              pending.purposeId,
+              decision,
+              pending.locale,
+              activityId,
+              source,
+            ),
+          ],
+          at,
+          { expectedHead: headOf(latest) },
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof LedgerConflictError) || attempt >= DECIDE_ATTEMPTS) throw error;
+      }
     }
   }
 

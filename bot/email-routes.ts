@@ -5,7 +5,8 @@ import { errorFields, type Logger } from './log.js';
 import { escapeHtml } from './mail-messages.js';
 
 export interface ConfirmResult {
-  readonly outcome: 'confirmed' | 'already' | 'expired-or-unknown';
+  /** `revoked`: the consent the link was mailed for was withdrawn or changed since. */
+  readonly outcome: 'confirmed' | 'already' | 'revoked' | 'expired-or-unknown';
   readonly locale: Locale;
   readonly purposeTitle?: string | undefined;
 }
@@ -143,7 +144,7 @@ export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void 
     res: Response,
     status: number,
     locale: Locale,
-    key: 'missing' | 'invalid' | 'expired' | 'unavailable' | 'already',
+    key: 'missing' | 'invalid' | 'expired' | 'unavailable' | 'already' | 'revoked',
   ): void => {
     const t = translator(locale);
     sendPage(res, status, locale, {
@@ -206,6 +207,8 @@ export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void 
       });
     } else if (result.outcome === 'already') {
       plainPage(res, 200, locale, 'already');
+    } else if (result.outcome === 'revoked') {
+      plainPage(res, 410, locale, 'revoked');
     } else {
       plainPage(res, 410, locale, 'expired');
     }

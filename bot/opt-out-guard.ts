@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory, type Middleware, type TurnContext } from 'botbuilder';
 import type { Catalogue, Locale } from '../consent/catalogue.js';
-import { decisionAbout, deriveStatuses, type ConsentLedger } from '../consent/ledger.js';
 import { detectKeywordIntent } from '../consent/opt-out.js';
 import { runConversation } from '../dialogs/run-conversation.js';
 import { markHandled, turnFacts, type ConversationMemory } from './conversation-memory.js';
@@ -12,10 +11,10 @@ import type { DoubleOptIn } from './double-opt-in.js';
 import { reportAgentHandoff, type Handoffs } from './handoff.js';
 import { buttons } from './render.js';
 import type { ConversationOutput } from '../dialogs/outputs.js';
+import { recordWithdrawal, withdrawnPurposes, type WithdrawalDeps } from './withdrawal.js';
 
-export interface OptOutGuardDeps {
+export interface OptOutGuardDeps extends WithdrawalDeps {
   readonly catalogue: Catalogue;
-  readonly ledger: ConsentLedger;
   readonly memory: ConversationMemory;
   readonly translator: (locale: Locale) => Translate;
   readonly defaultLocale: Locale;
@@ -55,67 +54,67 @@ export class OptOutGuard implements Middleware {
     await this.#withdraw(context, intent.purposeIds);
   }
 
+  /**
+   * The order is what makes a stop hold against a concurrent turn of the same conversation on
+   * another server: first the conversation is marked stopped, then the withdrawal is appended.
+   * A turn that read the conversation before the mark has a ledger head from before the
+   * withdrawal, so its decisions conflict and it re-runs on the stopped conversation.
+   */
   async #withdraw(context: TurnContext, named: readonly string[] | 'all'): Promise<void> {
-    const { catalogue, ledger, memory, log, now } = this.#deps;
+    const { catalogue, memory, log, now } = this.#deps;
     const facts = turnFacts(context.activity, randomUUID, this.#deps.keys.ledgerSubject);
-    const ids = named === 'all' ? catalogue.purposes.map((p) => p.id) : named;
+    const ids = withdrawnPurposes(catalogue, named);
     let locale = localeFrom(context.activity.locale, this.#deps.defaultLocale);
-    // An object, not a `let`: it is set inside the retried closure below.
-    const progress: { recorded: boolean; outputs: readonly ConversationOutput[] } = {
-      recorded: false,
-      outputs: [],
-    };
+    let outputs: readonly ConversationOutput[] = [];
     try {
-      await memory.update(facts, async (data) => {
+      outputs = await memory.update(facts, ({ data }) => {
         locale = data.locale ?? locale;
-        const statuses = deriveStatuses(catalogue, await ledger.latest(facts.subject));
-        // A purpose already refused or withdrawn needs no new record: it is already off.
-        const toRecord = statuses.filter(
-          (s) => ids.includes(s.purposeId) && s.status !== 'withdrawn' && s.status !== 'refused',
-        );
-        const decisions = catalogue.purposes
-          .filter((purpose) => toRecord.some((s) => s.purposeId === purpose.id))
-          .map((purpose) =>
-            decisionAbout(catalogue, purpose, {
-              subject: facts.subject,
-              decision: 'withdrawn',
-              noticeHash: null,
-              locale,
-              channelId: facts.channelId,
-              conversationId: facts.conversationId,
-              activityId: facts.activityId,
-              source: 'opt-out',
-              explicit: false,
-            }),
-          );
-        await ledger.append(decisions, now());
-        progress.recorded = true;
         const step = runConversation(data.snapshot, [{ type: 'user.withdrew', purposeIds: named }]);
-        progress.outputs = step.outputs;
         const handled = markHandled(data, facts.activityId);
-        return { data: { ...data, snapshot: step.snapshot, locale, handled }, result: undefined };
+        return Promise.resolve({
+          data: { ...data, snapshot: step.snapshot, locale, handled },
+          result: step.outputs,
+        });
       });
     } catch (error) {
-      log.error(progress.recorded ? 'opt_out.state_not_saved' : 'opt_out.not_recorded', {
+      // Conversation state is disposable: the withdrawal is recorded all the same.
+      log.error('opt_out.state_not_saved', {
         conversation: facts.conversationId,
         activity: facts.activityId,
         ...errorFields(error),
       });
-      // Conversation state is disposable; only a withdrawal that is not in the ledger failed.
-      if (!progress.recorded) {
-        const t = this.#deps.translator(locale);
-        await context.sendActivity(
-          MessageFactory.text(t('optOut.failed', { contact: catalogue.controller.contact })),
-        );
-        return;
-      }
+    }
+    const t = this.#deps.translator(locale);
+    try {
+      await recordWithdrawal(
+        this.#deps,
+        facts.subject,
+        ids,
+        {
+          locale,
+          channelId: facts.channelId,
+          conversationId: facts.conversationId,
+          activityId: facts.activityId,
+          source: 'opt-out',
+        },
+        now(),
+      );
+    } catch (error) {
+      log.error('opt_out.not_recorded', {
+        conversation: facts.conversationId,
+        activity: facts.activityId,
+        ...errorFields(error),
+      });
+      await context.sendActivity(
+        MessageFactory.text(t('optOut.failed', { contact: catalogue.controller.contact })),
+      );
+      return;
     }
     log.info('opt_out.recorded', {
       conversation: facts.conversationId,
       activity: facts.activityId,
       scope: named === 'all' ? 'all' : named.join(','),
     });
-    const t = this.#deps.translator(locale);
     const titles = catalogue.purposes.filter((p) => ids.includes(p.id)).map((p) => p.title[locale]);
     const confirmation = t(named === 'all' ? 'optOut.all' : 'optOut.some', {
       purposes: listOf(locale, titles),
@@ -130,7 +129,7 @@ export class OptOutGuard implements Middleware {
         : MessageFactory.text(confirmation),
     );
     await this.#deps.doubleOptIn.mailWithdrawal(facts.subject, ids, locale);
-    await this.#reportAgentHandoffs(context, facts, progress.outputs);
+    await this.#reportAgentHandoffs(context, facts, outputs);
   }
 
   /** An event for the agent's channel, not a message: the confirmation stays the only one. */

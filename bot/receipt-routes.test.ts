@@ -243,6 +243,7 @@ describe('GET /api/subjects/:channelId/:userId/receipts', () => {
       append: () => Promise.reject(new StoreUnavailableError('down')),
       history: () => Promise.reject(new StoreUnavailableError('down')),
       latest: () => Promise.reject(new StoreUnavailableError('down')),
+      head: () => Promise.reject(new StoreUnavailableError('down')),
     };
     const down = await start({ ledger: failing });
     try {

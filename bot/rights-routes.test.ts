@@ -218,6 +218,7 @@ describe('GET /api/subjects/:channelId/:userId/export', () => {
       history: () =>
         Promise.reject(Object.assign(new Error('down'), { code: 'STORE_UNAVAILABLE' })),
       latest: () => Promise.reject(new Error('down')),
+      head: () => Promise.reject(new Error('down')),
     };
     running = await start(down);
     const answer = await call('export');

@@ -108,7 +108,7 @@ function worldOf(overrides: Partial<SubjectDataDeps> = {}): World {
     now: () => AT,
     ...overrides,
   };
-  return { stores, addresses, deps, memory: new ConversationMemory(stores.botState) };
+  return { stores, addresses, deps, memory: new ConversationMemory(stores.botState, stores.ledger) };
 }
 
 let activityCount = 0;
@@ -161,7 +161,7 @@ const factsOf = (subject: Subject, conversationId: string): TurnFacts => ({
 });
 
 async function rememberConversation(world: World, subject: Subject, conversationId: string) {
-  await world.memory.update(factsOf(subject, conversationId), (data) =>
+  await world.memory.update(factsOf(subject, conversationId), ({ data }) =>
     Promise.resolve({ data: { ...data, locale: 'en' as const }, result: undefined }),
   );
 }

@@ -39,7 +39,8 @@ export function linkTranscripts(
   return {
     history: (subject) => ledger.history(subject),
     latest: (subject) => ledger.latest(subject),
-    async append(decisions, recordedAt) {
+    head: (subject) => ledger.head(subject),
+    async append(decisions, recordedAt, options) {
       const links = new Map<string, ConsentDecision['transcript']>();
       const linked: ConsentDecision[] = [];
       for (const decision of decisions) {
@@ -68,7 +69,7 @@ export function linkTranscripts(
         const transcript = links.get(key);
         linked.push(transcript ? { ...decision, transcript } : decision);
       }
-      return ledger.append(linked, recordedAt);
+      return ledger.append(linked, recordedAt, options);
     },
   };
 }

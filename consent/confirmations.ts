@@ -41,8 +41,12 @@ export interface PendingConfirmations {
    * `create` it again, or the expiry is lost. RangeError unless limit is a whole number from 1.
    */
   takeExpired(now: Date, limit?: number): Promise<readonly PendingConfirmation[]>;
-  /** Erasure (GDPR art. 17): removes every pending confirmation of the person; how many went. */
-  deleteForSubject(subject: Subject): Promise<number>;
+  /**
+   * Removes the person's pending confirmations, of the purposes given or of every purpose, and
+   * says how many went: erasure (GDPR art. 17) takes them all; a withdrawal (art. 7(3)) revokes
+   * the links mailed for what it withdraws, so a link from before a stop cannot undo it.
+   */
+  deleteForSubject(subject: Subject, purposeIds?: readonly string[]): Promise<number>;
 }
 
 /** How many expired confirmations one `takeExpired` call hands back unless told otherwise. */

@@ -89,10 +89,23 @@ export interface ConsentEvent extends ConsentDecision {
 export interface ConsentLedger {
   /**
    * Appends decisions for one subject, all or none. Resolves only once they are durable: callers
-   * tell the person "recorded" after this and never before. A decision whose (subject, activityId,
-   * purposeId) is already recorded is not recorded again; the existing event is returned instead.
+   * tell the person "recorded" after this and never before. A decision whose (subject,
+   * conversation, activity, purpose, decision) is already recorded is not recorded again: the
+   * existing event is returned instead (a redelivered activity). Another message that reuses the
+   * activity id with another decision is recorded, so a stop is never taken for a redelivered yes.
+   *
+   * `expectedHead`: the seq of the subject's last event (`head`) that the decisions were made on.
+   * When the ledger has moved past it, nothing is written and the promise rejects with
+   * LedgerConflictError: the caller re-reads and decides again. This is how a decision made on a
+   * stale view (a "yes" racing a "stop" on another server) can never land after the stop.
    */
-  append(decisions: readonly ConsentDecision[], recordedAt: Date): Promise<readonly ConsentEvent[]>;
+  append(
+    decisions: readonly ConsentDecision[],
+    recordedAt: Date,
+    options?: AppendOptions,
+  ): Promise<readonly ConsentEvent[]>;
+  /** The seq of the subject's last event, 0 when none: what a caller passes as `expectedHead`. */
+  head(subject: Subject): Promise<number>;
   /** Every event of one subject, oldest first. */
   history(subject: Subject): Promise<readonly ConsentEvent[]>;
   /**
@@ -169,8 +182,25 @@ export interface NoticeArchive {
   get(hash: string): Promise<NoticeRecord | undefined>;
 }
 
+export interface AppendOptions {
+  readonly expectedHead?: number;
+}
+
 export class StoreUnavailableError extends Error {
   readonly code = 'STORE_UNAVAILABLE';
+}
+
+/**
+ * The subject's ledger moved on since the caller read it (compare-and-append): nothing was
+ * written. Not an outage: the caller re-reads and decides on the fresh view.
+ */
+export class LedgerConflictError extends Error {
+  readonly code = 'LEDGER_CONFLICT';
+}
+
+/** The head a list of a subject's events ends at (`latest` includes the subject's last event). */
+export function headOf(events: readonly Pick<ConsentEvent, 'seq'>[]): number {
+  return events.reduce((max, event) => Math.max(max, event.seq), 0);
 }
 
 export interface PurposeStatus {

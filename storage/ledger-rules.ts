@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { chained } from '../consent/chain.js';
-import type { ConsentDecision, ConsentEvent } from '../consent/ledger.js';
+import {
+  LedgerConflictError,
+  type AppendOptions,
+  type ConsentDecision,
+  type ConsentEvent,
+} from '../consent/ledger.js';
 import { subjectKey } from '../consent/subject.js';
 
 /** The one subject every decision of an append must share: appends are atomic per subject. */
@@ -15,12 +20,23 @@ export function singleSubjectKey(decisions: readonly ConsentDecision[]): string 
 
 /**
  * Idempotency key: a channel that redelivers an activity must not record its decisions twice.
- * Activity ids are unique within a conversation, not across conversations.
+ * Activity ids are unique within a conversation, not across conversations. The decision is part
+ * of the key: activity ids come from the client, and a stop that reuses the id of an earlier
+ * "yes" is another message, which must be recorded, not answered with the "yes" event.
  */
 export function deliveryKey(
-  event: Pick<ConsentDecision, 'conversationId' | 'activityId' | 'purposeId'>,
+  event: Pick<ConsentDecision, 'conversationId' | 'activityId' | 'purposeId' | 'decision'>,
 ): string {
-  return `${event.conversationId}|${event.activityId}|${event.purposeId}`;
+  return `${event.conversationId}|${event.activityId}|${event.purposeId}|${event.decision}`;
+}
+
+/** Compare-and-append: the subject's head must still be the one the caller decided on. */
+export function checkHead(head: number, options: AppendOptions | undefined): void {
+  if (options?.expectedHead !== undefined && options.expectedHead !== head) {
+    throw new LedgerConflictError(
+      `ledger moved on: head is ${head}, decisions were made at ${options.expectedHead}`,
+    );
+  }
 }
 
 /** A new event at `seq`, sealed onto the subject's chain after the event whose hash is given. */

@@ -209,6 +209,19 @@ export function describePendingConfirmationsContract(
       for (const c of others) expect(await store().consume(c.tokenHash, NOW)).toEqual(c);
     });
 
+    it('revokes only the purposes named, when purposes are given (a withdrawal)', async () => {
+      const jane = subjectOf('jane');
+      const newsletter = confirmationOf(jane, { purposeId: 'newsletter' }).confirmation;
+      const offers = confirmationOf(jane, { purposeId: 'personalised-offers' }).confirmation;
+      const other = confirmationOf(subjectOf('john'), { purposeId: 'newsletter' }).confirmation;
+      for (const c of [newsletter, offers, other]) await store().create(c);
+      expect(await store().deleteForSubject(jane, ['newsletter', 'unknown-purpose'])).toBe(1);
+      expect(await store().deleteForSubject(jane, [])).toBe(0);
+      expect(await store().consume(newsletter.tokenHash, NOW)).toBeUndefined();
+      expect(await store().consume(offers.tokenHash, NOW)).toEqual(offers);
+      expect(await store().consume(other.tokenHash, NOW)).toEqual(other);
+    });
+
     it('keeps user ids with special characters exact, for consume and erasure', async () => {
       const created = AWKWARD_USER_IDS.map(
         (userId) => confirmationOf(subjectOf(userId, 'msteams')).confirmation,

@@ -480,7 +480,8 @@ describe('hand-offs over HTTP (issue 5)', () => {
       });
       const body = (await statuses.json()) as { purposes: { purposeId: string; status: string }[] };
       expect(Object.fromEntries(body.purposes.map((p) => [p.purposeId, p.status]))).toEqual({
-        newsletter: 'refused',
+        // A stop withdraws the refused purpose too: it is never asked again unprompted.
+        newsletter: 'withdrawn',
         'personalised-offers': 'withdrawn',
         analytics: 'withdrawn',
         location: 'withdrawn',

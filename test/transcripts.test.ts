@@ -380,14 +380,12 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
     async (_name, stop, locale, reach) => {
       const bot = startTestBot({ locale });
       await reach(bot);
-      const before = await bot.statuses();
       const reply = await bot.say(stop);
       expect(reply).toEqual([texts(locale).stopReply]);
       const after = await bot.statuses();
-      for (const id of IDS) {
-        // A refusal is already a no; everything else is now withdrawn.
-        expect(after[id]).toBe(before[id] === 'refused' ? 'refused' : 'withdrawn');
-      }
+      // A stop is stronger than a refusal: a refused purpose is withdrawn too, never asked again
+      // unprompted (a refusal would be asked again after the pause).
+      for (const id of IDS) expect(after[id]).toBe('withdrawn');
       // Nothing further is sent until the person writes again, and then no question is asked.
       const next = await bot.say(locale === 'en' ? 'hello' : 'bonjour');
       expect(next).toHaveLength(1);
@@ -532,10 +530,11 @@ describe('bad input and a store that is down', () => {
   function flakyLedger(stores: Stores): { stores: Stores; down: (isDown: boolean) => void } {
     let isDown = false;
     const ledger: Stores['ledger'] = {
-      append: (decisions, at) =>
+      append: (decisions, at, options) =>
         isDown
           ? Promise.reject(new StoreUnavailableError('down for the test'))
-          : stores.ledger.append(decisions, at),
+          : stores.ledger.append(decisions, at, options),
+      head: (subject) => stores.ledger.head(subject),
       history: (subject) => stores.ledger.history(subject),
       latest: (subject) => stores.ledger.latest(subject),
       search: (query, page) => stores.ledger.search(query, page),
@@ -777,7 +776,7 @@ describe('hand-off to a person (issue 5)', () => {
     await bot.say('talk to a human');
     expect(await bot.say('stop')).toEqual([texts('en').stopReply]);
     expect(await bot.statuses()).toMatchObject({
-      newsletter: 'refused',
+      newsletter: 'withdrawn',
       'personalised-offers': 'withdrawn',
     });
     expect(await exchange(bot, { text: 'hello' })).toEqual([]);

@@ -1,4 +1,5 @@
 import type {
+  AppendOptions,
   ConsentDecision,
   ConsentEvent,
   ConsentLedger,
@@ -13,7 +14,7 @@ import type {
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { attempt } from '../errors.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
-import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import { checkHead, deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
 import { compareUtf8 } from '../transcript-rules.js';
 import {
   checkPeriod,
@@ -41,17 +42,25 @@ export class MemoryConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
   append(
     decisions: readonly ConsentDecision[],
     recordedAt: Date,
+    options?: AppendOptions,
   ): Promise<readonly ConsentEvent[]> {
     if (decisions.length === 0) return Promise.resolve([]);
     // Through attempt() so two subjects in one call reject the promise, as the durable stores do.
-    return attempt('append consent events', () => this.#append(decisions, recordedAt));
+    return attempt('append consent events', () => this.#append(decisions, recordedAt, options));
   }
 
-  #append(decisions: readonly ConsentDecision[], recordedAt: Date): readonly ConsentEvent[] {
+  #append(
+    decisions: readonly ConsentDecision[],
+    recordedAt: Date,
+    options: AppendOptions | undefined,
+  ): readonly ConsentEvent[] {
     const key = singleSubjectKey(decisions);
     const stored = this.#events.get(key) ?? [];
     const existing = stored.map((json) => JSON.parse(json) as ConsentEvent);
     const seen = new Map(existing.map((e) => [deliveryKey(e), e]));
+    if (decisions.some((decision) => !seen.has(deliveryKey(decision)))) {
+      checkHead(stored.length, options);
+    }
     const result: ConsentEvent[] = [];
     let prevHash = existing.at(-1)?.hash ?? GENESIS_HASH;
     for (const decision of decisions) {
@@ -68,6 +77,10 @@ export class MemoryConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
     }
     this.#events.set(key, stored);
     return roundTrip(result);
+  }
+
+  head(subject: Subject): Promise<number> {
+    return Promise.resolve(this.#events.get(subjectKey(subject))?.length ?? 0);
   }
 
   history(subject: Subject): Promise<readonly ConsentEvent[]> {

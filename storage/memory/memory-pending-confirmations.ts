@@ -65,9 +65,14 @@ export class MemoryPendingConfirmations implements PendingConfirmations {
     });
   }
 
-  deleteForSubject(subject: Subject): Promise<number> {
+  deleteForSubject(subject: Subject, purposeIds?: readonly string[]): Promise<number> {
     const key = subjectKey(subject);
-    return Promise.resolve(this.#deleteWhere((c) => subjectKey(c.subject) === key));
+    return Promise.resolve(
+      this.#deleteWhere(
+        (c) =>
+          subjectKey(c.subject) === key && (!purposeIds || purposeIds.includes(c.purposeId)),
+      ),
+    );
   }
 
   #deleteWhere(matches: (confirmation: PendingConfirmation) => boolean): number {

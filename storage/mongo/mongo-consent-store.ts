@@ -1,19 +1,21 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import type {
-  ConsentDecision,
-  ConsentEvent,
-  ConsentLedger,
-  DecisionCount,
-  LedgerPage,
-  LedgerQuery,
-  LedgerSearch,
-  NoticeArchive,
-  NoticeRecord,
-  Period,
+import {
+  LedgerConflictError,
+  type AppendOptions,
+  type ConsentDecision,
+  type ConsentEvent,
+  type ConsentLedger,
+  type DecisionCount,
+  type LedgerPage,
+  type LedgerQuery,
+  type LedgerSearch,
+  type NoticeArchive,
+  type NoticeRecord,
+  type Period,
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
-import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import { checkHead, deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
 import {
   checkPeriod,
   DecisionTally,
@@ -149,12 +151,19 @@ export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArc
   append(
     decisions: readonly ConsentDecision[],
     recordedAt: Date,
+    options?: AppendOptions,
   ): Promise<readonly ConsentEvent[]> {
     if (decisions.length === 0) return Promise.resolve([]);
-    return mongoAttempt('append consent events', () => this.#append(decisions, recordedAt));
+    return mongoAttempt('append consent events', () =>
+      this.#append(decisions, recordedAt, options),
+    );
   }
 
-  async #append(decisions: readonly ConsentDecision[], at: Date): Promise<ConsentEvent[]> {
+  async #append(
+    decisions: readonly ConsentDecision[],
+    at: Date,
+    options: AppendOptions | undefined,
+  ): Promise<ConsentEvent[]> {
     const key = singleSubjectKey(decisions);
     for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
       const keys = decisions.map(deliveryKey);
@@ -163,8 +172,11 @@ export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArc
           (doc) => [doc.deliveryKey, doc.event],
         ),
       );
+      const redelivered = keys.flatMap((k) => recorded.get(k) ?? []);
+      if (redelivered.length === keys.length) return redelivered;
       // Seq and chain link both come from this one read: a writer that raced it loses on _id.
       const last = await this.#events.findOne({ subjectKey: key }, { sort: { seq: -1 } });
+      checkHead(last?.seq ?? 0, options);
       let seq = (last?.seq ?? 0) + 1;
       let prevHash = last?.event.hash ?? GENESIS_HASH;
       const fresh: EventDocument[] = [];
@@ -184,16 +196,30 @@ export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArc
         });
         return event;
       });
-      if (fresh.length === 0) return result;
       try {
         await this.#events.insertMany(fresh, { ordered: true, ...DURABLE });
       } catch (error) {
-        if (isDuplicateKey(error)) continue;
+        // Another writer took the next seq (or recorded this very delivery) first. With an
+        // expected head that is a conflict for the caller to decide on; without, read again.
+        if (isDuplicateKey(error)) {
+          if (options?.expectedHead === undefined) continue;
+          throw new LedgerConflictError('ledger moved on while appending');
+        }
         throw error;
       }
       return result;
     }
     throw new Error(`append: ${APPEND_ATTEMPTS} conflicting writers in a row`);
+  }
+
+  head(subject: Subject): Promise<number> {
+    return mongoAttempt('read ledger head', async () => {
+      const last = await this.#events.findOne(
+        { subjectKey: subjectKey(subject) },
+        { sort: { seq: -1 }, projection: { seq: 1 } },
+      );
+      return last?.seq ?? 0;
+    });
   }
 
   history(subject: Subject): Promise<readonly ConsentEvent[]> {

@@ -1,6 +1,6 @@
 import { MongoError, MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../../consent/ledger.js';
-import { ETagConflictError } from '../errors.js';
+import { isCallerError } from '../errors.js';
 
 /** Writes that record consent wait for a majority of the replica set and its journal. */
 export const DURABLE = { writeConcern: { w: 'majority', j: true } } as const;
@@ -17,7 +17,7 @@ export async function mongoAttempt<T>(what: string, work: () => Promise<T>): Pro
   try {
     return await work();
   } catch (error) {
-    if (error instanceof ETagConflictError || error instanceof RangeError) throw error;
+    if (isCallerError(error)) throw error;
     if (error instanceof MongoError || error instanceof Error) {
       throw new StoreUnavailableError(`Store unavailable: ${what}`, { cause: error });
     }

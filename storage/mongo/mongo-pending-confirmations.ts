@@ -118,10 +118,14 @@ export class MongoPendingConfirmations implements PendingConfirmations {
     });
   }
 
-  deleteForSubject(subject: Subject): Promise<number> {
+  deleteForSubject(subject: Subject, purposeIds?: readonly string[]): Promise<number> {
     return mongoAttempt('delete confirmations of a subject', async () => {
       const result = await this.#pending.deleteMany(
-        { channelId: subject.channelId, userId: subject.userId },
+        {
+          channelId: subject.channelId,
+          userId: subject.userId,
+          ...(purposeIds ? { purposeId: { $in: [...purposeIds] } } : {}),
+        },
         DURABLE,
       );
       return result.deletedCount;

@@ -1,4 +1,6 @@
+import type Database from 'better-sqlite3';
 import type {
+  AppendOptions,
   ConsentDecision,
   ConsentEvent,
   ConsentLedger,
@@ -13,7 +15,7 @@ import type {
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { attempt } from '../errors.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
-import { deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import { checkHead, deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
 import {
   checkPeriod,
   decodeEventCursor,
@@ -145,7 +147,12 @@ interface EventRow {
 /** The embedded default ledger and notice archive, one SQLite file on local disk. */
 export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeArchive {
   readonly #db: SqliteDatabase;
-  readonly #appendAll: (decisions: readonly ConsentDecision[], at: Date) => ConsentEvent[];
+  readonly #appendAll: (
+    decisions: readonly ConsentDecision[],
+    at: Date,
+    options?: AppendOptions,
+  ) => ConsentEvent[];
+  readonly #head: Database.Statement<[string], { seq: number }>;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -178,38 +185,46 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
       `INSERT INTO consent_events (subject_key, seq, delivery_key, purpose_id, recorded_at, body)
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    const appendAll = db.transaction((decisions: readonly ConsentDecision[], at: Date) => {
-      const key = singleSubjectKey(decisions);
-      const previous = last.get(key);
-      let seq = (previous?.seq ?? 0) + 1;
-      let prevHash = previous ? (JSON.parse(previous.body) as ConsentEvent).hash : GENESIS_HASH;
-      return decisions.map((decision) => {
-        const already = byDelivery.get(key, deliveryKey(decision));
-        if (already) return JSON.parse(already.body) as ConsentEvent;
-        const event = toEvent(decision, seq++, at, prevHash);
-        prevHash = event.hash;
-        insert.run(
-          key,
-          event.seq,
-          deliveryKey(event),
-          event.purposeId,
-          event.recordedAt,
-          JSON.stringify(event),
-        );
-        project.run(key, event.purposeId, event.seq, JSON.stringify(event));
-        return event;
-      });
-    });
+    const appendAll = db.transaction(
+      (decisions: readonly ConsentDecision[], at: Date, options?: AppendOptions) => {
+        const key = singleSubjectKey(decisions);
+        const recorded = decisions.map((decision) => byDelivery.get(key, deliveryKey(decision)));
+        const previous = last.get(key);
+        if (recorded.some((row) => row === undefined)) checkHead(previous?.seq ?? 0, options);
+        let seq = (previous?.seq ?? 0) + 1;
+        let prevHash = previous ? (JSON.parse(previous.body) as ConsentEvent).hash : GENESIS_HASH;
+        return decisions.map((decision, index) => {
+          const already = recorded[index];
+          if (already) return JSON.parse(already.body) as ConsentEvent;
+          const event = toEvent(decision, seq++, at, prevHash);
+          prevHash = event.hash;
+          const body = JSON.stringify(event);
+          insert.run(key, event.seq, deliveryKey(event), event.purposeId, event.recordedAt, body);
+          project.run(key, event.purposeId, event.seq, body);
+          return event;
+        });
+      },
+    );
     // IMMEDIATE takes the write lock first, so two processes never compute the same next seq.
-    this.#appendAll = (decisions, at) => appendAll.immediate(decisions, at);
+    this.#appendAll = (decisions, at, options) => appendAll.immediate(decisions, at, options);
+    this.#head = db.prepare<[string], { seq: number }>(
+      'SELECT seq FROM consent_events WHERE subject_key = ? ORDER BY seq DESC LIMIT 1',
+    );
   }
 
   append(
     decisions: readonly ConsentDecision[],
     recordedAt: Date,
+    options?: AppendOptions,
   ): Promise<readonly ConsentEvent[]> {
     if (decisions.length === 0) return Promise.resolve([]);
-    return attempt('append consent events', () => this.#appendAll(decisions, recordedAt));
+    return attempt('append consent events', () =>
+      this.#appendAll(decisions, recordedAt, options),
+    );
+  }
+
+  head(subject: Subject): Promise<number> {
+    return attempt('read ledger head', () => this.#head.get(subjectKey(subject))?.seq ?? 0);
   }
 
   history(subject: Subject): Promise<readonly ConsentEvent[]> {
