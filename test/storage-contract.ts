@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import {
   deriveStatuses,
+  LedgerConflictError,
   type ConsentDecision,
   type ConsentEvent,
   type Decision,
@@ -222,6 +223,22 @@ export function describeConsentLedgerContract(name: string, open: OpenStores): v
         expect(await ledger.history(alice)).toHaveLength(2);
       });
 
+      it('records another decision that reuses an activity id: a stop is never taken for a yes', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const [given] = await ledger.append([decisionOf(alice, { activityId: 'reused' })], AT);
+        const [stop] = await ledger.append(
+          [decisionOf(alice, { activityId: 'reused', decision: 'withdrawn', source: 'opt-out' })],
+          AT,
+        );
+        expect(stop).toMatchObject({ decision: 'withdrawn', seq: 2 });
+        expect(stop?.id).not.toBe(given?.id);
+        expect(deriveStatuses(catalogue, await ledger.latest(alice))[0]).toMatchObject({
+          purposeId: 'newsletter',
+          status: 'withdrawn',
+        });
+      });
+
       it('treats the same activity id in another conversation as a new event', async () => {
         const { ledger } = current();
         const alice = subjectOf('alice');
@@ -236,6 +253,71 @@ export function describeConsentLedgerContract(name: string, open: OpenStores): v
         expect(second?.seq).toBe(2);
         expect(second?.id).not.toBe(first?.id);
         expect(await ledger.history(alice)).toHaveLength(2);
+      });
+    });
+
+    describe('compare-and-append (expectedHead)', () => {
+      it('tells the head: 0 for a new subject, then the seq of the last event', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        expect(await ledger.head(alice)).toBe(0);
+        await ledger.append([decisionOf(alice), decisionOf(alice, { purposeId: 'analytics' })], AT);
+        expect(await ledger.head(alice)).toBe(2);
+        expect(await ledger.head(subjectOf('bob'))).toBe(0);
+      });
+
+      it('appends on the head it was told, and refuses a stale one, writing nothing', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const [given] = await ledger.append([decisionOf(alice)], AT, { expectedHead: 0 });
+        expect(given?.seq).toBe(1);
+        // A stop lands (no expectation: a withdrawal is always recorded) ...
+        await ledger.append([decisionOf(alice, { decision: 'withdrawn' })], AT);
+        // ... and a "yes" decided on the view before it must not land after it.
+        const stale = ledger.append([decisionOf(alice, { purposeId: 'analytics' })], AT, {
+          expectedHead: 1,
+        });
+        await expect(stale).rejects.toBeInstanceOf(LedgerConflictError);
+        await expect(stale).rejects.toMatchObject({ code: 'LEDGER_CONFLICT' });
+        expect((await ledger.history(alice)).map((e) => e.decision)).toEqual([
+          'given',
+          'withdrawn',
+        ]);
+        const [fresh] = await ledger.append([decisionOf(alice, { purposeId: 'analytics' })], AT, {
+          expectedHead: 2,
+        });
+        expect(fresh?.seq).toBe(3);
+      });
+
+      it('answers a redelivery with its events even on a stale head', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        const decision = decisionOf(alice, { activityId: 'redelivered' });
+        const [first] = await ledger.append([decision], AT, { expectedHead: 0 });
+        await ledger.append([decisionOf(alice, { purposeId: 'analytics' })], AT);
+        const [again] = await ledger.append([decision], AT, { expectedHead: 0 });
+        expect(again).toEqual(first);
+        expect(await ledger.history(alice)).toHaveLength(2);
+      });
+
+      it('lets exactly one of several appends on the same head win', async () => {
+        const { ledger } = current();
+        const alice = subjectOf('alice');
+        await ledger.append([decisionOf(alice)], AT);
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) =>
+            ledger.append([decisionOf(alice, { activityId: `same-head-${i}` })], AT, {
+              expectedHead: 1,
+            }),
+          ),
+        );
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') {
+            expect(outcome.reason).toBeInstanceOf(LedgerConflictError);
+          }
+        }
+        expect((await ledger.history(alice)).map((e) => e.seq)).toEqual([1, 2]);
       });
     });
 

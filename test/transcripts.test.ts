@@ -527,6 +527,22 @@ describe('bad input and a store that is down', () => {
     expect((await bot.statuses())['personalised-offers']).toBe('unknown');
   });
 
+  it('records a stop that reuses the id of an earlier "yes", and only then confirms it', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    await bot.say('no');
+    await bot.say('yes', { id: 'reused-id' });
+    expect((await bot.statuses())['personalised-offers']).toBe('granted');
+    // A client (or an attacker) reuses the id: this is another message, not a redelivery.
+    expect(await bot.say('stop', { id: 'reused-id' })).toEqual([texts('en').stopReply]);
+    const statuses = await bot.statuses();
+    for (const id of IDS) expect(statuses[id]).toBe('withdrawn');
+    const stops = (await bot.stores.ledger.history(bot.subject)).filter(
+      (e) => e.activityId === 'reused-id',
+    );
+    expect(stops.map((e) => e.decision)).toEqual(['given', ...IDS.map(() => 'withdrawn')]);
+  });
+
   function flakyLedger(stores: Stores): { stores: Stores; down: (isDown: boolean) => void } {
     let isDown = false;
     const ledger: Stores['ledger'] = {
