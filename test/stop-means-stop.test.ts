@@ -133,6 +133,37 @@ describe('double opt-in by e-mail, through a real SMTP peer', () => {
   });
 });
 
+describe('a link mailed before a stop', () => {
+  async function pendingNewsletter(user: string) {
+    const smtp = await startSmtp();
+    cleanups.push(() => smtp.close());
+    const running = await server({ SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+    const person = customer(running.url, user, 'en-GB');
+    await person.join();
+    await person.say('yes');
+    await person.say(`${user}@example.org`);
+    const mail = await simpleParser((await smtp.next()).raw);
+    const link = /https?:\/\/\S+\/confirm\?\S+/.exec(mail.text ?? '')?.[0] ?? '';
+    expect(link).not.toBe('');
+    return { running, person, link: link.replace(/^https?:\/\/[^/]+/, running.url) };
+  }
+
+  it('cannot undo the stop: the link is refused, the purpose stays withdrawn', async () => {
+    const { running, person, link } = await pendingNewsletter('linus');
+    expect(await person.say('stop')).toHaveLength(1);
+    const pressed = await fetch(link, { method: 'POST' });
+    expect(pressed.status).toBe(410);
+    const page = await pressed.text();
+    expect(page).toContain(en('pages.expired.title'));
+    expect(page).not.toContain(en('pages.confirmed.title'));
+    expect(await status(running.url, 'linus', 'newsletter')).toBe('withdrawn');
+    expect(await permission(running.url, 'linus', 'newsletter')).toMatchObject({
+      allowed: false,
+      reason: 'withdrawn',
+    });
+  });
+});
+
 describe('contact permission right after a stop', () => {
   it('flips to false on the very next call', async () => {
     const running = await server();
