@@ -284,11 +284,9 @@ export class ConsentBot extends ActivityHandler {
         // anything is sent (never claim a consent recorded unless it is).
         const notices = noticesToShow(input, step.outputs);
         for (const notice of notices) await deps.notices.archive(notice);
-        await deps.ledger.append(
-          this.#decisions(step.outputs, data, facts, locale),
-          deps.now(),
-          { expectedHead: head },
-        );
+        await deps.ledger.append(this.#decisions(step.outputs, data, facts, locale), deps.now(), {
+          expectedHead: head,
+        });
         const results = await this.#effects(context, step.outputs, facts, locale, data);
         if (results.erasure !== undefined) context.turnState.set(ERASED_THIS_TURN, true);
         const shown = { ...data.shown };

@@ -108,7 +108,12 @@ function worldOf(overrides: Partial<SubjectDataDeps> = {}): World {
     now: () => AT,
     ...overrides,
   };
-  return { stores, addresses, deps, memory: new ConversationMemory(stores.botState, stores.ledger) };
+  return {
+    stores,
+    addresses,
+    deps,
+    memory: new ConversationMemory(stores.botState, stores.ledger),
+  };
 }
 
 let activityCount = 0;

@@ -69,8 +69,7 @@ export class MemoryPendingConfirmations implements PendingConfirmations {
     const key = subjectKey(subject);
     return Promise.resolve(
       this.#deleteWhere(
-        (c) =>
-          subjectKey(c.subject) === key && (!purposeIds || purposeIds.includes(c.purposeId)),
+        (c) => subjectKey(c.subject) === key && (!purposeIds || purposeIds.includes(c.purposeId)),
       ),
     );
   }

@@ -218,9 +218,7 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
     options?: AppendOptions,
   ): Promise<readonly ConsentEvent[]> {
     if (decisions.length === 0) return Promise.resolve([]);
-    return attempt('append consent events', () =>
-      this.#appendAll(decisions, recordedAt, options),
-    );
+    return attempt('append consent events', () => this.#appendAll(decisions, recordedAt, options));
   }
 
   head(subject: Subject): Promise<number> {

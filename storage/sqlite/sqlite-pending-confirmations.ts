@@ -112,18 +112,13 @@ export class SqlitePendingConfirmations implements PendingConfirmations {
 
   deleteForSubject(subject: Subject, purposeIds?: readonly string[]): Promise<number> {
     return attempt('delete confirmations of a subject', () => {
-      const ofPurposes = purposeIds
-        ? ` AND purpose_id IN (SELECT value FROM json_each(?))`
-        : '';
+      const ofPurposes = purposeIds ? ` AND purpose_id IN (SELECT value FROM json_each(?))` : '';
       return this.#db
         .prepare(
           `DELETE FROM pending_confirmations WHERE channel_id = ? AND user_id = ?${ofPurposes}`,
         )
-        .run(
-          subject.channelId,
-          subject.userId,
-          ...(purposeIds ? [JSON.stringify(purposeIds)] : []),
-        ).changes;
+        .run(subject.channelId, subject.userId, ...(purposeIds ? [JSON.stringify(purposeIds)] : []))
+        .changes;
     });
   }
 }
