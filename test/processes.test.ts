@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { ConsentEvent, Decision } from '../consent/ledger.js';
-import { createTranslator } from '../bot/i18n.js';
+import { createTranslator, listOf } from '../bot/i18n.js';
 import { openMongoStores } from '../storage/stores.js';
 import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
 import { send, startServerProcess, TEST_TOKEN, type ServerProcess } from './server-process.js';
@@ -134,6 +134,78 @@ describe('two server processes on one MongoDB', () => {
     expect(await stores.ledger.history(ledgerSubject)).toHaveLength(8);
   });
 });
+
+/** Where two server processes share the consent store, as replicas behind a load balancer do. */
+const SHARED_STORES: readonly (readonly [string, () => NodeJS.ProcessEnv])[] = [
+  [
+    'the embedded store',
+    () => {
+      const folder = temporaryFolder();
+      cleanups.push(folder.remove);
+      return { DATA_DIR: folder.path, STORE: 'embedded' };
+    },
+  ],
+  [
+    'MongoDB',
+    () => ({ MONGODB_URI: inject('mongoUri'), MONGODB_DB: `race_${randomUUID().slice(0, 8)}` }),
+  ],
+];
+
+describe.each(SHARED_STORES)(
+  '"yes" and "stop" at once on two servers, on %s',
+  (_name, storeEnv) => {
+    it('never leaves an acknowledged stop followed by a consent', async () => {
+      const env = storeEnv();
+      const [a, b] = await Promise.all([start(env), start(env)]);
+      const customers = Array.from({ length: 120 }, (_, i) => `racer-${i}`);
+      const stopReply = t('optOut.all', {
+        purposes: listOf(
+          'en',
+          catalogue.purposes.map((p) => p.title.en),
+        ),
+      });
+      const race = async (user: string, i: number) => {
+        const conversation = `race-${user}`;
+        await send(a.url, { user, conversation, id: `${user}-join`, join: true });
+        // No to the newsletter: the open question is now "Personalised offers", a plain yes.
+        await send(b.url, { user, conversation, id: `${user}-no`, text: 'no' });
+        // Alternate which server gets which message, so both orders of arrival occur.
+        const [yesTo, stopTo] = i % 2 ? [a, b] : [b, a];
+        const [, stopped] = await Promise.all([
+          send(yesTo.url, { user, conversation, id: `${user}-yes`, text: 'yes' }),
+          send(stopTo.url, { user, conversation, id: `${user}-stop`, text: 'stop' }),
+        ]);
+        return { user, acknowledged: stopped.some((r) => r.text.startsWith(stopReply)) };
+      };
+      // In waves, as customers arrive: enough at once to race, not a flood of connections.
+      const outcomes: Awaited<ReturnType<typeof race>>[] = [];
+      for (let from = 0; from < customers.length; from += 20) {
+        const wave = customers.slice(from, from + 20);
+        outcomes.push(...(await Promise.all(wave.map((user, k) => race(user, from + k)))));
+      }
+
+      let yesRecorded = 0;
+      for (const { user, acknowledged } of outcomes) {
+        expect(acknowledged, user).toBe(true);
+        const events = await historyOf(a.url, user);
+        expectGaplessAndUnique(events);
+        const latest = new Map(events.map((e) => [e.purposeId, e.decision]));
+        for (const purpose of catalogue.purposes)
+          expect(latest.get(purpose.id), user).toBe('withdrawn');
+        if (events.some((e) => e.purposeId === 'personalised-offers' && e.decision === 'given')) {
+          yesRecorded += 1;
+        }
+        const permission = await fetch(
+          `${b.url}/api/subjects/webchat/${user}/contact-permissions?purpose=personalised-offers`,
+          { headers: { authorization: `Bearer ${TEST_TOKEN}` } },
+        );
+        expect(await permission.json()).toMatchObject({ allowed: false });
+      }
+      // Both orders happened: some "yes" landed before the stop (then withdrawn by it), some not.
+      expect(yesRecorded).toBeGreaterThan(0);
+    }, 180_000);
+  },
+);
 
 describe.each([
   [

@@ -31,22 +31,23 @@ import (
 
 func main() {
 	listen := flag.String("listen", "", "TCP address to listen on, e.g. 127.0.0.1:27017 (required)")
-	sqliteDir := flag.String("sqlite-dir", "", "folder for the SQLite handler's database files (required)")
+	sqliteDir := flag.String("sqlite-dir", "", "folder for the SQLite handler's database files")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL handler instead of SQLite, e.g. postgres://127.0.0.1:5432/test")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
 	flag.Parse()
 
-	if err := run(*listen, *sqliteDir, *logLevel); err != nil {
+	if err := run(*listen, *sqliteDir, *postgresqlURL, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, sqliteDir, logLevel string) error {
+func run(listen, sqliteDir, postgresqlURL, logLevel string) error {
 	if listen == "" {
 		return fmt.Errorf("-listen is required (e.g. -listen 127.0.0.1:27017)")
 	}
-	if sqliteDir == "" {
-		return fmt.Errorf("-sqlite-dir is required")
+	if (sqliteDir == "") == (postgresqlURL == "") {
+		return fmt.Errorf("give exactly one of -sqlite-dir and -postgresql-url")
 	}
 
 	var level slog.Level
@@ -54,12 +55,20 @@ func run(listen, sqliteDir, logLevel string) error {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 
-	dir, err := filepath.Abs(sqliteDir)
-	if err != nil {
-		return fmt.Errorf("-sqlite-dir: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("-sqlite-dir: %w", err)
+	config := ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: listen}}
+	if postgresqlURL != "" {
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = postgresqlURL
+	} else {
+		dir, err := filepath.Abs(sqliteDir)
+		if err != nil {
+			return fmt.Errorf("-sqlite-dir: %w", err)
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("-sqlite-dir: %w", err)
+		}
+		config.Handler = "sqlite"
+		config.SQLiteURL = "file:" + strings.TrimSuffix(dir, "/") + "/"
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
@@ -69,12 +78,8 @@ func run(listen, sqliteDir, logLevel string) error {
 
 	// New binds the listeners (clientconn.Listen calls net.Listen), so the port accepts connections
 	// as soon as it returns; Run starts the accept loop.
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + strings.TrimSuffix(dir, "/") + "/",
-	})
+	config.Logger = logger
+	f, err := ferretdb.New(&config)
 	if err != nil {
 		return err
 	}
