@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the FerretDB test server (test/ferretdb, an embedded FerretDB v1.24.2 with the SQLite
-# handler) into .cache/ferretdb/ferretdb-v1.24.2, which test/mongo-target.ts starts for the tests.
+# Builds the FerretDB test server (test/ferretdb, an embedded FerretDB v1.24.2 with its SQLite and
+# PostgreSQL handlers) into .cache/ferretdb/ferretdb-v1.24.2, which test/mongo-target.ts starts for the tests.
 #
 # Idempotent: does nothing when the binary is newer than test/ferretdb/main.go, go.mod and go.sum.
 # Needs Go >= 1.24 and the Go module proxy (or a filled module cache); no other network access.

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 /**
  * A MongoDB-wire server for the tests. Found, in this order:
  *  1. `MONGODB_URI`: any server you run yourself (kind `external`; `stop()` leaves it alone);
- *  2. FerretDB v1.24.2 (SQLite handler), built by `scripts/build-ferretdb.sh` into `.cache/ferretdb`;
+ *  2. FerretDB v1.24.2, built by `scripts/build-ferretdb.sh` into `.cache/ferretdb`: on the
+ *     PostgreSQL database `FERRETDB_POSTGRESQL_URL` names when it is set (its PostgreSQL handler
+ *     uses indexes; the SQLite handler scans every collection on every query, many times slower
+ *     under the multi-process tests), else on SQLite files in a temporary folder;
  *  3. `mongodb-memory-server-core`, if installed (a real mongod; downloads it on first use).
  * None of them: `startMongoTarget` throws, saying what it tried. Tests never skip for want of one.
  */
@@ -56,7 +59,8 @@ export async function startMongoTarget(options: MongoTargetOptions = {}): Promis
   }
   tried.push('MONGODB_URI: not set');
 
-  if (isExecutable(binary)) return startFerretDB(binary);
+  const postgresqlUrl = env.FERRETDB_POSTGRESQL_URL?.trim() || undefined;
+  if (isExecutable(binary)) return startFerretDB(binary, postgresqlUrl);
   tried.push(`FerretDB: no executable at ${binary}`);
 
   if (options.memoryServer !== false) return startMemoryServer(tried);
@@ -84,11 +88,11 @@ function isExecutable(path: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // FerretDB
 
-async function startFerretDB(binary: string): Promise<MongoTarget> {
+async function startFerretDB(binary: string, postgresqlUrl?: string): Promise<MongoTarget> {
   // Another process can take the free port between `freePort()` and FerretDB's bind: retry then.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startFerretDBOnce(binary, await freePort());
+      return await startFerretDBOnce(binary, await freePort(), postgresqlUrl);
     } catch (error) {
       if (attempt >= 3 || !(error instanceof PortTakenError)) throw error;
     }
@@ -97,10 +101,15 @@ async function startFerretDB(binary: string): Promise<MongoTarget> {
 
 class PortTakenError extends Error {}
 
-async function startFerretDBOnce(binary: string, port: number): Promise<MongoTarget> {
+async function startFerretDBOnce(
+  binary: string,
+  port: number,
+  postgresqlUrl: string | undefined,
+): Promise<MongoTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'ferretdb-'));
   const listen = `127.0.0.1:${port}`;
-  const child = spawn(binary, ['-listen', listen, '-sqlite-dir', dir, '-log-level', 'warn'], {
+  const backend = postgresqlUrl ? ['-postgresql-url', postgresqlUrl] : ['-sqlite-dir', dir];
+  const child = spawn(binary, ['-listen', listen, ...backend, '-log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 

@@ -203,7 +203,7 @@ describe.each(SHARED_STORES)(
       }
       // Both orders happened: some "yes" landed before the stop (then withdrawn by it), some not.
       expect(yesRecorded).toBeGreaterThan(0);
-    }, 180_000);
+    }, 600_000);
   },
 );
 

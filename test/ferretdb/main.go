@@ -1,4 +1,4 @@
-// Command ferretdb runs an embedded FerretDB v1 (SQLite handler) for the project's tests.
+// Command ferretdb runs an embedded FerretDB v1 (SQLite or PostgreSQL handler) for the tests.
 //
 // `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that panics at
 // start (its build/version/version.txt is generated and absent from the module), so the tests use
@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	ferretdb -listen 127.0.0.1:27017 -sqlite-dir /tmp/data [-log-level warn]
+//	ferretdb -listen 127.0.0.1:27017 (-sqlite-dir /tmp/data | -postgresql-url postgres://HOST:5432/DB) [-log-level warn]
 //
 // Once the TCP listener is bound, it prints one line to stdout:
 //
