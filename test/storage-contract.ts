@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { StoreItem } from 'botbuilder';
+import type { StoreItem, StoreItems } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import {
@@ -15,6 +15,7 @@ import { GENESIS_HASH, verifyChain } from '../consent/chain.js';
 import { loadCatalogue } from '../bot/catalogue-file.js';
 import { ETagConflictError } from '../storage/errors.js';
 import type { Stores } from '../storage/stores.js';
+import { expectCallerError } from './rejection.js';
 
 /**
  * Contract suites every storage backend runs unchanged (architecture habit 3). A backend passes or
@@ -517,6 +518,49 @@ export function describeBotStateContract(name: string, open: OpenStores): void {
       await expect(botState.delete(['drop', 'never-written'])).resolves.toBeUndefined();
       await botState.write({ drop: { value: 'again' } });
       expect(await readOne('drop')).toMatchObject({ value: 'again' });
+    });
+
+    describe("a caller's mistake is rejected, never thrown, never called an outage", () => {
+      const notKeys: [string, unknown][] = [
+        ['null', null],
+        ['undefined', undefined],
+        ['a string (it would be iterated character by character)', 'key'],
+        ['an object', { key: true }],
+        ['an array holding null', ['key', null]],
+        ['an array holding a number', [1]],
+      ];
+
+      it.each(notKeys)('read(%s) rejects with a RangeError', async (label, keys) => {
+        const { botState } = current();
+        await expectCallerError(() => botState.read(keys as string[]), `read(${label})`);
+      });
+
+      it.each(notKeys)(
+        'delete(%s) rejects with a RangeError and deletes nothing',
+        async (label, keys) => {
+          const { botState } = current();
+          await botState.write({ key: { value: 1 }, k: { value: 2 } });
+          const before = await botState.read(['key', 'k']);
+          await expectCallerError(() => botState.delete(keys as string[]), `delete(${label})`);
+          expect(await botState.read(['key', 'k'])).toEqual(before);
+        },
+      );
+
+      it.each([
+        ['null', null],
+        ['undefined', undefined],
+        ['a string', 'changes'],
+        ['a number', 42],
+      ] as [string, unknown][])('write(%s) rejects with a RangeError', async (label, changes) => {
+        const { botState } = current();
+        await expectCallerError(() => botState.write(changes as StoreItems), `write(${label})`);
+      });
+
+      it('takes write([]) and write({}) as no changes, as botbuilder callers expect', async () => {
+        const { botState } = current();
+        await expect(botState.write([])).resolves.toBeUndefined();
+        await expect(botState.write({})).resolves.toBeUndefined();
+      });
     });
 
     it.each(['a/b', 'c:d', 'ü', 'with spaces', 'webchat/conversations/x|y/user\\z'])(

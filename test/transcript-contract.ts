@@ -1,6 +1,7 @@
 import type { Activity, TranscriptStore } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationPage, TranscriptQuery } from '../storage/transcript-rules.js';
+import { expectCallerError } from './rejection.js';
 
 /**
  * The TranscriptStore contract every backend runs unchanged (architecture habit 3): Bot
@@ -204,6 +205,66 @@ export function describeTranscriptStoreContract(name: string, open: OpenTranscri
         }
         expect((await store().listTranscripts('webchat')).items).toEqual([]);
       });
+    });
+
+    describe("a caller's mistake is rejected, never thrown, never called an outage", () => {
+      const missing: [string, unknown][] = [
+        ['null', null],
+        ['undefined', undefined],
+        ['empty', ''],
+        ['a number', 42],
+      ];
+
+      it.each(missing)('logActivity(%s) rejects with a RangeError', async (label, activity) => {
+        await expectCallerError(
+          () => store().logActivity(activity as Activity),
+          `logActivity(${label})`,
+        );
+      });
+
+      it.each(missing)(
+        'getTranscriptActivities with a channel or conversation id %s rejects with a RangeError',
+        async (label, id) => {
+          await store().logActivity(activityOf('webchat', 'c'));
+          const bad = id as string;
+          await expectCallerError(
+            () => store().getTranscriptActivities(bad, bad),
+            `getTranscriptActivities(${label}, ${label})`,
+          );
+          await expectCallerError(
+            () => store().getTranscriptActivities('webchat', bad),
+            `getTranscriptActivities('webchat', ${label})`,
+          );
+          await expectCallerError(
+            () => store().getTranscriptActivities(bad, 'c'),
+            `getTranscriptActivities(${label}, 'c')`,
+          );
+        },
+      );
+
+      it.each(missing)('listTranscripts(%s) rejects with a RangeError', async (label, id) => {
+        await expectCallerError(
+          () => store().listTranscripts(id as string),
+          `listTranscripts(${label})`,
+        );
+      });
+
+      it.each(missing)(
+        'deleteTranscript with a channel or conversation id %s rejects with a RangeError and deletes nothing',
+        async (label, id) => {
+          await store().logActivity(activityOf('webchat', 'c'));
+          const bad = id as string;
+          await expectCallerError(
+            () => store().deleteTranscript(bad, bad),
+            `deleteTranscript(${label}, ${label})`,
+          );
+          await expectCallerError(
+            () => store().deleteTranscript('webchat', bad),
+            `deleteTranscript('webchat', ${label})`,
+          );
+          expect((await store().getTranscriptActivities('webchat', 'c')).items).toHaveLength(1);
+        },
+      );
     });
 
     describe('paging', () => {

@@ -1,5 +1,6 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import type { Collection, Db } from 'mongodb';
+import { requireChanges, requireKeys } from '../bot-storage-rules.js';
 import { ETagConflictError } from '../errors.js';
 import { DURABLE, isDuplicateKey, mongoAttempt } from './mongo-errors.js';
 
@@ -39,7 +40,7 @@ export class MongoBotStorage implements Storage {
   read(keys: string[]): Promise<StoreItems> {
     return mongoAttempt('read bot state', async () => {
       const items: StoreItems = {};
-      for (const key of keys) {
+      for (const key of requireKeys(keys, 'reading')) {
         const doc = await this.#current(key);
         if (doc) items[key] = { ...(JSON.parse(doc.body) as object), eTag: String(doc.version) };
       }
@@ -49,7 +50,7 @@ export class MongoBotStorage implements Storage {
 
   write(changes: StoreItems): Promise<void> {
     return mongoAttempt('write bot state', async () => {
-      const entries = Object.entries(changes).map(([key, item]) => {
+      const entries = Object.entries(requireChanges(changes)).map(([key, item]) => {
         const { eTag, ...body } = (item ?? {}) as { eTag?: string };
         const conditional = eTag !== undefined && eTag !== '*';
         return { key, expected: conditional ? eTag : undefined, body: JSON.stringify(body) };
@@ -66,6 +67,7 @@ export class MongoBotStorage implements Storage {
 
   delete(keys: string[]): Promise<void> {
     return mongoAttempt('delete bot state', async () => {
+      requireKeys(keys, 'deleting');
       if (keys.length > 0) await this.#versions.deleteMany({ key: { $in: keys } }, DURABLE);
     });
   }
