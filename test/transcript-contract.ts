@@ -396,6 +396,26 @@ export function describeTranscriptStoreContract(name: string, open: OpenTranscri
         expect((await store().listTranscripts('webchat')).items.map((t) => t.id)).toEqual(ids);
       });
 
+      it('lists a conversation of many activities once, created at its earliest', async () => {
+        const long = Array.from({ length: 150 }, (_, i) =>
+          activityOf('webchat', 'b-long', { timestamp: at((i + 10) * SECOND) }),
+        );
+        await logAll([
+          activityOf('webchat', 'c-after', { timestamp: at(5 * SECOND) }),
+          ...long,
+          // Logged last, but the earliest of its conversation.
+          activityOf('webchat', 'b-long', { timestamp: at(1 * SECOND) }),
+          activityOf('webchat', 'a-before', { timestamp: at(500 * SECOND) }),
+        ]);
+        const page = await store().listTranscripts('webchat');
+        expect(page.items).toEqual([
+          { channelId: 'webchat', id: 'a-before', created: at(500 * SECOND) },
+          { channelId: 'webchat', id: 'b-long', created: at(1 * SECOND) },
+          { channelId: 'webchat', id: 'c-after', created: at(5 * SECOND) },
+        ]);
+        expect(page.continuationToken).toBeUndefined();
+      });
+
       it('pages 45 conversations by 20, no duplicate, no gap, no token on the last', async () => {
         const ids = Array.from(
           { length: 45 },
