@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { StoreItem } from 'botbuilder';
+import type { StoreItem, StoreItems } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import {
@@ -16,6 +16,7 @@ import { GENESIS_HASH, verifyChain } from '../consent/chain.js';
 import { loadCatalogue } from '../bot/catalogue-file.js';
 import { ETagConflictError } from '../storage/errors.js';
 import type { Stores } from '../storage/stores.js';
+import { expectCallerError } from './rejection.js';
 
 /**
  * Contract suites every storage backend runs unchanged (architecture habit 3). A backend passes or
@@ -599,6 +600,110 @@ export function describeBotStateContract(name: string, open: OpenStores): void {
       await expect(botState.delete(['drop', 'never-written'])).resolves.toBeUndefined();
       await botState.write({ drop: { value: 'again' } });
       expect(await readOne('drop')).toMatchObject({ value: 'again' });
+    });
+
+    describe('eTags across a delete', () => {
+      it('refuses an eTag from before a delete once the item is re-created', async () => {
+        const { botState } = current();
+        await botState.write({ item: { value: 1 } });
+        const beforeDelete = await etagOf('item');
+        await botState.delete(['item']);
+        await botState.write({ item: { value: 're-created' } });
+        const recreated = await readOne('item');
+        // The holder of the old eTag read an item that no longer exists: its write must not
+        // overwrite the new one (the lost update optimistic concurrency is there to prevent).
+        await expect(
+          botState.write({ item: { value: 'stale', eTag: beforeDelete } }),
+        ).rejects.toBeInstanceOf(ETagConflictError);
+        expect(await readOne('item')).toEqual(recreated);
+      });
+
+      it('never gives a key the same eTag twice, across writes, deletes and re-creations', async () => {
+        const { botState } = current();
+        const seen: string[] = [];
+        for (let cycle = 0; cycle < 3; cycle++) {
+          await botState.write({ item: { cycle, step: 'created' } });
+          seen.push(await etagOf('item'));
+          await botState.write({ item: { cycle, step: 'updated', eTag: seen.at(-1) } });
+          seen.push(await etagOf('item'));
+          await botState.write({ item: { cycle, step: 'overwritten', eTag: '*' } });
+          seen.push(await etagOf('item'));
+          await botState.delete(['item']);
+          expect(await botState.read(['item'])).toEqual({});
+        }
+        expect(new Set(seen).size).toBe(seen.length);
+        // None of them is accepted by the item as it is now.
+        await botState.write({ item: { value: 'current' } });
+        const now = await readOne('item');
+        for (const eTag of seen) {
+          await expect(botState.write({ item: { value: 'old', eTag } })).rejects.toBeInstanceOf(
+            ETagConflictError,
+          );
+        }
+        expect(await readOne('item')).toEqual(now);
+      });
+
+      it('lets a write racing a delete and a re-creation land before the delete or fail', async () => {
+        const { botState } = current();
+        for (let round = 0; round < 5; round++) {
+          await botState.write({ race: { round, value: 'original' } });
+          const eTag = await etagOf('race');
+          const [write] = await Promise.allSettled([
+            botState.write({ race: { round, value: 'late write', eTag } }),
+            (async () => {
+              await botState.delete(['race']);
+              await botState.write({ race: { round, value: 're-created' } });
+            })(),
+          ]);
+          // Either order is fine, but the re-created item is never lost to the older eTag.
+          if (write.status === 'rejected') expect(write.reason).toBeInstanceOf(ETagConflictError);
+          expect(await readOne('race')).toMatchObject({ round, value: 're-created' });
+          await botState.delete(['race']);
+        }
+      });
+    });
+
+    describe("a caller's mistake is rejected, never thrown, never called an outage", () => {
+      const notKeys: [string, unknown][] = [
+        ['null', null],
+        ['undefined', undefined],
+        ['a string (it would be iterated character by character)', 'key'],
+        ['an object', { key: true }],
+        ['an array holding null', ['key', null]],
+        ['an array holding a number', [1]],
+      ];
+
+      it.each(notKeys)('read(%s) rejects with a RangeError', async (label, keys) => {
+        const { botState } = current();
+        await expectCallerError(() => botState.read(keys as string[]), `read(${label})`);
+      });
+
+      it.each(notKeys)(
+        'delete(%s) rejects with a RangeError and deletes nothing',
+        async (label, keys) => {
+          const { botState } = current();
+          await botState.write({ key: { value: 1 }, k: { value: 2 } });
+          const before = await botState.read(['key', 'k']);
+          await expectCallerError(() => botState.delete(keys as string[]), `delete(${label})`);
+          expect(await botState.read(['key', 'k'])).toEqual(before);
+        },
+      );
+
+      it.each([
+        ['null', null],
+        ['undefined', undefined],
+        ['a string', 'changes'],
+        ['a number', 42],
+      ] as [string, unknown][])('write(%s) rejects with a RangeError', async (label, changes) => {
+        const { botState } = current();
+        await expectCallerError(() => botState.write(changes as StoreItems), `write(${label})`);
+      });
+
+      it('takes write([]) and write({}) as no changes, as botbuilder callers expect', async () => {
+        const { botState } = current();
+        await expect(botState.write([])).resolves.toBeUndefined();
+        await expect(botState.write({})).resolves.toBeUndefined();
+      });
     });
 
     it.each(['a/b', 'c:d', 'ü', 'with spaces', 'webchat/conversations/x|y/user\\z'])(

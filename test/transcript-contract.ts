@@ -1,6 +1,7 @@
 import type { Activity, TranscriptStore } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationPage, TranscriptQuery } from '../storage/transcript-rules.js';
+import { expectCallerError } from './rejection.js';
 
 /**
  * The TranscriptStore contract every backend runs unchanged (architecture habit 3): Bot
@@ -206,6 +207,66 @@ export function describeTranscriptStoreContract(name: string, open: OpenTranscri
       });
     });
 
+    describe("a caller's mistake is rejected, never thrown, never called an outage", () => {
+      const missing: [string, unknown][] = [
+        ['null', null],
+        ['undefined', undefined],
+        ['empty', ''],
+        ['a number', 42],
+      ];
+
+      it.each(missing)('logActivity(%s) rejects with a RangeError', async (label, activity) => {
+        await expectCallerError(
+          () => store().logActivity(activity as Activity),
+          `logActivity(${label})`,
+        );
+      });
+
+      it.each(missing)(
+        'getTranscriptActivities with a channel or conversation id %s rejects with a RangeError',
+        async (label, id) => {
+          await store().logActivity(activityOf('webchat', 'c'));
+          const bad = id as string;
+          await expectCallerError(
+            () => store().getTranscriptActivities(bad, bad),
+            `getTranscriptActivities(${label}, ${label})`,
+          );
+          await expectCallerError(
+            () => store().getTranscriptActivities('webchat', bad),
+            `getTranscriptActivities('webchat', ${label})`,
+          );
+          await expectCallerError(
+            () => store().getTranscriptActivities(bad, 'c'),
+            `getTranscriptActivities(${label}, 'c')`,
+          );
+        },
+      );
+
+      it.each(missing)('listTranscripts(%s) rejects with a RangeError', async (label, id) => {
+        await expectCallerError(
+          () => store().listTranscripts(id as string),
+          `listTranscripts(${label})`,
+        );
+      });
+
+      it.each(missing)(
+        'deleteTranscript with a channel or conversation id %s rejects with a RangeError and deletes nothing',
+        async (label, id) => {
+          await store().logActivity(activityOf('webchat', 'c'));
+          const bad = id as string;
+          await expectCallerError(
+            () => store().deleteTranscript(bad, bad),
+            `deleteTranscript(${label}, ${label})`,
+          );
+          await expectCallerError(
+            () => store().deleteTranscript('webchat', bad),
+            `deleteTranscript('webchat', ${label})`,
+          );
+          expect((await store().getTranscriptActivities('webchat', 'c')).items).toHaveLength(1);
+        },
+      );
+    });
+
     describe('paging', () => {
       it('pages 45 activities by 20: 20, 20 and 5, no duplicate, no gap, no token on the last', async () => {
         const activities = Array.from({ length: 45 }, (_, i) =>
@@ -333,6 +394,26 @@ export function describeTranscriptStoreContract(name: string, open: OpenTranscri
         const ids = ['Z', 'a', 'a b', 'ab', 'é', '\uFF21 fullwidth', '😀 emoji'];
         for (const id of [...ids].reverse()) await store().logActivity(activityOf('webchat', id));
         expect((await store().listTranscripts('webchat')).items.map((t) => t.id)).toEqual(ids);
+      });
+
+      it('lists a conversation of many activities once, created at its earliest', async () => {
+        const long = Array.from({ length: 150 }, (_, i) =>
+          activityOf('webchat', 'b-long', { timestamp: at((i + 10) * SECOND) }),
+        );
+        await logAll([
+          activityOf('webchat', 'c-after', { timestamp: at(5 * SECOND) }),
+          ...long,
+          // Logged last, but the earliest of its conversation.
+          activityOf('webchat', 'b-long', { timestamp: at(1 * SECOND) }),
+          activityOf('webchat', 'a-before', { timestamp: at(500 * SECOND) }),
+        ]);
+        const page = await store().listTranscripts('webchat');
+        expect(page.items).toEqual([
+          { channelId: 'webchat', id: 'a-before', created: at(500 * SECOND) },
+          { channelId: 'webchat', id: 'b-long', created: at(1 * SECOND) },
+          { channelId: 'webchat', id: 'c-after', created: at(5 * SECOND) },
+        ]);
+        expect(page.continuationToken).toBeUndefined();
       });
 
       it('pages 45 conversations by 20, no duplicate, no gap, no token on the last', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
+import { requireChanges, requireKeys } from '../bot-storage-rules.js';
 import { attempt, ETagConflictError } from '../errors.js';
 
 /**
@@ -10,18 +11,20 @@ export class MemoryBotStorage implements Storage {
   readonly #items = new Map<string, { etag: string; body: string }>();
 
   read(keys: string[]): Promise<StoreItems> {
-    const items: StoreItems = {};
-    for (const key of keys) {
-      const stored = this.#items.get(key);
-      if (stored) items[key] = { ...(JSON.parse(stored.body) as object), eTag: stored.etag };
-    }
-    return Promise.resolve(items);
+    return attempt('read bot state', () => {
+      const items: StoreItems = {};
+      for (const key of requireKeys(keys, 'reading')) {
+        const stored = this.#items.get(key);
+        if (stored) items[key] = { ...(JSON.parse(stored.body) as object), eTag: stored.etag };
+      }
+      return items;
+    });
   }
 
   write(changes: StoreItems): Promise<void> {
     // Through attempt() so a conflict rejects the promise, as the durable stores do, not throws.
     return attempt('write bot state', () => {
-      const entries = Object.entries(changes).map(([key, item]) => {
+      const entries = Object.entries(requireChanges(changes)).map(([key, item]) => {
         const { eTag, ...body } = (item ?? {}) as { eTag?: string };
         if (eTag !== undefined && eTag !== '*' && this.#items.get(key)?.etag !== eTag) {
           throw new ETagConflictError(`Storage: eTag conflict on write for key "${key}"`);
@@ -33,7 +36,8 @@ export class MemoryBotStorage implements Storage {
   }
 
   delete(keys: string[]): Promise<void> {
-    for (const key of keys) this.#items.delete(key);
-    return Promise.resolve();
+    return attempt('delete bot state', () => {
+      for (const key of requireKeys(keys, 'deleting')) this.#items.delete(key);
+    });
   }
 }

@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../consent/chain.js';
 import { openTestMongoStores } from '../../test/mongo-database.js';
+import { ETagConflictError } from '../errors.js';
 import { openMongoStores } from '../stores.js';
 import { AT, decisionOf, subjectOf } from '../../test/storage-contract.js';
 
@@ -39,6 +40,56 @@ describe('mongo ledger under tampering', () => {
       expect(history.at(-1)?.decision).toBe('given');
       expect(verifyChain(history)).toEqual([{ kind: 'altered', seq: 3, eventId: history[2]?.id }]);
     } finally {
+      await stores.close();
+    }
+  });
+});
+
+describe('mongo bot state versions', () => {
+  it('reads and continues items stored before deletes left a tombstone, and never restarts the eTag', async () => {
+    const stores = await openTestMongoStores('botstate');
+    const client = new MongoClient(inject('mongoUri'));
+    try {
+      const versions = client.db(stores.databaseName).collection('bot_state');
+      // As the previous version stored it: the newest version wins, no `deleted` field.
+      await versions.insertMany([
+        {
+          _id: 'webchat/conversations/c1/consent#2',
+          key: 'webchat/conversations/c1/consent',
+          version: 2,
+          body: '{"step":"old"}',
+        },
+        {
+          _id: 'webchat/conversations/c1/consent#3',
+          key: 'webchat/conversations/c1/consent',
+          version: 3,
+          body: '{"step":"asking"}',
+        },
+      ] as never[]);
+      const key = 'webchat/conversations/c1/consent';
+      expect(await stores.botState.read([key])).toEqual({ [key]: { step: 'asking', eTag: '3' } });
+      await stores.botState.write({ [key]: { step: 'done', eTag: '3' } });
+      expect(await stores.botState.read([key])).toEqual({ [key]: { step: 'done', eTag: '4' } });
+
+      await stores.botState.delete([key]);
+      // What was stored is gone; only the counter is left, without a body.
+      expect(await versions.find({ key }).toArray()).toEqual([
+        { _id: `${key}#5`, key, version: 5, deleted: true },
+      ]);
+      expect(await stores.botState.read([key])).toEqual({});
+      await stores.botState.delete([key]);
+      expect(await versions.countDocuments({ key })).toBe(1);
+
+      await stores.botState.write({ [key]: { step: 'again' } });
+      expect(await stores.botState.read([key])).toEqual({ [key]: { step: 'again', eTag: '6' } });
+      for (const stale of ['3', '4', '5']) {
+        await expect(
+          stores.botState.write({ [key]: { step: 'stale', eTag: stale } }),
+        ).rejects.toBeInstanceOf(ETagConflictError);
+      }
+      expect(await versions.countDocuments({ key })).toBe(1);
+    } finally {
+      await client.close();
       await stores.close();
     }
   });

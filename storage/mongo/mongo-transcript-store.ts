@@ -55,6 +55,12 @@ interface TranscriptDocument {
 /** Documents whose participants ensureIndexes fills in per round trip. */
 const BACKFILL_BATCH = 500;
 
+/** listTranscripts: activities of one conversation read before skipping to the next one. */
+const SKIP_AFTER = 64;
+
+/** listTranscripts: the largest batch one page's query asks for. */
+const LIST_BATCH_MAX = 1000;
+
 /** Conversations whose activities one query reads, as an $or of (channel, conversation) pairs. */
 const SUMMARY_BATCH = 100;
 
@@ -214,22 +220,42 @@ export class MongoTranscriptStore implements TranscriptStoreWithRetention, Trans
       requireId(channelId, 'channelId');
       const scope = transcriptsScope(channelId);
       const position = decodeToken(continuationToken, scope);
-      // FerretDB v1 has no $min, $first or $push in $group, so no aggregation: one index seek per
-      // conversation instead. The first activity after the previous conversation id is both the
-      // next conversation and its creation time ("transcripts_page" index, no scan).
+      // FerretDB v1 has no $min, $first or $push in $group, so no aggregation. One query per page
+      // reads the channel's activities in page-index order (conversation, time, id: on MongoDB one
+      // range of "transcripts_page", no sort): the first activity of each conversation is its
+      // creation time. A query per conversation cost a scan each on FerretDB, which pushes no
+      // filter down (100 conversations took seconds). A long conversation is skipped by a new
+      // query from the next conversation id, so a page never reads much more than it lists.
       const rows: ConversationRow[] = [];
       let after = position === undefined ? undefined : String(position[1]);
-      while (rows.length <= this.#pageSize) {
-        const first = await this.#transcripts.findOne(
+      for (;;) {
+        let skipFrom: string | undefined;
+        const cursor = this.#transcripts.find(
           after === undefined ? { channelId } : { channelId, conversationId: { $gt: after } },
           {
             sort: { conversationId: 1, timestamp: 1, _id: 1 },
             projection: { conversationId: 1, timestamp: 1 },
+            batchSize: Math.min(LIST_BATCH_MAX, (this.#pageSize + 1) * 4),
           },
         );
-        if (!first) break;
-        rows.push({ _id: first.conversationId, created: first.timestamp });
-        after = first.conversationId;
+        try {
+          let more = 0;
+          for await (const doc of cursor) {
+            if (doc.conversationId === rows.at(-1)?._id) {
+              more += 1;
+              if (more < SKIP_AFTER) continue;
+              skipFrom = doc.conversationId;
+              break;
+            }
+            rows.push({ _id: doc.conversationId, created: doc.timestamp });
+            more = 0;
+            if (rows.length > this.#pageSize) break;
+          }
+        } finally {
+          await cursor.close();
+        }
+        if (skipFrom === undefined) break;
+        after = skipFrom;
       }
       return pageOf(
         rows,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
+import { requireChanges, requireKeys } from '../bot-storage-rules.js';
 import { attempt, ETagConflictError } from '../errors.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -22,6 +23,7 @@ export class SqliteBotStorage implements Storage {
 
   read(keys: string[]): Promise<StoreItems> {
     return attempt('read bot state', () => {
+      requireKeys(keys, 'reading');
       const select = this.#db.prepare<[string], { etag: string; body: string }>(
         'SELECT etag, body FROM bot_state WHERE key = ?',
       );
@@ -38,7 +40,7 @@ export class SqliteBotStorage implements Storage {
     // Statements are prepared inside attempt(): on a closed database, prepare() throws, and that
     // must reject with STORE_UNAVAILABLE like every other call, not throw synchronously.
     return attempt('write bot state', () => {
-      this.#writeAll(changes);
+      this.#writeAll(requireChanges(changes));
     });
   }
 
@@ -67,6 +69,7 @@ export class SqliteBotStorage implements Storage {
 
   delete(keys: string[]): Promise<void> {
     return attempt('delete bot state', () => {
+      requireKeys(keys, 'deleting');
       const remove = this.#db.prepare('DELETE FROM bot_state WHERE key = ?');
       for (const key of keys) remove.run(key);
     });
