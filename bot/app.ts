@@ -236,6 +236,7 @@ export function createApp(deps: AppDeps): App {
     checkEvents: () => transcriptLinkCheck(stores.transcripts),
     log,
     publicUrl: config.PUBLIC_URL,
+    readiness: stores.readiness,
     emailRoutes: {
       confirm: (token) => doubleOptIn.confirm(token),
       unsubscribe: (token, locale) => doubleOptIn.unsubscribe(token, locale),

@@ -167,10 +167,27 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     paths: {
       '/healthz': {
         get: {
-          summary: 'Ready to record consent: the ledger answers',
+          summary: 'Liveness: the process is up (no store I/O; for restarts, not for routing)',
           responses: {
-            '200': { description: 'Ready', content: json(object({ status: { const: 'ok' } })) },
-            '503': { description: 'The store is unavailable' },
+            '200': { description: 'Alive', content: json(object({ status: { const: 'ok' } })) },
+          },
+        },
+      },
+      '/readyz': {
+        get: {
+          summary:
+            'Readiness: the store took a durable write of a probe record (never the ledger) in time',
+          responses: {
+            '200': {
+              description: 'Ready to record consent and stops',
+              content: json(object({ status: { const: 'ready' } })),
+            },
+            '503': {
+              description: 'The store cannot take a durable write now: route traffic elsewhere',
+              content: json(
+                object({ status: { const: 'unavailable' }, code: { const: 'STORE_UNAVAILABLE' } }),
+              ),
+            },
           },
         },
       },

@@ -18,7 +18,11 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
+/** `wrap` lets a test put a switch in front of the real stores (a store that goes down). */
+export async function startServer(
+  env: NodeJS.ProcessEnv = {},
+  wrap: (stores: Stores) => Stores = (stores) => stores,
+): Promise<Running> {
   const folder = temporaryFolder();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -26,7 +30,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running>
     DATA_DIR: folder.path,
     ...env,
   });
-  const stores = openEmbeddedStores(config.DATA_DIR);
+  const stores = wrap(openEmbeddedStores(config.DATA_DIR));
   const app = createApp({
     config,
     catalogue,
