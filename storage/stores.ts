@@ -27,7 +27,7 @@ import { SqliteAccessLog } from './sqlite/sqlite-access-log.js';
 import { SqliteBotStorage } from './sqlite/sqlite-bot-storage.js';
 import { SqliteConsentStore } from './sqlite/sqlite-consent-store.js';
 import { SqliteContactAddresses } from './sqlite/sqlite-contact-addresses.js';
-import { openSqliteDatabase } from './sqlite/sqlite-database.js';
+import { openSqliteDatabase, stopWaitingInSqlite } from './sqlite/sqlite-database.js';
 import { SqliteOptOutReasons } from './sqlite/sqlite-opt-out-reasons.js';
 import { SqliteReadiness } from './sqlite/sqlite-readiness.js';
 import { SqlitePendingConfirmations } from './sqlite/sqlite-pending-confirmations.js';
@@ -81,7 +81,7 @@ export function openMemoryStores(): Stores {
 export function openEmbeddedStores(dataDir: string): Stores {
   const db = openSqliteDatabase(dataDir);
   const consent = new SqliteConsentStore(db);
-  return {
+  const stores = {
     ledger: consent,
     notices: consent,
     botState: new SqliteBotStorage(db),
@@ -92,6 +92,11 @@ export function openEmbeddedStores(dataDir: string): Stores {
     addresses: new SqliteContactAddresses(db),
     accessLog: new SqliteAccessLog(db),
     readiness: new SqliteReadiness(db),
+  };
+  // The schema exists: from now on no call may wait for a lock on the event loop.
+  stopWaitingInSqlite(db);
+  return {
+    ...stores,
     close: () => {
       db.close();
       return Promise.resolve();
