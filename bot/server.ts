@@ -11,6 +11,7 @@ import { errorFields, type Logger } from './log.js';
 import { admitSubject, fail, recordAccess } from './http-common.js';
 import { openApiDocument } from './openapi.js';
 import { withinDeadline, type ReadinessProbe } from '../storage/readiness.js';
+import { rateLimits, type RateLimitSettings } from './rate-limits.js';
 
 export interface ServerDeps {
   readonly adapter: CloudAdapter;
@@ -34,6 +35,8 @@ export interface ServerDeps {
   readonly readiness: ReadinessProbe;
   /** How long /readyz waits for the probe before answering 503 (default 2 s). */
   readonly readinessTimeoutMs?: number;
+  /** Per-address and per-conversation budgets (bot/rate-limits.ts); absent: no limit. */
+  readonly rateLimits?: RateLimitSettings;
 }
 
 /** The fields every Bot Framework activity needs before the adapter may see it. */
@@ -63,6 +66,20 @@ export function createServer(deps: ServerDeps): Server {
     restify.plugins.bodyParser({ maxBodySize: deps.maxBodyBytes ?? 256 * 1024, mapParams: false }),
   );
   server.use(restify.plugins.queryParser({ mapParams: false }));
+  // After the body parser: whether a message over its budget is a stop is read from its text.
+  const { emailRoutes } = deps;
+  if (deps.rateLimits) {
+    server.use(
+      rateLimits({
+        settings: deps.rateLimits,
+        catalogue,
+        log,
+        ...(emailRoutes
+          ? { isUnsubscribeToken: (token: string) => emailRoutes.isUnsubscribeToken(token) }
+          : {}),
+      }),
+    );
+  }
 
   // Liveness: the process is up and its event loop turns. No store I/O, so a slow or full store
   // never gets a live process restarted; that is what /readyz is for.

@@ -28,6 +28,12 @@ export async function startServer(
     LOG_LEVEL: 'silent',
     API_TOKENS: `compliance:${COMPLIANCE},agent:${AGENT},marketing:${MARKETING}`,
     DATA_DIR: folder.path,
+    // Tests drive many requests from one address: limits are off unless a test sets them.
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
+    RATE_LIMIT_MESSAGES: '0',
+    RATE_LIMIT_CONVERSATION: '0',
+    RATE_LIMIT_EMAIL_LINKS: '0',
     ...env,
   });
   const stores = wrap(openEmbeddedStores(config.DATA_DIR));
