@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Next, Request, RequestHandler, Response } from 'restify';
@@ -63,6 +64,28 @@ export function clientAddress(req: Request, trustProxyHops: number): string {
   const chain = [...forwarded, socket];
   const candidate = chain[Math.max(0, chain.length - 1 - trustProxyHops)] ?? socket;
   return isIP(candidate) ? candidate : socket;
+}
+
+/**
+ * The key of an address's budget: an IPv4 address as is (also when IPv4-mapped), an IPv6 address
+ * by its /64 network, since one host or household commonly gets a whole /64 and could otherwise
+ * take a fresh address, and a fresh budget, for every request.
+ */
+export function budgetKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail] = (address.toLowerCase().split('%')[0] ?? '').split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** Counts one more request for `key`: the refusal (with its wait) when over budget. */
@@ -132,9 +155,13 @@ export function rateLimits(deps: RateLimitDeps): RequestHandler {
       isObject(body) && isObject(body.conversation) ? body.conversation.id : undefined;
     const byAddress = await take(messagesByAddress, address);
     // Keyed with the address too: requests from elsewhere cannot use up a conversation's budget.
+    // Hashed: an id is the client's to choose, up to the body limit, and keys stay in memory.
     const byConversation =
       typeof conversation === 'string'
-        ? await take(messagesByConversation, `${address}\n${conversation}`)
+        ? await take(
+            messagesByConversation,
+            createHash('sha256').update(`${address}\n${conversation}`).digest('base64url'),
+          )
         : undefined;
     if (!byAddress && !byConversation) return true;
     if (isStop(body)) {
@@ -189,7 +216,7 @@ export function rateLimits(deps: RateLimitDeps): RequestHandler {
 
   return (req: Request, res: Response, next: Next): void => {
     const path = req.getPath();
-    const address = clientAddress(req, settings.trustProxyHops);
+    const address = budgetKey(clientAddress(req, settings.trustProxyHops));
     let check: Promise<boolean>;
     if (path === '/api/messages') {
       check = messages(req, res, address);
