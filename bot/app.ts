@@ -35,6 +35,7 @@ import {
   type SubjectDataDeps,
 } from './subject-data.js';
 import { OptOutGuard } from './opt-out-guard.js';
+import { rateLimitSettingsOf } from './rate-limits.js';
 import { createServer } from './server.js';
 import { linkTranscripts, transcriptLinkCheck } from './transcript-links.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
@@ -237,6 +238,8 @@ export function createApp(deps: AppDeps): App {
     checkEvents: () => transcriptLinkCheck(stores.transcripts),
     log,
     publicUrl: config.PUBLIC_URL,
+    readiness: stores.readiness,
+    rateLimits: rateLimitSettingsOf(config),
     emailRoutes: {
       confirm: (token) => doubleOptIn.confirm(token),
       unsubscribe: (token, locale) => doubleOptIn.unsubscribe(token, locale),

@@ -169,3 +169,48 @@ describe('HANDOFF_CALLBACK_ORIGINS', () => {
     },
   );
 });
+
+describe('rate limits and TRUST_PROXY', () => {
+  it('has limits on by default, and never trusts X-Forwarded-For by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      RATE_LIMIT_WINDOW_SECONDS: 60,
+      RATE_LIMIT_API: 300,
+      RATE_LIMIT_AUTH_FAILURES: 10,
+      RATE_LIMIT_MESSAGES: 300,
+      RATE_LIMIT_CONVERSATION: 60,
+      RATE_LIMIT_EMAIL_LINKS: 30,
+      TRUST_PROXY: 0,
+    });
+  });
+
+  it('reads the values it is given; 0 turns a limit off; empty counts as unset', () => {
+    expect(
+      loadConfig({
+        RATE_LIMIT_WINDOW_SECONDS: '10',
+        RATE_LIMIT_API: '0',
+        RATE_LIMIT_AUTH_FAILURES: '',
+        TRUST_PROXY: '2',
+      }),
+    ).toMatchObject({
+      RATE_LIMIT_WINDOW_SECONDS: 10,
+      RATE_LIMIT_API: 0,
+      RATE_LIMIT_AUTH_FAILURES: 10,
+      TRUST_PROXY: 2,
+    });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(0);
+  });
+
+  it.each([
+    ['RATE_LIMIT_WINDOW_SECONDS', '0'],
+    ['RATE_LIMIT_API', '-1'],
+    ['RATE_LIMIT_AUTH_FAILURES', 'ten'],
+    ['RATE_LIMIT_MESSAGES', '1.5'],
+    ['RATE_LIMIT_CONVERSATION', 'many'],
+    ['RATE_LIMIT_EMAIL_LINKS', '-3'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '11'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(rejected({ [name]: value }).message).toContain(name);
+  });
+});

@@ -45,6 +45,10 @@ const apiTokens = z
     return tokens;
   });
 
+/** A number of requests per window; 0 turns the limit off. */
+const budget = (fallback: number) =>
+  z.coerce.number().int().min(0).max(1_000_000).default(fallback);
+
 const schema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3978),
@@ -86,6 +90,26 @@ const schema = z
     TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     // Node turns a timer over ~24.8 days into 1 ms: keep the interval well below.
     RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(35_000).default(60),
+    /**
+     * Requests per client address (and per conversation) in each window, in this process's memory;
+     * 0 turns a limit off. A stop is never refused, whatever the limits.
+     */
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    RATE_LIMIT_API: budget(300),
+    RATE_LIMIT_AUTH_FAILURES: budget(10),
+    RATE_LIMIT_MESSAGES: budget(300),
+    RATE_LIMIT_CONVERSATION: budget(60),
+    RATE_LIMIT_EMAIL_LINKS: budget(30),
+    /**
+     * How many reverse proxies of ours append to X-Forwarded-For. 0 (default): the header is
+     * ignored, since any client can write it; "true" means 1, "false" 0.
+     */
+    TRUST_PROXY: z
+      .preprocess(
+        (value) => (value === 'true' ? 1 : value === 'false' ? 0 : value),
+        z.coerce.number().int().min(0).max(10),
+      )
+      .default(0),
     MicrosoftAppId: z.string().default(''),
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z

@@ -28,6 +28,14 @@ const object = (
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const error = (description: string) => ({ description, content: json(ref('Error')) });
 
+/** Past a client address's budget (README, Rate limits); Retry-After says when to come back. */
+const RATE_LIMITED = {
+  ...error('Too many requests from this client address (or failed authentications)'),
+  headers: {
+    'Retry-After': { description: 'Seconds until the budget is back', schema: { type: 'integer' } },
+  },
+};
+
 /** The statuses every call with a bearer token can answer, besides its own. */
 function secured(roles: readonly Role[], responses: Record<string, unknown>) {
   return {
@@ -38,6 +46,7 @@ function secured(roles: readonly Role[], responses: Record<string, unknown>) {
       '401': error('No bearer token, or not one this server accepts'),
       '403': error(`The token holds none of the roles: ${roles.join(', ')}`),
       '503': error('The store, or the token issuer, is unavailable; safe to retry'),
+      '429': RATE_LIMITED,
     },
   };
 }
@@ -167,10 +176,27 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     paths: {
       '/healthz': {
         get: {
-          summary: 'Ready to record consent: the ledger answers',
+          summary: 'Liveness: the process is up (no store I/O; for restarts, not for routing)',
           responses: {
-            '200': { description: 'Ready', content: json(object({ status: { const: 'ok' } })) },
-            '503': { description: 'The store is unavailable' },
+            '200': { description: 'Alive', content: json(object({ status: { const: 'ok' } })) },
+          },
+        },
+      },
+      '/readyz': {
+        get: {
+          summary:
+            'Readiness: the store took a durable write of a probe record (never the ledger) in time',
+          responses: {
+            '200': {
+              description: 'Ready to record consent and stops',
+              content: json(object({ status: { const: 'ready' } })),
+            },
+            '503': {
+              description: 'The store cannot take a durable write now: route traffic elsewhere',
+              content: json(
+                object({ status: { const: 'unavailable' }, code: { const: 'STORE_UNAVAILABLE' } }),
+              ),
+            },
           },
         },
       },
@@ -196,7 +222,10 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       '/api/openapi.json': {
         get: {
           summary: 'This document',
-          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+          responses: {
+            '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) },
+            '429': RATE_LIMITED,
+          },
         },
       },
       '/api/messages': {
@@ -212,6 +241,11 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             '400': error('Not a Bot Framework activity'),
             '401': { description: 'The Bot Framework token is missing or invalid' },
             '413': error('The activity is larger than the body limit'),
+            '429': {
+              ...RATE_LIMITED,
+              description:
+                'Too many activities from this address or in this conversation; never for a stop',
+            },
           },
         },
       },
@@ -219,7 +253,11 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           summary: 'Double opt-in link: shows a button (mail scanners open links)',
           parameters: [queryParam('token', 'The signed link token', str, true)],
-          responses: { '200': html('The confirmation page'), '400': html('No token') },
+          responses: {
+            '200': html('The confirmation page'),
+            '400': html('No token'),
+            '429': RATE_LIMITED,
+          },
         },
         post: {
           summary: 'Confirms the e-mail address: the purpose becomes granted',
@@ -229,6 +267,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             '400': html('No token'),
             '404': html('Unknown or used link'),
             '410': html('Expired link'),
+            '429': RATE_LIMITED,
             '503': html('Store unavailable'),
           },
         },
@@ -237,7 +276,11 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           summary: 'Unsubscribe link: shows a button',
           parameters: [queryParam('token', 'The signed link token', str, true)],
-          responses: { '200': html('The unsubscribe page'), '400': html('Bad link') },
+          responses: {
+            '200': html('The unsubscribe page'),
+            '400': html('Bad link'),
+            '429': RATE_LIMITED,
+          },
         },
         post: {
           summary: 'Withdraws the purpose (RFC 8058 one-click, or the page button)',
@@ -245,6 +288,10 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           responses: {
             '200': html('Withdrawn'),
             '400': html('Bad link'),
+            '429': {
+              ...RATE_LIMITED,
+              description: 'Too many requests from this address; never with a valid link (a stop)',
+            },
             '503': html('Store unavailable'),
           },
         },

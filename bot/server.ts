@@ -10,6 +10,8 @@ import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
 import { admitSubject, fail, recordAccess } from './http-common.js';
 import { openApiDocument } from './openapi.js';
+import { withinDeadline, type ReadinessProbe } from '../storage/readiness.js';
+import { rateLimits, type RateLimitSettings } from './rate-limits.js';
 
 export interface ServerDeps {
   readonly adapter: CloudAdapter;
@@ -29,6 +31,12 @@ export interface ServerDeps {
   /** Where clients reach this server: the OpenAPI document's server URL. */
   readonly publicUrl: string;
   readonly emailRoutes?: EmailRouteDeps;
+  /** GET /readyz: can the store take a durable write (a probe record, never the ledger)? */
+  readonly readiness: ReadinessProbe;
+  /** How long /readyz waits for the probe before answering 503 (default 2 s). */
+  readonly readinessTimeoutMs?: number;
+  /** Per-address and per-conversation budgets (bot/rate-limits.ts); absent: no limit. */
+  readonly rateLimits?: RateLimitSettings;
 }
 
 /** The fields every Bot Framework activity needs before the adapter may see it. */
@@ -58,14 +66,39 @@ export function createServer(deps: ServerDeps): Server {
     restify.plugins.bodyParser({ maxBodySize: deps.maxBodyBytes ?? 256 * 1024, mapParams: false }),
   );
   server.use(restify.plugins.queryParser({ mapParams: false }));
+  // After the body parser: whether a message over its budget is a stop is read from its text.
+  const { emailRoutes } = deps;
+  if (deps.rateLimits) {
+    server.use(
+      rateLimits({
+        settings: deps.rateLimits,
+        catalogue,
+        log,
+        ...(emailRoutes
+          ? { isUnsubscribeToken: (token: string) => emailRoutes.isUnsubscribeToken(token) }
+          : {}),
+      }),
+    );
+  }
 
-  // Healthy means able to record consent: the probe reads the ledger.
-  server.get('/healthz', async (_req: Request, res: Response) => {
+  // Liveness: the process is up and its event loop turns. No store I/O, so a slow or full store
+  // never gets a live process restarted; that is what /readyz is for.
+  server.get('/healthz', (_req: Request, res: Response, next: Next) => {
+    res.header('Cache-Control', 'no-store');
+    res.send(200, { status: 'ok' });
+    next();
+  });
+
+  // Readiness: able to record a stop now. A probe record is written durably and read back, in a
+  // table of its own; a full disk or a lost volume takes the instance out of rotation.
+  const readinessTimeoutMs = deps.readinessTimeoutMs ?? 2000;
+  server.get('/readyz', async (_req: Request, res: Response) => {
+    res.header('Cache-Control', 'no-store');
     try {
-      await ledger.latest({ channelId: 'healthz', userId: 'healthz' });
-      res.send(200, { status: 'ok' });
+      await withinDeadline(deps.readiness.check(), readinessTimeoutMs, 'readiness probe');
+      res.send(200, { status: 'ready' });
     } catch (error) {
-      log.error('health.store_unavailable', errorFields(error));
+      log.error('ready.store_unavailable', errorFields(error));
       res.send(503, { status: 'unavailable', code: 'STORE_UNAVAILABLE' });
     }
   });

@@ -19,6 +19,7 @@ import { MongoConsentStore } from './mongo/mongo-consent-store.js';
 import { MongoContactAddresses } from './mongo/mongo-contact-addresses.js';
 import { connectMongo } from './mongo/mongo-database.js';
 import { MongoOptOutReasons } from './mongo/mongo-opt-out-reasons.js';
+import { MongoReadiness } from './mongo/mongo-readiness.js';
 import { MongoPendingConfirmations } from './mongo/mongo-pending-confirmations.js';
 import { MongoSuppressionList } from './mongo/mongo-suppression-list.js';
 import { MongoTranscriptStore } from './mongo/mongo-transcript-store.js';
@@ -26,11 +27,13 @@ import { SqliteAccessLog } from './sqlite/sqlite-access-log.js';
 import { SqliteBotStorage } from './sqlite/sqlite-bot-storage.js';
 import { SqliteConsentStore } from './sqlite/sqlite-consent-store.js';
 import { SqliteContactAddresses } from './sqlite/sqlite-contact-addresses.js';
-import { openSqliteDatabase } from './sqlite/sqlite-database.js';
+import { openSqliteDatabase, stopWaitingInSqlite } from './sqlite/sqlite-database.js';
 import { SqliteOptOutReasons } from './sqlite/sqlite-opt-out-reasons.js';
+import { SqliteReadiness } from './sqlite/sqlite-readiness.js';
 import { SqlitePendingConfirmations } from './sqlite/sqlite-pending-confirmations.js';
 import { SqliteSuppressionList } from './sqlite/sqlite-suppression-list.js';
 import { SqliteTranscriptStore } from './sqlite/sqlite-transcript-store.js';
+import { alwaysReady, type ReadinessProbe } from './readiness.js';
 import type { TranscriptSearch, TranscriptStoreWithRetention } from './transcript-rules.js';
 
 /** Every store the bot needs, from one backend. */
@@ -52,6 +55,8 @@ export interface Stores {
   readonly addresses: ContactAddresses;
   /** Who reached personal data through the API, and when: append-only. */
   readonly accessLog: AccessLog;
+  /** Can a durable write be made now (GET /readyz)? Writes a probe record, never the ledger. */
+  readonly readiness: ReadinessProbe;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,7 @@ export function openMemoryStores(): Stores {
     reasons: new MemoryOptOutReasons(),
     addresses: new MemoryContactAddresses(),
     accessLog: new MemoryAccessLog(),
+    readiness: alwaysReady,
     close: () => Promise.resolve(),
   };
 }
@@ -75,7 +81,7 @@ export function openMemoryStores(): Stores {
 export function openEmbeddedStores(dataDir: string): Stores {
   const db = openSqliteDatabase(dataDir);
   const consent = new SqliteConsentStore(db);
-  return {
+  const stores = {
     ledger: consent,
     notices: consent,
     botState: new SqliteBotStorage(db),
@@ -85,6 +91,12 @@ export function openEmbeddedStores(dataDir: string): Stores {
     reasons: new SqliteOptOutReasons(db),
     addresses: new SqliteContactAddresses(db),
     accessLog: new SqliteAccessLog(db),
+    readiness: new SqliteReadiness(db),
+  };
+  // The schema exists: from now on no call may wait for a lock on the event loop.
+  stopWaitingInSqlite(db);
+  return {
+    ...stores,
     close: () => {
       db.close();
       return Promise.resolve();
@@ -127,6 +139,7 @@ export async function openMongoStores(uri: string, dbName?: string): Promise<Sto
       reasons,
       addresses,
       accessLog,
+      readiness: new MongoReadiness(db),
       close: () => client.close(),
     };
   } catch (error) {

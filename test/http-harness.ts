@@ -18,15 +18,25 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
+/** `wrap` lets a test put a switch in front of the real stores (a store that goes down). */
+export async function startServer(
+  env: NodeJS.ProcessEnv = {},
+  wrap: (stores: Stores) => Stores = (stores) => stores,
+): Promise<Running> {
   const folder = temporaryFolder();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     API_TOKENS: `compliance:${COMPLIANCE},agent:${AGENT},marketing:${MARKETING}`,
     DATA_DIR: folder.path,
+    // Tests drive many requests from one address: limits are off unless a test sets them.
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
+    RATE_LIMIT_MESSAGES: '0',
+    RATE_LIMIT_CONVERSATION: '0',
+    RATE_LIMIT_EMAIL_LINKS: '0',
     ...env,
   });
-  const stores = openEmbeddedStores(config.DATA_DIR);
+  const stores = wrap(openEmbeddedStores(config.DATA_DIR));
   const app = createApp({
     config,
     catalogue,

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import type { Locale } from '../consent/catalogue.js';
 import { createTranslator } from '../bot/i18n.js';
 import { validateKantaraReceipt } from '../consent/receipts.js';
+import { StoreUnavailableError } from '../consent/ledger.js';
+import type { Stores } from '../storage/stores.js';
 import { catalogue } from './harness.js';
 import {
   AGENT,
@@ -147,6 +149,71 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
     // The server still works afterwards.
     const client = customer(server.url, 'http-after-bad-input', 'en-US');
     expect((await client.join()).length).toBe(2);
+  });
+});
+
+/** The real embedded stores behind a switch: down, every write and read of the store fails. */
+function switchedStores(stores: Stores): { stores: Stores; down: (isDown: boolean) => void } {
+  let isDown = false;
+  const unavailable = () => Promise.reject(new StoreUnavailableError('down for the test'));
+  const ledger: Stores['ledger'] = {
+    append: (decisions, at, options) =>
+      isDown ? unavailable() : stores.ledger.append(decisions, at, options),
+    head: (subject) => (isDown ? unavailable() : stores.ledger.head(subject)),
+    history: (subject) => (isDown ? unavailable() : stores.ledger.history(subject)),
+    latest: (subject) => (isDown ? unavailable() : stores.ledger.latest(subject)),
+    search: (query, page) => stores.ledger.search(query, page),
+    scan: (query, order) => stores.ledger.scan(query, order),
+    countDecisions: (query, period) => stores.ledger.countDecisions(query, period),
+  };
+  const readiness: Stores['readiness'] = {
+    check: () => (isDown ? unavailable() : stores.readiness.check()),
+  };
+  return { stores: { ...stores, ledger, readiness }, down: (value) => (isDown = value) };
+}
+
+describe('liveness and readiness, for load balancers and Kubernetes', () => {
+  it('stays live but answers not ready while the store cannot take a write', async () => {
+    let flip: (isDown: boolean) => void = () => undefined;
+    const server = await startServer({}, (real) => {
+      const switched = switchedStores(real);
+      flip = switched.down;
+      return switched.stores;
+    });
+    try {
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready' });
+
+      flip(true);
+      const notReady = await fetch(`${server.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ status: 'unavailable', code: 'STORE_UNAVAILABLE' });
+      // Liveness does no store I/O: a full disk must not get a live process restarted in a loop.
+      const live = await fetch(`${server.url}/healthz`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ status: 'ok' });
+
+      flip(false);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers not ready when the probe does not settle in time', async () => {
+    const server = await startServer({}, (real) => ({
+      ...real,
+      readiness: { check: () => new Promise<void>(() => undefined) },
+    }));
+    try {
+      const started = Date.now();
+      const response = await fetch(`${server.url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -158,6 +158,7 @@ describe('the OpenAPI document', () => {
       status: number,
     ][] = [
       ['GET', '/healthz', undefined, '', 200],
+      ['GET', '/readyz', undefined, '', 200],
       ['GET', '/api/subjects/{channelId}/{userId}/consents', 'agent', '', 200],
       ['GET', '/api/subjects/{channelId}/{userId}/verify', 'compliance', '', 200],
       [

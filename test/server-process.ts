@@ -29,6 +29,12 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
       SECRET_KEY: TEST_SECRET_KEY,
       // E-mails (no SMTP here) land in an outbox under a folder of the test's, not the repo.
       DATA_DIR: mkdtempSync(join(tmpdir(), 'consent-bot-process-')),
+      // Bursts from one address are the point of these tests: no rate limit in their way.
+      RATE_LIMIT_API: '0',
+      RATE_LIMIT_AUTH_FAILURES: '0',
+      RATE_LIMIT_MESSAGES: '0',
+      RATE_LIMIT_CONVERSATION: '0',
+      RATE_LIMIT_EMAIL_LINKS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,9 +14,22 @@ export function openSqliteDatabase(dataDir: string, file = 'consent-bot.sqlite')
   const db = new Database(join(dataDir, file));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  // Two processes on one folder wait for each other instead of failing at once.
-  db.pragma('busy_timeout = 5000');
+  // Opening creates the schema in the caller's constructors, before the server listens: there,
+  // a synchronous wait for another process on the same folder harms no one.
+  db.pragma(`busy_timeout = ${OPENING_BUSY_TIMEOUT_MS}`);
   return db;
+}
+
+const OPENING_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Call once the schema is created, before serving. better-sqlite3 is synchronous: with a
+ * busy_timeout, a statement that meets another process's write lock sleeps inside SQLite and
+ * blocks the event loop (every request, health checks, stops) until the lock is released. With 0,
+ * SQLite answers SQLITE_BUSY at once and storage/errors.ts attempt() retries on a timer.
+ */
+export function stopWaitingInSqlite(db: SqliteDatabase): void {
+  db.pragma('busy_timeout = 0');
 }
 
 /**
