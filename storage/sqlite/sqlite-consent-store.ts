@@ -46,17 +46,14 @@ CREATE TRIGGER IF NOT EXISTS consent_events_no_update BEFORE UPDATE ON consent_e
 BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS consent_events_no_delete BEFORE DELETE ON consent_events
 BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;
--- Current status, one row per subject and purpose, written in the same transaction as the
--- events (SQLite has real transactions): a status read costs the number of purposes, never the
--- length of a person's history. Derived data, not proof: it may be rebuilt from the events.
-CREATE TABLE IF NOT EXISTS consent_latest (
-  subject_key TEXT    NOT NULL,
-  purpose_id  TEXT    NOT NULL,
-  seq         INTEGER NOT NULL,
-  body        TEXT    NOT NULL,
-  PRIMARY KEY (subject_key, purpose_id)
-);
+-- Current status is read from the events themselves, through this index (one seek per purpose),
+-- never from a table of "latest" rows: such a table is updated in place, so whoever can write to
+-- the database could flip a withdrawal back to a consent there while the chain stays intact. A
+-- database from an earlier version may still have one: it is dropped.
+DROP TABLE IF EXISTS consent_latest;
 DROP INDEX IF EXISTS consent_events_latest;
+CREATE INDEX IF NOT EXISTS consent_events_subject_purpose
+  ON consent_events (subject_key, purpose_id, seq);
 CREATE TABLE IF NOT EXISTS notices (
   hash        TEXT PRIMARY KEY,
   body        TEXT NOT NULL,
@@ -153,6 +150,7 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
     options?: AppendOptions,
   ) => ConsentEvent[];
   readonly #head: Database.Statement<[string], { seq: number }>;
+  readonly #latest: Database.Statement<{ key: string }, { body: string }>;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -161,25 +159,11 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
       addMissingColumns(db, 'consent_events', SEARCH_COLUMNS);
       db.exec(SEARCH_INDEXES);
     }).immediate();
-    // A database from before consent_latest existed: fill it once from the events.
-    const empty = db.prepare('SELECT 1 FROM consent_latest LIMIT 1').get() === undefined;
-    if (empty) {
-      db.exec(`INSERT INTO consent_latest (subject_key, purpose_id, seq, body)
-        SELECT e.subject_key, e.purpose_id, e.seq, e.body FROM consent_events e
-        JOIN (SELECT subject_key, purpose_id, MAX(seq) AS seq FROM consent_events
-              GROUP BY subject_key, purpose_id) m
-          ON e.subject_key = m.subject_key AND e.purpose_id = m.purpose_id AND e.seq = m.seq`);
-    }
     const last = db.prepare<[string], { seq: number; body: string }>(
       'SELECT seq, body FROM consent_events WHERE subject_key = ? ORDER BY seq DESC LIMIT 1',
     );
     const byDelivery = db.prepare<[string, string], { body: string }>(
       'SELECT body FROM consent_events WHERE subject_key = ? AND delivery_key = ?',
-    );
-    const project = db.prepare(
-      `INSERT INTO consent_latest (subject_key, purpose_id, seq, body) VALUES (?, ?, ?, ?)
-       ON CONFLICT (subject_key, purpose_id) DO UPDATE SET seq = excluded.seq, body = excluded.body
-       WHERE excluded.seq > consent_latest.seq`,
     );
     const insert = db.prepare(
       `INSERT INTO consent_events (subject_key, seq, delivery_key, purpose_id, recorded_at, body)
@@ -200,13 +184,26 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
           prevHash = event.hash;
           const body = JSON.stringify(event);
           insert.run(key, event.seq, deliveryKey(event), event.purposeId, event.recordedAt, body);
-          project.run(key, event.purposeId, event.seq, body);
           return event;
         });
       },
     );
     // IMMEDIATE takes the write lock first, so two processes never compute the same next seq.
     this.#appendAll = (decisions, at, options) => appendAll.immediate(decisions, at, options);
+    // A skip scan of the index: the next purpose of the subject, then that purpose's newest event,
+    // each one seek, so a status read costs the number of purposes, never the length of history.
+    this.#latest = db.prepare<{ key: string }, { body: string }>(
+      `WITH RECURSIVE purposes(id) AS (
+         SELECT MIN(purpose_id) FROM consent_events WHERE subject_key = :key
+         UNION ALL
+         SELECT (SELECT MIN(purpose_id) FROM consent_events
+                 WHERE subject_key = :key AND purpose_id > purposes.id)
+         FROM purposes WHERE purposes.id IS NOT NULL
+       )
+       SELECT (SELECT body FROM consent_events WHERE subject_key = :key AND purpose_id = id
+               ORDER BY seq DESC LIMIT 1) AS body
+       FROM purposes WHERE id IS NOT NULL`,
+    );
     this.#head = db.prepare<[string], { seq: number }>(
       'SELECT seq FROM consent_events WHERE subject_key = ? ORDER BY seq DESC LIMIT 1',
     );
@@ -238,12 +235,10 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
 
   latest(subject: Subject): Promise<readonly ConsentEvent[]> {
     return attempt('read consent status', () =>
-      this.#db
-        .prepare<[string], { body: string }>(
-          'SELECT body FROM consent_latest WHERE subject_key = ? ORDER BY seq',
-        )
-        .all(subjectKey(subject))
-        .map((row) => JSON.parse(row.body) as ConsentEvent),
+      this.#latest
+        .all({ key: subjectKey(subject) })
+        .map((row) => JSON.parse(row.body) as ConsentEvent)
+        .sort((a, b) => a.seq - b.seq),
     );
   }
 

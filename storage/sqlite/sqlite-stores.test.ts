@@ -8,6 +8,7 @@ import type { StoreItem } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../consent/chain.js';
 import type { ConsentEvent } from '../../consent/ledger.js';
+import { subjectKey } from '../../consent/subject.js';
 import {
   decisionOf,
   describeBotStateContract,
@@ -113,7 +114,7 @@ describe('embedded sqlite: durability and tamper resistance', () => {
     await reopened.close();
   });
 
-  it('fills current status from the events when opening a database that predates it', async () => {
+  it('reads status from the append-only events only: a forged "latest" row changes nothing', async () => {
     const folder = newFolder();
     const alice = subjectOf('alice');
     const stores = open(folder);
@@ -123,9 +124,19 @@ describe('embedded sqlite: durability and tamper resistance', () => {
       AT,
     );
     await stores.ledger.append([decisionOf(alice, { purposeId: 'analytics' })], AT);
+    const [given] = await stores.ledger.history(alice);
     await stores.close();
+    // A database administrator, or a database from an earlier version that kept a mutable table of
+    // current statuses, says "given" where the person withdrew.
     const db = new Database(join(folder, DATABASE_FILE));
-    db.exec('DROP TABLE consent_latest');
+    db.exec(`CREATE TABLE consent_latest (subject_key TEXT, purpose_id TEXT, seq INTEGER, body TEXT,
+      PRIMARY KEY (subject_key, purpose_id))`);
+    db.prepare('INSERT INTO consent_latest VALUES (?, ?, ?, ?)').run(
+      subjectKey(alice),
+      'newsletter',
+      99,
+      JSON.stringify({ ...given, seq: 99 }),
+    );
     db.close();
 
     const reopened = open(folder);
@@ -135,6 +146,13 @@ describe('embedded sqlite: durability and tamper resistance', () => {
       ['analytics', 'given', 3],
     ]);
     await reopened.close();
+    const after = new Database(join(folder, DATABASE_FILE));
+    const tables = after
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((row) => row.name);
+    after.close();
+    expect(tables).not.toContain('consent_latest');
   });
 
   it('refuses an UPDATE or DELETE of consent_events at the database itself', async () => {
