@@ -54,6 +54,12 @@ function activityProblem(body: unknown): string | undefined {
 export function createServer(deps: ServerDeps): Server {
   const { adapter, catalogue, ledger, log } = deps;
   const server = restify.createServer({ name: 'consent-bot', handleUncaughtExceptions: false });
+  // Before routing, so 404s, 405s and body-parser errors carry it too: a browser must never sniff
+  // a JSON answer (which can quote input) into HTML or script (OWASP Secure Headers).
+  server.pre((_req: Request, res: Response, next: Next) => {
+    res.header('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   server.use(
     restify.plugins.bodyParser({ maxBodySize: deps.maxBodyBytes ?? 256 * 1024, mapParams: false }),
   );

@@ -29,6 +29,39 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
+  it('says nosniff on every answer: API, document, pages, errors and 404s', async () => {
+    const answers = [
+      await fetch(`${server.url}/healthz`),
+      await fetch(`${server.url}/api/openapi.json`),
+      await fetch(`${server.url}/console/`),
+      await fetch(`${server.url}/api/subjects/webchat/someone/consents`),
+      await fetch(`${server.url}/api/subjects/webchat/someone/consents`, {
+        headers: { authorization: `Bearer ${COMPLIANCE}` },
+      }),
+      await fetch(`${server.url}/api/compliance/events?from=2026-13-01`, {
+        headers: { authorization: `Bearer ${COMPLIANCE}` },
+      }),
+      await fetch(`${server.url}/nope`),
+      await fetch(`${server.url}/api/messages`),
+      await fetch(`${server.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"type": ',
+      }),
+    ];
+    expect(answers.map((a) => [a.url, a.status, a.headers.get('x-content-type-options')])).toEqual([
+      [expect.stringMatching(/healthz$/), 200, 'nosniff'],
+      [expect.stringMatching(/openapi.json$/), 200, 'nosniff'],
+      [expect.stringMatching(/console\/$/), 200, 'nosniff'],
+      [expect.stringMatching(/consents$/), 401, 'nosniff'],
+      [expect.stringMatching(/consents$/), 200, 'nosniff'],
+      [expect.stringMatching(/events/), 400, 'nosniff'],
+      [expect.stringMatching(/nope$/), 404, 'nosniff'],
+      [expect.stringMatching(/messages$/), 405, 'nosniff'],
+      [expect.stringMatching(/messages$/), 400, 'nosniff'],
+    ]);
+  });
+
   it('is healthy when it can reach its store', async () => {
     const response = await fetch(`${server.url}/healthz`);
     expect(response.status).toBe(200);
