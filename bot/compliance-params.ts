@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DECISIONS, type Decision, type LedgerQuery, type Period } from '../consent/ledger.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
-import { isId } from './http-common.js';
+import { ID_RULE, isId } from './http-common.js';
 
 /**
  * Query strings of the compliance API, parsed by hand so that every bad value gets its own stable
@@ -133,7 +133,7 @@ export function pagingOf(raw: RawQuery): Paging {
 function optionalId(raw: RawQuery, name: string): string | undefined {
   const value = raw[name];
   if (value === undefined) return undefined;
-  if (!isId(value)) throw new QueryError('INVALID_QUERY', `${name} must be 1 to 1024 characters`);
+  if (!isId(value)) throw new QueryError('INVALID_QUERY', `${name} must be ${ID_RULE}`);
   return value;
 }
 
@@ -148,7 +148,7 @@ export function subjectFilterOf(raw: RawQuery): {
   if (!channelId) {
     throw new QueryError('INVALID_SUBJECT', 'userId needs channelId: a user id is a channel’s');
   }
-  if (!isId(userId)) throw new QueryError('INVALID_SUBJECT', 'userId must be 1 to 1024 characters');
+  if (!isId(userId)) throw new QueryError('INVALID_SUBJECT', `userId must be ${ID_RULE}`);
   return { channelId, subject: { channelId, userId } };
 }
 

@@ -1,5 +1,6 @@
 import { DECISIONS, STATUSES } from '../consent/ledger.js';
 import { ROLES, type Role } from './config.js';
+import { MAX_ID_CHARS } from './http-common.js';
 
 /**
  * The OpenAPI 3.1 description of the whole HTTP API, served at GET /api/openapi.json. Built in code
@@ -12,6 +13,8 @@ type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const str: Schema = { type: 'string' };
+/** A channel's id (channel, user, conversation, activity): one limit on every route. */
+const id: Schema = { type: 'string', minLength: 1, maxLength: MAX_ID_CHARS };
 const int: Schema = { type: 'integer', minimum: 0 };
 const bool: Schema = { type: 'boolean' };
 const isoTime: Schema = { type: 'string', format: 'date-time' };
@@ -47,7 +50,7 @@ const pathParam = (name: string, description: string) => ({
   in: 'path',
   required: true,
   description,
-  schema: { type: 'string', minLength: 1, maxLength: 1024 },
+  schema: id,
 });
 
 const queryParam = (name: string, description: string, schema: Schema = str, required = false) => ({
@@ -66,8 +69,8 @@ const SUBJECT_PARAMS = [
 const day: Schema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
 
 const SUBJECT_FILTERS = [
-  queryParam('channelId', 'Only this channel'),
-  queryParam('userId', "Only this person (the channel's id; needs channelId)"),
+  queryParam('channelId', 'Only this channel', id),
+  queryParam('userId', "Only this person (the channel's id; needs channelId)", id),
 ];
 const RANGE = [
   queryParam('from', 'Recorded at or after: YYYY-MM-DD (UTC) or ISO date-time with offset'),
@@ -75,10 +78,10 @@ const RANGE = [
 ];
 const LEDGER_FILTERS = [
   ...SUBJECT_FILTERS,
-  queryParam('purposeId', 'Only this purpose'),
+  queryParam('purposeId', 'Only this purpose', id),
   queryParam('decision', 'Only this kind of decision', { enum: [...DECISIONS] }),
-  queryParam('catalogueVersion', 'Only decisions on this version of the data map'),
-  queryParam('conversationId', 'Only decisions made in this conversation'),
+  queryParam('catalogueVersion', 'Only decisions on this version of the data map', id),
+  queryParam('conversationId', 'Only decisions made in this conversation', id),
   ...RANGE,
 ];
 const PAGING = [
@@ -123,7 +126,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           'code',
           'message',
         ]),
-        Subject: object({ channelId: str, userId: str }),
+        Subject: object({ channelId: id, userId: id }),
         ConsentEvent: object(
           {
             id: str,

@@ -8,7 +8,7 @@ import { subjectKey, type Subject } from '../consent/subject.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
 import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
-import { admitSubject, fail, recordAccess } from './http-common.js';
+import { admitSubject, fail, isId, ID_RULE, recordAccess, ROUTER_OPTIONS } from './http-common.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ServerDeps {
@@ -45,6 +45,12 @@ function activityProblem(body: unknown): string | undefined {
   if (!text(activity.serviceUrl)) return 'activity.serviceUrl is required';
   if (!id(activity.conversation)) return 'activity.conversation.id is required';
   if (!id(activity.from)) return 'activity.from.id is required';
+  // The ids the API names people and conversations by: one limit here and on every route.
+  if (!isId(activity.channelId)) return `activity.channelId must be ${ID_RULE}`;
+  if (!isId((activity.conversation as { id: unknown }).id)) {
+    return `activity.conversation.id must be ${ID_RULE}`;
+  }
+  if (!isId((activity.from as { id: unknown }).id)) return `activity.from.id must be ${ID_RULE}`;
   if (activity.text !== undefined && typeof activity.text !== 'string') {
     return 'activity.text must be a string';
   }
@@ -53,7 +59,11 @@ function activityProblem(body: unknown): string | undefined {
 
 export function createServer(deps: ServerDeps): Server {
   const { adapter, catalogue, ledger, log } = deps;
-  const server = restify.createServer({ name: 'consent-bot', handleUncaughtExceptions: false });
+  const server = restify.createServer({
+    name: 'consent-bot',
+    handleUncaughtExceptions: false,
+    ...ROUTER_OPTIONS,
+  });
   // Before routing, so 404s, 405s and body-parser errors carry it too: a browser must never sniff
   // a JSON answer (which can quote input) into HTML or script (OWASP Secure Headers).
   server.pre((_req: Request, res: Response, next: Next) => {

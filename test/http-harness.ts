@@ -2,6 +2,7 @@ import restify, { type Server } from 'restify';
 import { expect } from 'vitest';
 import { createApp, type App } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
+import { ROUTER_OPTIONS } from '../bot/http-common.js';
 import { createLogger, type Logger } from '../bot/log.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
 import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
@@ -64,8 +65,13 @@ export interface BotActivity {
 }
 
 /** A customer's client, talking to the real endpoint with deliveryMode expectReplies. */
-export function customer(url: string, user: string, locale: string) {
-  const conversation = `conv-${user}`;
+export function customer(
+  url: string,
+  user: string,
+  locale: string,
+  ids: { readonly conversation?: string; readonly channelId?: string } = {},
+) {
+  const conversation = ids.conversation ?? `conv-${user}`;
   let n = 0;
   const post = async (activity: Record<string, unknown>): Promise<BotActivity[]> => {
     const response = await fetch(`${url}/api/messages`, {
@@ -73,7 +79,7 @@ export function customer(url: string, user: string, locale: string) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         id: `${conversation}-${++n}`,
-        channelId: 'webchat',
+        channelId: ids.channelId ?? 'webchat',
         serviceUrl: url,
         from: { id: user },
         recipient: { id: 'consent-bot' },
@@ -100,7 +106,7 @@ export function customer(url: string, user: string, locale: string) {
 export async function routesOnFreePort(
   register: (server: Server) => void,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server = restify.createServer({ handleUncaughtExceptions: false });
+  const server = restify.createServer({ handleUncaughtExceptions: false, ...ROUTER_OPTIONS });
   server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
   server.use(restify.plugins.queryParser({ mapParams: false }));
   register(server);

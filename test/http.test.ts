@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
+import { MAX_ID_CHARS } from '../bot/http-common.js';
 import { createTranslator } from '../bot/i18n.js';
 import { validateKantaraReceipt } from '../consent/receipts.js';
 import { catalogue } from './harness.js';
@@ -180,6 +181,143 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
     // The server still works afterwards.
     const client = customer(server.url, 'http-after-bad-input', 'en-US');
     expect((await client.join()).length).toBe(2);
+  });
+});
+
+describe('Teams-length ids, end to end', () => {
+  let server: Running;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  // As Teams sends them: a channel thread's conversation id naming the message it replies to, and
+  // a `29:` user id, both well over the 100 characters restify's router used to allow a parameter.
+  const CONVERSATION =
+    '19:3f1c9a2be07d4c51a6f0d8e2b4c7a915@thread.tacv2;messageid=1701234567890|' +
+    'a%20b.c-d_e=f:g@h;' +
+    'x'.repeat(40);
+  const USER =
+    '29:1Xk8QzRr-Lp3vN0aW7yT2mB5cJ9dF6gH4sK1eU8oI3qZ_xV7nM2bA5cD9fG6hJ4kL1pO8iU3yT6rE9wQ2aS5dF8g' +
+    'Zt4Yq7Wm1Nc6Vb3Xs9Ad2Fg5Hj8Kl0';
+  const CHANNEL = 'msteams';
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  const subjectPath = (tail: string): string =>
+    `${server.url}/api/subjects/${CHANNEL}/${encodeURIComponent(USER)}/${tail}`;
+
+  it('reaches every per-subject route and the conversation in the console', async () => {
+    expect(CONVERSATION.length).toBeGreaterThan(100);
+    expect(USER.length).toBeGreaterThan(100);
+    const client = customer(server.url, USER, 'en-US', {
+      conversation: CONVERSATION,
+      channelId: CHANNEL,
+    });
+    await client.join();
+    await client.say('no');
+    await client.say('yes');
+
+    const consents = await fetch(subjectPath('consents'), { headers: as(COMPLIANCE) });
+    expect(consents.status).toBe(200);
+    const body = (await consents.json()) as {
+      subject: unknown;
+      events: { id: string; decision: string; conversationId: string }[];
+    };
+    expect(body.subject).toEqual({ channelId: CHANNEL, userId: USER });
+    expect(body.events.map((e) => [e.decision, e.conversationId])).toEqual([
+      ['refused', CONVERSATION],
+      ['given', CONVERSATION],
+    ]);
+    const given = body.events.find((e) => e.decision === 'given');
+
+    const answers = {
+      permission: await fetch(subjectPath('contact-permissions?purpose=analytics'), {
+        headers: as(AGENT),
+      }),
+      verify: await fetch(subjectPath('verify'), { headers: as(COMPLIANCE) }),
+      receipts: await fetch(subjectPath('receipts'), { headers: as(COMPLIANCE) }),
+      receipt: await fetch(subjectPath(`receipts/${encodeURIComponent(given?.id ?? '')}`), {
+        headers: as(COMPLIANCE),
+      }),
+      export: await fetch(subjectPath('export'), { headers: as(COMPLIANCE) }),
+      conversation: await fetch(
+        `${server.url}/api/compliance/conversations/${CHANNEL}/${encodeURIComponent(CONVERSATION)}`,
+        { headers: as(COMPLIANCE) },
+      ),
+      events: await fetch(
+        `${server.url}/api/compliance/events?${new URLSearchParams({ channelId: CHANNEL, userId: USER, conversationId: CONVERSATION }).toString()}`,
+        { headers: as(COMPLIANCE) },
+      ),
+      batch: await fetch(`${server.url}/api/contact-permissions`, {
+        method: 'POST',
+        headers: { ...as(AGENT), 'content-type': 'application/json' },
+        body: JSON.stringify({
+          purpose: 'analytics',
+          subjects: [{ channelId: CHANNEL, userId: USER }],
+        }),
+      }),
+    };
+    expect(Object.fromEntries(Object.entries(answers).map(([k, r]) => [k, r.status]))).toEqual({
+      permission: 200,
+      verify: 200,
+      receipts: 200,
+      receipt: 200,
+      export: 200,
+      conversation: 200,
+      events: 200,
+      batch: 200,
+    });
+    const timeline = (await answers.conversation.json()) as {
+      conversationId: string;
+      timeline: { kind: string }[];
+    };
+    expect(timeline.conversationId).toBe(CONVERSATION);
+    expect(timeline.timeline.filter((item) => item.kind === 'consent')).toHaveLength(2);
+    expect(((await answers.events.json()) as { events: unknown[] }).events).toHaveLength(2);
+
+    const erasure = await fetch(subjectPath('erasure'), {
+      method: 'POST',
+      headers: as(COMPLIANCE),
+    });
+    expect(erasure.status).toBe(200);
+  });
+
+  it('answers 400, not 404, to an id over the limit, in a path, a query and an activity', async () => {
+    const long = `29:${'y'.repeat(MAX_ID_CHARS)}`;
+    const path = await fetch(
+      `${server.url}/api/subjects/${CHANNEL}/${encodeURIComponent(long)}/consents`,
+      { headers: as(COMPLIANCE) },
+    );
+    expect(path.status).toBe(400);
+    expect(await path.json()).toEqual({
+      code: 'INVALID_SUBJECT',
+      message: `channelId and userId must be 1 to ${MAX_ID_CHARS} characters`,
+    });
+    const conversation = await fetch(
+      `${server.url}/api/compliance/conversations/${CHANNEL}/${encodeURIComponent(long)}`,
+      { headers: as(COMPLIANCE) },
+    );
+    expect(conversation.status).toBe(400);
+    const activity = await fetch(`${server.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'message',
+        text: 'hello',
+        channelId: CHANNEL,
+        serviceUrl: server.url,
+        from: { id: long },
+        recipient: { id: 'bot' },
+        conversation: { id: CONVERSATION },
+        deliveryMode: 'expectReplies',
+      }),
+    });
+    expect(activity.status).toBe(400);
+    expect(await activity.json()).toEqual({
+      code: 'INVALID_ACTIVITY',
+      message: `activity.from.id must be 1 to ${MAX_ID_CHARS} characters`,
+    });
   });
 });
 
