@@ -19,7 +19,10 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
+export async function startServer(
+  env: NodeJS.ProcessEnv = {},
+  options: { readonly log?: Logger } = {},
+): Promise<Running> {
   const folder = temporaryFolder();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -32,7 +35,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running>
     config,
     catalogue,
     stores,
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     keys: TEST_KEYS,
   });
   await new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import {
   COMPLIANCE,
   customer,
   MARKETING,
+  recordingLog,
   startServer,
   type Running,
 } from './http-harness.js';
@@ -318,6 +319,45 @@ describe('Teams-length ids, end to end', () => {
       code: 'INVALID_ACTIVITY',
       message: `activity.from.id must be 1 to ${MAX_ID_CHARS} characters`,
     });
+  });
+});
+
+describe('what the logs keep of channel ids', () => {
+  it('never the e-mail a channel used as conversation and user id, and short lines for huge ids', async () => {
+    const log = recordingLog();
+    const server = await startServer({}, { log });
+    try {
+      const email = 'jane.doe@example.com';
+      const client = customer(server.url, email, 'en-US', { conversation: email });
+      await client.join();
+      await client.say('yes');
+      await client.say('stop');
+      // The longest id an activity may carry, and one of 100 KB, which is refused.
+      const long = customer(server.url, 'long-id-user', 'en-US', {
+        conversation: `${email};${'x'.repeat(1000)}`,
+      });
+      await long.join();
+      const huge = await fetch(`${server.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          text: 'stop',
+          channelId: 'webchat',
+          serviceUrl: server.url,
+          from: { id: email },
+          recipient: { id: 'bot' },
+          conversation: { id: `${email}${'y'.repeat(100 * 1024)}` },
+          deliveryMode: 'expectReplies',
+        }),
+      });
+      expect(huge.status).toBe(400);
+      expect(log.lines.some((line) => line.includes('"event":"opt_out.recorded"'))).toBe(true);
+      expect(log.lines.filter((line) => line.includes('jane'))).toEqual([]);
+      expect(log.lines.filter((line) => line.length > 2048)).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
 
