@@ -212,7 +212,11 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           responses: {
             '200': { description: 'Processed (with expectReplies: the replies)' },
             '201': { description: 'Processed' },
-            '400': error('Not a Bot Framework activity'),
+            '400': error(
+              'INVALID_ACTIVITY: not a Bot Framework activity, a field the bot reads of the wrong ' +
+                `type (the message names it), or an id over ${MAX_ID_CHARS} characters. A ` +
+                'channelData, value or unknown field nested too deep is dropped, not refused',
+            ),
             '401': { description: 'The Bot Framework token is missing or invalid' },
             '413': error('The activity is larger than the body limit'),
           },

@@ -8,7 +8,8 @@ import { subjectKey, type Subject } from '../consent/subject.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
 import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
-import { admitSubject, fail, isId, ID_RULE, recordAccess, ROUTER_OPTIONS } from './http-common.js';
+import { admitSubject, fail, recordAccess, ROUTER_OPTIONS } from './http-common.js';
+import { checkActivity, KNOWN_FIELDS } from './activity-shape.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ServerDeps {
@@ -29,32 +30,6 @@ export interface ServerDeps {
   /** Where clients reach this server: the OpenAPI document's server URL. */
   readonly publicUrl: string;
   readonly emailRoutes?: EmailRouteDeps;
-}
-
-/** The fields every Bot Framework activity needs before the adapter may see it. */
-function activityProblem(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    return 'the body must be a JSON Bot Framework activity';
-  }
-  const activity = body as Record<string, unknown>;
-  const text = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
-  const id = (value: unknown): boolean =>
-    !!value && typeof value === 'object' && text((value as { id?: unknown }).id);
-  if (!text(activity.type)) return 'activity.type is required';
-  if (!text(activity.channelId)) return 'activity.channelId is required';
-  if (!text(activity.serviceUrl)) return 'activity.serviceUrl is required';
-  if (!id(activity.conversation)) return 'activity.conversation.id is required';
-  if (!id(activity.from)) return 'activity.from.id is required';
-  // The ids the API names people and conversations by: one limit here and on every route.
-  if (!isId(activity.channelId)) return `activity.channelId must be ${ID_RULE}`;
-  if (!isId((activity.conversation as { id: unknown }).id)) {
-    return `activity.conversation.id must be ${ID_RULE}`;
-  }
-  if (!isId((activity.from as { id: unknown }).id)) return `activity.from.id must be ${ID_RULE}`;
-  if (activity.text !== undefined && typeof activity.text !== 'string') {
-    return 'activity.text must be a string';
-  }
-  return undefined;
 }
 
 export function createServer(deps: ServerDeps): Server {
@@ -94,10 +69,17 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   server.post('/api/messages', async (req: Request, res: Response) => {
-    const problem = activityProblem(req.body);
-    if (problem) {
-      fail(res, 400, 'INVALID_ACTIVITY', problem);
+    const check = checkActivity(req.body);
+    if (!check.ok) {
+      fail(res, 400, 'INVALID_ACTIVITY', check.problem);
       return;
+    }
+    for (const { field, reason } of check.dropped) {
+      // Field names come from the body too: only the schema's own are worth naming.
+      log.warn('activity.field_dropped', {
+        field: KNOWN_FIELDS.has(field) ? field : 'other',
+        reason,
+      });
     }
     await adapter.process(req, res, deps.runTurn);
   });

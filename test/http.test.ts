@@ -361,6 +361,100 @@ describe('what the logs keep of channel ids', () => {
   });
 });
 
+describe('activities that parse but do not fit the schema', () => {
+  let server: Running;
+  let log: ReturnType<typeof recordingLog>;
+  beforeAll(async () => {
+    log = recordingLog();
+    server = await startServer({}, { log });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** Posts an activity; `raw` is spliced in as JSON text, for nesting JSON.stringify cannot make. */
+  const post = (user: string, fields: Record<string, unknown>, raw = '') => {
+    const json = JSON.stringify({
+      channelId: 'webchat',
+      serviceUrl: server.url,
+      from: { id: user },
+      recipient: { id: 'consent-bot' },
+      conversation: { id: `conv-${user}` },
+      deliveryMode: 'expectReplies',
+      ...fields,
+    });
+    return fetch(`${server.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw ? `${json.slice(0, -1)},${raw}}` : json,
+    });
+  };
+  const deep = (levels: number): string => `${'{"a":'.repeat(levels)}{}${'}'.repeat(levels)}`;
+  const statuses = async (user: string) => {
+    const response = await fetch(`${server.url}/api/subjects/webchat/${user}/consents`, {
+      headers: { authorization: `Bearer ${COMPLIANCE}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { purposes: { purposeId: string; status: string }[] };
+    return body.purposes.map((p) => p.status);
+  };
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'membersAdded as text',
+      { membersAdded: 'x' },
+      'activity.membersAdded must be an array of { id }',
+    ],
+    [
+      'attachments of null and 5',
+      { attachments: [null, 5] },
+      'activity.attachments[0] must be an object',
+    ],
+    ['entities as text', { entities: 'x' }, 'activity.entities must be an array of objects'],
+    [
+      'a numeric locale',
+      { locale: 7 },
+      'activity.locale must be a language tag of at most 100 characters',
+    ],
+    ['recipient as text', { recipient: 'bot' }, 'activity.recipient must be an object with an id'],
+    ['a numeric id', { id: 12 }, 'activity.id must be 1 to 1024 characters'],
+  ])('answers 400 INVALID_ACTIVITY to %s, naming the field', async (_name, fields, message) => {
+    const response = await post('shape', { type: 'message', text: 'hello', ...fields });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ code: 'INVALID_ACTIVITY', message });
+  });
+
+  it('records a stop that carries a channelData 6,000 levels deep, and says why it dropped it', async () => {
+    const user = 'deep-channel-data';
+    expect(
+      (await post(user, { type: 'conversationUpdate', membersAdded: [{ id: user }] })).status,
+    ).toBe(200);
+    expect((await post(user, { type: 'message', text: 'yes' })).status).toBe(200);
+    const stop = await post(user, { type: 'message', text: 'stop' }, `"channelData":${deep(6000)}`);
+    expect(stop.status).toBe(200);
+    const { activities } = (await stop.json()) as { activities: { text?: string }[] };
+    expect(activities.map((a) => a.text).join('\n')).not.toMatch(/went wrong/);
+    expect(new Set(await statuses(user))).toEqual(new Set(['withdrawn']));
+    expect(log.lines).toContainEqual(
+      JSON.stringify({
+        level: 'warn',
+        event: 'activity.field_dropped',
+        field: 'channelData',
+        reason: 'too_deep',
+      }),
+    );
+  });
+
+  it('records a stop whose value is hostile too', async () => {
+    const user = 'deep-value';
+    await post(user, { type: 'conversationUpdate', membersAdded: [{ id: user }] });
+    await post(user, { type: 'message', text: 'yes' });
+    const stop = await post(user, { type: 'message', text: 'STOP' }, `"value":${deep(6000)}`);
+    expect(stop.status).toBe(200);
+    expect(new Set(await statuses(user))).toEqual(new Set(['withdrawn']));
+  });
+});
+
 describe('with Bot Framework credentials configured', () => {
   it('refuses an unauthenticated request to the messaging endpoint', async () => {
     // CloudAdapter prints the rejected request's AuthenticationError itself; keep the run quiet.
