@@ -217,7 +217,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
                 `type (the message names it), or an id over ${MAX_ID_CHARS} characters. A ` +
                 'channelData, value or unknown field nested too deep is dropped, not refused',
             ),
-            '401': { description: 'The Bot Framework token is missing or invalid' },
+            '401': error('UNAUTHENTICATED: the Bot Framework token is missing or invalid'),
+            '500': error('TURN_FAILED: the adapter failed outside the turn; safe to resend'),
             '413': error('The activity is larger than the body limit'),
           },
         },

@@ -1,4 +1,4 @@
-import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
 import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentLedger, type LedgerSearch } from '../consent/ledger.js';
@@ -11,9 +11,10 @@ import { errorFields, type Logger } from './log.js';
 import { admitSubject, fail, recordAccess, ROUTER_OPTIONS } from './http-common.js';
 import { checkActivity, KNOWN_FIELDS } from './activity-shape.js';
 import { openApiDocument } from './openapi.js';
+import type { ConsentAdapter } from './reply-delivery.js';
 
 export interface ServerDeps {
-  readonly adapter: CloudAdapter;
+  readonly adapter: ConsentAdapter;
   readonly runTurn: (context: TurnContext) => Promise<void>;
   readonly catalogue: Catalogue;
   readonly ledger: ConsentLedger & LedgerSearch;
@@ -81,7 +82,21 @@ export function createServer(deps: ServerDeps): Server {
         reason,
       });
     }
-    await adapter.process(req, res, deps.runTurn);
+    const authorization = req.header('authorization', '');
+    try {
+      const answer = await adapter.run(authorization, req.body as Activity, deps.runTurn);
+      if ('unauthenticated' in answer) {
+        fail(res, 401, 'UNAUTHENTICATED', 'the Bot Framework token is missing or invalid');
+      } else if (answer.body === undefined) {
+        res.send(answer.status);
+      } else {
+        res.send(answer.status, answer.body);
+      }
+    } catch (error) {
+      // onTurnError answers every failure of the turn itself: this is the adapter's own.
+      log.error('turn.unhandled', errorFields(error));
+      fail(res, 500, 'TURN_FAILED', 'the activity could not be processed; it may be sent again');
+    }
   });
 
   server.get('/api/subjects/:channelId/:userId/consents', async (req: Request, res: Response) => {

@@ -1,3 +1,4 @@
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { MAX_ID_CHARS } from '../bot/http-common.js';
@@ -455,9 +456,84 @@ describe('activities that parse but do not fit the schema', () => {
   });
 });
 
+describe('replies the channel cannot take', () => {
+  /** A local port nothing listens on: opened, then closed. Never a non-local address. */
+  const closedPort = async (): Promise<number> => {
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => {
+      probe.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => {
+      probe.close(() => {
+        resolve();
+      });
+    });
+    return port;
+  };
+
+  it('do not fail a turn whose decision is in the ledger, and are logged, never printed', async () => {
+    const printed = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation(() => undefined),
+    );
+    onTestFinished(() => {
+      for (const spy of printed) spy.mockRestore();
+    });
+    const log = recordingLog();
+    const server = await startServer({}, { log });
+    try {
+      const user = 'unreachable-channel';
+      const client = customer(server.url, user, 'en-US');
+      await client.join();
+      await client.say('yes');
+      // The channel's usual mode: no deliveryMode, replies POSTed to a serviceUrl that is down.
+      const stop = await fetch(`${server.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          id: 'stop-activity',
+          text: 'stop',
+          channelId: 'webchat',
+          serviceUrl: `http://127.0.0.1:${await closedPort()}/`,
+          from: { id: user },
+          recipient: { id: 'consent-bot' },
+          conversation: { id: `conv-${user}` },
+          locale: 'en-US',
+        }),
+      });
+      expect(stop.status).toBe(200);
+      const consents = await fetch(`${server.url}/api/subjects/webchat/${user}/consents`, {
+        headers: { authorization: `Bearer ${COMPLIANCE}` },
+      });
+      const body = (await consents.json()) as { purposes: { status: string }[] };
+      expect(new Set(body.purposes.map((p) => p.status))).toEqual(new Set(['withdrawn']));
+
+      const lines = log.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const undelivered = lines.filter((l) => l.event === 'reply.not_delivered');
+      expect(undelivered[0]).toEqual({
+        level: 'warn',
+        event: 'reply.not_delivered',
+        conversation: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown,
+        activity: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown,
+        replies: 1,
+        attempted: true,
+        error: expect.any(String) as unknown,
+        code: expect.any(String) as unknown,
+      });
+      expect(undelivered.slice(1).every((l) => l.attempted === false)).toBe(true);
+      expect(lines.filter((l) => String(l.event).startsWith('turn.'))).toEqual([]);
+      expect(log.lines.join('\n')).not.toMatch(/stop|withdrawn|unsubscribed|ECONNREFUSED 127/i);
+      for (const spy of printed) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('with Bot Framework credentials configured', () => {
   it('refuses an unauthenticated request to the messaging endpoint', async () => {
-    // CloudAdapter prints the rejected request's AuthenticationError itself; keep the run quiet.
+    // CloudAdapter's process printed the rejected request's AuthenticationError: no longer.
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     onTestFinished(() => {
       printed.mockRestore();
@@ -481,6 +557,11 @@ describe('with Bot Framework credentials configured', () => {
         }),
       });
       expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({
+        code: 'UNAUTHENTICATED',
+        message: 'the Bot Framework token is missing or invalid',
+      });
+      expect(printed).not.toHaveBeenCalled();
       expect(
         await server.stores.ledger.history({ channelId: 'webchat', userId: 'intruder' }),
       ).toEqual([]);
