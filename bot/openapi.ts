@@ -73,7 +73,11 @@ const SUBJECT_FILTERS = [
   queryParam('userId', "Only this person (the channel's id; needs channelId)", id),
 ];
 const RANGE = [
-  queryParam('from', 'Recorded at or after: YYYY-MM-DD (UTC) or ISO date-time with offset'),
+  queryParam(
+    'from',
+    'Recorded at or after: a real day YYYY-MM-DD (UTC) or an RFC 3339 date-time with offset; ' +
+      'anything else (month 13, 30 February, hour 25) is 400 INVALID_DATE',
+  ),
   queryParam('to', 'Recorded before (excluded)'),
 ];
 const LEDGER_FILTERS = [
