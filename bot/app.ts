@@ -1,5 +1,5 @@
 import {
-  CloudAdapter,
+  type CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   MessageFactory,
   type TurnContext,
@@ -36,6 +36,7 @@ import {
 } from './subject-data.js';
 import { OptOutGuard } from './opt-out-guard.js';
 import { rateLimitSettingsOf } from './rate-limits.js';
+import { ConsentAdapter, isProactive, ReplyDeliveryMiddleware } from './reply-delivery.js';
 import { createServer } from './server.js';
 import { linkTranscripts, transcriptLinkCheck } from './transcript-links.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
@@ -206,7 +207,7 @@ export function createApp(deps: AppDeps): App {
   const { bot, optOutGuard, transcriptLogger, translator, doubleOptIn } = turns;
   const now = deps.now ?? (() => new Date());
   const auth = authenticatorOf(config);
-  const adapter = new CloudAdapter(
+  const adapter = new ConsentAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.MicrosoftAppId,
       MicrosoftAppPassword: config.MicrosoftAppPassword,
@@ -214,17 +215,29 @@ export function createApp(deps: AppDeps): App {
       MicrosoftAppTenantId: config.MicrosoftAppTenantId,
     }),
   );
-  // The transcript logger wraps the guard, so stops and their confirmations are in transcripts.
+  // Replies the channel cannot take do not fail the turn (see reply-delivery.ts); it wraps the
+  // transcript logger, which wraps the guard, so stops and their confirmations are in transcripts.
+  adapter.use(new ReplyDeliveryMiddleware(log));
   adapter.use(transcriptLogger);
   adapter.use(optOutGuard);
+  // Replaces botbuilder's default, which prints the error and its message with console.error.
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     log.error('turn.failed', {
       conversation: context.activity.conversation.id,
       activity: context.activity.id,
       ...errorFields(error),
     });
-    const t = translator(localeFrom(context.activity.locale, config.DEFAULT_LOCALE));
-    await context.sendActivity(MessageFactory.text(t('error.generic')));
+    try {
+      const t = translator(localeFrom(context.activity.locale, config.DEFAULT_LOCALE));
+      await context.sendActivity(MessageFactory.text(t('error.generic')));
+    } catch (apology) {
+      // A proactive turn's caller (a hand-off) answers the agent that the channel refused.
+      if (isProactive(context.activity)) throw apology;
+      log.error('turn.apology_failed', {
+        conversation: context.activity.conversation.id,
+        ...errorFields(apology),
+      });
+    }
   };
 
   const server = createServer({

@@ -38,14 +38,20 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
- * One RFC 4180 field. A text starting with = + - @ (or a tab or carriage return, which some
- * spreadsheets skip before reading a formula) is prefixed with ' so a spreadsheet shows it as text
- * instead of running it (OWASP CSV injection): ids and conversation ids come from channels.
+ * A text a spreadsheet may run as a formula (OWASP CSV injection): = + - @ as the first character
+ * that is not white space, since spreadsheets skip leading spaces, tabs and line breaks before
+ * reading a formula; and any text starting with a tab or carriage return, which OWASP lists too.
+ */
+const FORMULA = /^(?:\s*[=+\-@]|[\t\r])/;
+
+/**
+ * One RFC 4180 field. A text that could be a formula is prefixed with ' so a spreadsheet shows it
+ * as text instead of running it: ids and conversation ids come from channels.
  */
 export function csvField(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   let field = String(value);
-  if (/^[=+\-@\t\r]/.test(field)) field = `'${field}`;
+  if (FORMULA.test(field)) field = `'${field}`;
   return /[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
 }
 

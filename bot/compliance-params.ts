@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DECISIONS, type Decision, type LedgerQuery, type Period } from '../consent/ledger.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
-import { isId } from './http-common.js';
+import { ID_RULE, isId } from './http-common.js';
 
 /**
  * Query strings of the compliance API, parsed by hand so that every bad value gets its own stable
@@ -39,28 +39,57 @@ export function queryOf(query: unknown, allowed: readonly string[]): RawQuery {
 }
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-// An offset is required: a date-time without one would mean the server's local time.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+// RFC 3339 section 5.6 `date-time`. The offset is required: without one, a date-time would mean the
+// server's local time.
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
-/** `YYYY-MM-DD` (UTC midnight) or an ISO date-time with an offset; undefined when absent. */
+/** A day of the proleptic Gregorian calendar: month 1 to 12, day 1 to the month's last. */
+export function isCalendarDay(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+}
+
+/**
+ * `YYYY-MM-DD` (UTC midnight) or an RFC 3339 date-time with an offset, each part in its range:
+ * Date.parse alone rolls 2026-02-30 over to March and reads 24:00 as the next day, and an
+ * impossible value must be the client's 400, never the server's error.
+ */
+export function parseInstant(value: string): Date | undefined {
+  const day = DAY.exec(value);
+  const time = day ? undefined : DATE_TIME.exec(value);
+  // Groups that did not take part (no seconds, a `Z` offset) are undefined at run time: read as 0.
+  const parts = (day ?? time)
+    ?.slice(1)
+    .map((part: string | undefined) => (part === undefined ? 0 : Number(part)));
+  if (!parts) return undefined;
+  const [year, month, date, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] =
+    parts as [number, number, number, number?, number?, number?, number?, number?];
+  if (!isCalendarDay(year, month, date)) return undefined;
+  // RFC 3339: time-hour 00-23, time-minute 00-59, time-second 00-59 (leap seconds are refused:
+  // ECMAScript dates cannot hold them); an offset's hours and minutes have the same bounds.
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return undefined;
+  }
+  const at = Date.parse(day ? `${value}T00:00:00.000Z` : value);
+  return Number.isFinite(at) ? new Date(at) : undefined;
+}
+
+/** `from` or `to` as an instant; undefined when absent, QueryError naming the field when wrong. */
 export function instantOf(raw: RawQuery, name: 'from' | 'to'): Date | undefined {
   const value = raw[name];
   if (value === undefined || value === '') return undefined;
-  const day = DAY.exec(value);
-  const time = day
-    ? Date.parse(`${value}T00:00:00.000Z`)
-    : DATE_TIME.test(value)
-      ? Date.parse(value)
-      : NaN;
-  // Date.parse rolls 2026-02-30 over to March: a real day prints back as itself.
-  const real = day ? new Date(time).toISOString().startsWith(value) : Number.isFinite(time);
-  if (!Number.isFinite(time) || !real) {
+  const instant = parseInstant(value);
+  if (!instant) {
     throw new QueryError(
       'INVALID_DATE',
-      `${name} must be a day (YYYY-MM-DD) or an ISO date-time with an offset`,
+      `${name}: must be a real day (YYYY-MM-DD) or an RFC 3339 date-time with an offset ` +
+        '(e.g. 2026-11-02T10:00:00Z or 2026-11-02T11:00:00+01:00)',
     );
   }
-  return new Date(time);
+  return instant;
 }
 
 export interface Range {
@@ -104,7 +133,7 @@ export function pagingOf(raw: RawQuery): Paging {
 function optionalId(raw: RawQuery, name: string): string | undefined {
   const value = raw[name];
   if (value === undefined) return undefined;
-  if (!isId(value)) throw new QueryError('INVALID_QUERY', `${name} must be 1 to 1024 characters`);
+  if (!isId(value)) throw new QueryError('INVALID_QUERY', `${name} must be ${ID_RULE}`);
   return value;
 }
 
@@ -119,7 +148,7 @@ export function subjectFilterOf(raw: RawQuery): {
   if (!channelId) {
     throw new QueryError('INVALID_SUBJECT', 'userId needs channelId: a user id is a channel’s');
   }
-  if (!isId(userId)) throw new QueryError('INVALID_SUBJECT', 'userId must be 1 to 1024 characters');
+  if (!isId(userId)) throw new QueryError('INVALID_SUBJECT', `userId must be ${ID_RULE}`);
   return { channelId, subject: { channelId, userId } };
 }
 

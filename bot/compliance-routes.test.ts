@@ -108,6 +108,68 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
     });
   });
 
+  describe('impossible dates in from and to', () => {
+    // Each is well formed but names no instant: a month 00 or 13, a day 32 or Feb 30, an hour 25,
+    // a minute 60 or an offset beyond RFC 3339's 23:59. The client's mistake, so 400, never 5xx.
+    const IMPOSSIBLE = [
+      '2026-13-01',
+      '2026-00-10',
+      '2026-11-32',
+      '2026-02-30',
+      '2027-02-29',
+      '2026-11-02T25:00:00Z',
+      '2026-11-02T24:00:00Z',
+      '2026-11-02T10:60:00Z',
+      '2026-02-30T10:00:00Z',
+      '2026-11-02T10:00:00+25:00',
+      '2026-11-02T10:00:00+01:60',
+      '2026-13-02T10:00:00+01:00',
+    ];
+    const PATHS = [
+      '/api/compliance/events',
+      '/api/compliance/conversations',
+      '/api/compliance/export/events.jsonl',
+      '/api/compliance/export/events.csv',
+      '/api/compliance/export/receipts.jsonl',
+      '/api/compliance/aggregates',
+      '/api/compliance/verify',
+      '/api/compliance/access-log',
+    ];
+    it.each(['from', 'to'])('answer 400 INVALID_DATE naming %s on every route', async (name) => {
+      for (const path of PATHS) {
+        for (const value of IMPOSSIBLE) {
+          // aggregates needs both ends: the other one is valid and far from the bad one.
+          const other: Record<string, string> =
+            name === 'from' ? { to: '2100-01-01' } : { from: '1990-01-01' };
+          const params = path.endsWith('aggregates')
+            ? { ...other, [name]: value }
+            : { [name]: value };
+          const reply = await get(api.url, `${path}${q(params)}`);
+          expect({ path, value, status: reply.status, body: reply.body }).toEqual({
+            path,
+            value,
+            status: 400,
+            body: {
+              code: 'INVALID_DATE',
+              message: expect.stringMatching(new RegExp(`^${name}: `)) as unknown,
+            },
+          });
+        }
+      }
+    });
+
+    it('still take the real days and date-times next to them', async () => {
+      for (const value of [
+        '2024-02-29',
+        '2026-11-02T23:59:59.999999999Z',
+        '2026-11-02T10:00-23:59',
+      ]) {
+        const reply = await get(api.url, `/api/compliance/events${q({ from: value })}`);
+        expect({ value, status: reply.status }).toEqual({ value, status: 200 });
+      }
+    });
+  });
+
   describe('GET /api/compliance/events', () => {
     it('lists every event newest first, no-store, and pages with next', async () => {
       const all = await history();

@@ -43,7 +43,7 @@ import {
   type Paging,
 } from './compliance-params.js';
 import { conversationTimeline } from './compliance-timeline.js';
-import { isId, admit, fail, recordAccess, type Caller } from './http-common.js';
+import { ID_RULE, isId, admit, fail, recordAccess, type Caller } from './http-common.js';
 import { verifyLedger, type EventCheck } from './ledger-verification.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -223,7 +223,7 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
         if (!isId(channelId) || !isId(conversationId)) {
           throw new QueryError(
             'INVALID_CONVERSATION',
-            'channelId and conversationId must be 1 to 1024 characters',
+            `channelId and conversationId must be ${ID_RULE}`,
           );
         }
         const timeline = await conversationTimeline(deps, channelId, conversationId);
@@ -349,7 +349,7 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
         const period = periodOf(raw);
         const purposeId = raw.purposeId;
         if (purposeId !== undefined && !isId(purposeId)) {
-          throw new QueryError('INVALID_QUERY', 'purposeId must be 1 to 1024 characters');
+          throw new QueryError('INVALID_QUERY', `purposeId must be ${ID_RULE}`);
         }
         const periods = periodsBetween(from, to, period);
         if (periods.length > MAX_PERIODS) {
@@ -431,7 +431,7 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
         const raw = queryOf(req.query, ['principal', 'from', 'to', 'limit', 'after']);
         const { principal } = raw;
         if (principal !== undefined && !isId(principal)) {
-          throw new QueryError('INVALID_QUERY', 'principal must be 1 to 1024 characters');
+          throw new QueryError('INVALID_QUERY', `principal must be ${ID_RULE}`);
         }
         paging = pagingOf(raw);
         const page = await deps.accessLog.list(

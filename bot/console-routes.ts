@@ -64,7 +64,8 @@ export function registerConsoleRoutes(server: Server, folder = consoleFolder()):
   const assets = loadAssets(folder);
 
   const send = (req: Request, res: Response, name: string): void => {
-    res.set(SECURITY_HEADERS);
+    // setHeader replaces: restify's res.set would append to the nosniff the server already set.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const asset = assets.get(name);
     if (!asset) {
       fail(res, 404, 'NOT_FOUND', 'no such console file');

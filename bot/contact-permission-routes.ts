@@ -8,7 +8,7 @@ import type { SuppressionList } from '../consent/suppression.js';
 import type { Authenticator } from './auth.js';
 import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
-import { admit, fail, recordAccess, subjectFrom, type Caller } from './http-common.js';
+import { admit, fail, ID_RULE, recordAccess, subjectFrom, type Caller } from './http-common.js';
 
 export interface ContactPermissionRoutesDeps {
   readonly catalogue: Catalogue;
@@ -110,8 +110,11 @@ export function registerContactPermissionRoutes(
       const query = (req.query ?? {}) as Record<string, unknown>;
       const purpose = knownPurpose(res, query.purpose);
       if (!purpose) return;
-      const params = req.params as { channelId: string; userId: string };
-      const subject = { channelId: params.channelId, userId: params.userId };
+      const subject = subjectFrom(req.params);
+      if (!subject) {
+        fail(res, 400, 'INVALID_SUBJECT', `channelId and userId must be ${ID_RULE}`);
+        return;
+      }
       try {
         const [suppressed = true] = await suppressedAmong([subject]);
         const answer = await permissionOf(purpose, subject, suppressed);
@@ -180,7 +183,7 @@ export function registerContactPermissionRoutes(
           res,
           400,
           'INVALID_SUBJECTS',
-          `subjects[${index}] must be { channelId, userId } with non-empty strings`,
+          `subjects[${index}] must be { channelId, userId }, each ${ID_RULE}`,
         );
         return;
       }

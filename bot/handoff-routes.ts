@@ -9,7 +9,7 @@ import { AGENT_TOPICS } from '../dialogs/events.js';
 import type { Authenticator } from './auth.js';
 import type { ConsentBot } from './consent-bot.js';
 import { transcriptOf, type Handoffs } from './handoff.js';
-import { admit, fail, isId, recordAccess } from './http-common.js';
+import { admit, fail, ID_RULE, isId, MAX_ID_CHARS, recordAccess } from './http-common.js';
 import { errorFields, type Logger } from './log.js';
 
 export interface HandoffRoutesDeps {
@@ -30,7 +30,7 @@ export interface HandoffRoutesDeps {
   readonly log: Logger;
 }
 
-const id = z.string().min(1).max(1024);
+const id = z.string().min(1).max(MAX_ID_CHARS);
 const account = z.looseObject({ id });
 
 /** A Bot Framework ConversationReference, as the agent's channel or CRM kept it. */
@@ -189,7 +189,7 @@ export function registerHandoffRoutes(server: Server, deps: HandoffRoutesDeps): 
     if (!caller) return;
     const { id: handoffId } = (req.params ?? {}) as Record<string, unknown>;
     if (!isId(handoffId)) {
-      fail(res, 400, 'INVALID_HANDOFF_ID', 'the hand-off id must be 1 to 1024 characters');
+      fail(res, 400, 'INVALID_HANDOFF_ID', `the hand-off id must be ${ID_RULE}`);
       return;
     }
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, errorFields } from './log.js';
+import { createLogger, errorFields, logIdOf, MAX_FIELD_CHARS } from './log.js';
 
 describe('the logger', () => {
   const capture = (level: Parameters<typeof createLogger>[0]) => {
@@ -14,7 +14,7 @@ describe('the logger', () => {
     const { log, lines } = capture('info');
     log.info('turn', { event: 'user.said', level: 'debug', time: 'yesterday', conversation: 'c1' });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ event: 'turn', level: 'info', conversation: 'c1' });
+    expect(lines[0]).toMatchObject({ event: 'turn', level: 'info' });
     expect(Date.parse(String(lines[0]?.time))).not.toBeNaN();
   });
 
@@ -28,5 +28,36 @@ describe('the logger', () => {
   it('keeps an error to its class and code, never its message', () => {
     const error = Object.assign(new Error('jane@example.com is not valid'), { code: 'E_MAIL' });
     expect(errorFields(error)).toEqual({ error: 'Error', code: 'E_MAIL' });
+  });
+
+  it('logs channel ids as a keyed hash that correlates, and never the id', () => {
+    const key = Buffer.alloc(32, 7);
+    const lines: string[] = [];
+    const log = createLogger('info', (line) => lines.push(line), { idKey: key });
+    const email = 'jane.doe@example.com';
+    log.info('turn.a', { conversation: email, activity: `${email}|0000001`, user: email });
+    log.info('turn.b', { conversation: email, conversationId: email, replyTo: email, userId: 7 });
+    expect(lines.join('\n')).not.toContain('jane');
+    const [a, b] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(a?.conversation).toBe(logIdOf(key, email));
+    expect(a?.conversation).toMatch(/^[0-9a-f]{16}$/);
+    expect(b?.conversation).toBe(a?.conversation);
+    expect(b?.conversationId).toBe(a?.conversation);
+    expect(b?.userId).toBe(logIdOf(key, '7'));
+    // Another key, another hash: the hash is no stable identifier outside this deployment.
+    expect(logIdOf(Buffer.alloc(32, 8), email)).not.toBe(a?.conversation);
+  });
+
+  it('caps every text field, so a 100 KB id or value makes a short line', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', (line) => lines.push(line));
+    const huge = 'x'.repeat(100 * 1024);
+    log.warn('http.error', { conversation: huge, route: huge, [huge]: 'name', code: huge });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.length).toBeLessThan(2048);
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(String(line.route)).toBe(
+      `${'x'.repeat(MAX_FIELD_CHARS)}…(${100 * 1024 - MAX_FIELD_CHARS} more)`,
+    );
   });
 });

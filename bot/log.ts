@@ -1,3 +1,5 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
 /**
  * Structured logs for operators. Personal data never goes in: callers pass correlation ids
  * (conversation, activity) and codes, never message text, names or addresses.
@@ -14,17 +16,67 @@ export interface Logger {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
+/**
+ * Fields that carry a channel's ids. Channels build these from whatever they like: an e-mail
+ * address as a conversation id, Direct Line activity ids that start with the conversation id. So
+ * they are logged as a short keyed hash (HMAC-SHA256, 64 bits): lines about one conversation still
+ * correlate, and without the key the hash does not reveal the id nor confirm a guess.
+ */
+export const ID_FIELDS: ReadonlySet<string> = new Set([
+  'conversation',
+  'conversationId',
+  'activity',
+  'activityId',
+  'replyTo',
+  'user',
+  'userId',
+]);
+
+/** Longest logged text of a field: a channel can send ids and values of any size. */
+export const MAX_FIELD_CHARS = 200;
+
+export interface LoggerOptions {
+  /**
+   * Key of the ids' hashes (Keys.logKey, derived from the master secret, so hashes stay the same
+   * across restarts). Without one, a random key per process: ids never reach a log in clear.
+   */
+  readonly idKey?: Buffer;
+}
+
+/** The first 16 hex characters of HMAC-SHA256(key, id): what the logs show of an id. */
+export function logIdOf(key: Buffer, id: string): string {
+  return createHmac('sha256', key).update(id, 'utf8').digest('hex').slice(0, 16);
+}
+
+const capped = (text: string): string =>
+  text.length <= MAX_FIELD_CHARS
+    ? text
+    : `${text.slice(0, MAX_FIELD_CHARS)}…(${text.length - MAX_FIELD_CHARS} more)`;
+
 export function createLogger(
   level: LogLevel,
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  options: LoggerOptions = {},
 ): Logger {
+  const key = options.idKey ?? randomBytes(32);
+  const safe = (name: string, value: string | number | boolean | undefined) => {
+    if (value === undefined) return undefined;
+    if (ID_FIELDS.has(name)) return logIdOf(key, String(value));
+    return typeof value === 'string' ? capped(value) : value;
+  };
   const at =
     (lineLevel: Exclude<LogLevel, 'silent'>) =>
     (event: string, fields: LogFields = {}): void => {
       if (RANK[lineLevel] < RANK[level]) return;
       // A field cannot pass itself off as the line's time, level or event.
       const { time: _time, level: _level, event: _event, ...rest } = fields;
-      write(JSON.stringify({ time: new Date().toISOString(), level: lineLevel, event, ...rest }));
+      const line: Record<string, string | number | boolean | undefined> = {
+        time: new Date().toISOString(),
+        level: lineLevel,
+        event: capped(event),
+      };
+      for (const [name, value] of Object.entries(rest)) line[capped(name)] = safe(name, value);
+      write(JSON.stringify(line));
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

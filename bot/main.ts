@@ -16,7 +16,7 @@ async function start(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger(config.LOG_LEVEL);
+  const bootLog = createLogger(config.LOG_LEVEL);
   let catalogue;
   try {
     catalogue = loadCatalogue(config.CATALOGUE_FILE);
@@ -25,7 +25,9 @@ async function start(): Promise<void> {
     process.exit(1);
   }
   const stores = await openStores(config);
-  const keys = deriveKeys(loadMasterSecret(config, log));
+  const keys = deriveKeys(loadMasterSecret(config, bootLog));
+  // From here on, channel ids in the logs are hashed with a key that survives restarts.
+  const log = createLogger(config.LOG_LEVEL, undefined, { idKey: keys.logKey });
   const { server, retention } = createApp({ config, catalogue, stores, log, keys });
   // A first pass at start: a server that was down for a week catches up at once.
   void retention.runOnce();

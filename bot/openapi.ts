@@ -1,5 +1,6 @@
 import { DECISIONS, STATUSES } from '../consent/ledger.js';
 import { ROLES, type Role } from './config.js';
+import { MAX_ID_CHARS } from './http-common.js';
 
 /**
  * The OpenAPI 3.1 description of the whole HTTP API, served at GET /api/openapi.json. Built in code
@@ -12,6 +13,8 @@ type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const str: Schema = { type: 'string' };
+/** A channel's id (channel, user, conversation, activity): one limit on every route. */
+const id: Schema = { type: 'string', minLength: 1, maxLength: MAX_ID_CHARS };
 const int: Schema = { type: 'integer', minimum: 0 };
 const bool: Schema = { type: 'boolean' };
 const isoTime: Schema = { type: 'string', format: 'date-time' };
@@ -56,7 +59,7 @@ const pathParam = (name: string, description: string) => ({
   in: 'path',
   required: true,
   description,
-  schema: { type: 'string', minLength: 1, maxLength: 1024 },
+  schema: id,
 });
 
 const queryParam = (name: string, description: string, schema: Schema = str, required = false) => ({
@@ -75,19 +78,23 @@ const SUBJECT_PARAMS = [
 const day: Schema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
 
 const SUBJECT_FILTERS = [
-  queryParam('channelId', 'Only this channel'),
-  queryParam('userId', "Only this person (the channel's id; needs channelId)"),
+  queryParam('channelId', 'Only this channel', id),
+  queryParam('userId', "Only this person (the channel's id; needs channelId)", id),
 ];
 const RANGE = [
-  queryParam('from', 'Recorded at or after: YYYY-MM-DD (UTC) or ISO date-time with offset'),
+  queryParam(
+    'from',
+    'Recorded at or after: a real day YYYY-MM-DD (UTC) or an RFC 3339 date-time with offset; ' +
+      'anything else (month 13, 30 February, hour 25) is 400 INVALID_DATE',
+  ),
   queryParam('to', 'Recorded before (excluded)'),
 ];
 const LEDGER_FILTERS = [
   ...SUBJECT_FILTERS,
-  queryParam('purposeId', 'Only this purpose'),
+  queryParam('purposeId', 'Only this purpose', id),
   queryParam('decision', 'Only this kind of decision', { enum: [...DECISIONS] }),
-  queryParam('catalogueVersion', 'Only decisions on this version of the data map'),
-  queryParam('conversationId', 'Only decisions made in this conversation'),
+  queryParam('catalogueVersion', 'Only decisions on this version of the data map', id),
+  queryParam('conversationId', 'Only decisions made in this conversation', id),
   ...RANGE,
 ];
 const PAGING = [
@@ -132,7 +139,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           'code',
           'message',
         ]),
-        Subject: object({ channelId: str, userId: str }),
+        Subject: object({ channelId: id, userId: id }),
         ConsentEvent: object(
           {
             id: str,
@@ -238,8 +245,13 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           responses: {
             '200': { description: 'Processed (with expectReplies: the replies)' },
             '201': { description: 'Processed' },
-            '400': error('Not a Bot Framework activity'),
-            '401': { description: 'The Bot Framework token is missing or invalid' },
+            '400': error(
+              'INVALID_ACTIVITY: not a Bot Framework activity, a field the bot reads of the wrong ' +
+                `type (the message names it), or an id over ${MAX_ID_CHARS} characters. A ` +
+                'channelData, value or unknown field nested too deep is dropped, not refused',
+            ),
+            '401': error('UNAUTHENTICATED: the Bot Framework token is missing or invalid'),
+            '500': error('TURN_FAILED: the adapter failed outside the turn; safe to resend'),
             '413': error('The activity is larger than the body limit'),
             '429': {
               ...RATE_LIMITED,

@@ -15,7 +15,7 @@ import { subjectKey, type Subject } from '../consent/subject.js';
 import type { Authenticator } from './auth.js';
 import type { Role } from './config.js';
 import { errorFields, type Logger } from './log.js';
-import { admitSubject, fail, isId, recordAccess, type Caller } from './http-common.js';
+import { admitSubject, fail, ID_RULE, isId, recordAccess, type Caller } from './http-common.js';
 
 export interface ReceiptRoutesDeps {
   readonly catalogue: Catalogue;
@@ -150,7 +150,7 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
       const { role, subject } = caller;
       const { eventId } = (req.params ?? {}) as Record<string, unknown>;
       if (!isId(eventId)) {
-        fail(res, 400, 'INVALID_EVENT', 'eventId must be 1 to 1024 characters');
+        fail(res, 400, 'INVALID_EVENT', `eventId must be ${ID_RULE}`);
         return;
       }
       try {

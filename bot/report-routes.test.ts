@@ -119,6 +119,25 @@ describe('GET /api/reports/opt-out-reasons', () => {
     expect(backwards.body).toMatchObject({ code: 'INVALID_RANGE' });
   });
 
+  it('names the field of an impossible day: month 00 or 13, day 32, Feb 30', async () => {
+    for (const [query, name] of [
+      ['?from=2026-13-01&to=2026-12-01', 'from'],
+      ['?from=2026-00-01&to=2026-12-01', 'from'],
+      ['?from=2026-11-01&to=2026-11-32', 'to'],
+      ['?from=2026-02-01&to=2026-02-30', 'to'],
+    ] as const) {
+      const answer = await report(query);
+      expect({ query, status: answer.status, body: answer.body }).toEqual({
+        query,
+        status: 400,
+        body: {
+          code: 'INVALID_DATE',
+          message: expect.stringMatching(new RegExp(`^${name}: `)) as unknown,
+        },
+      });
+    }
+  });
+
   it('is for compliance only: 401 without a valid token, 403 for agents and marketing', async () => {
     const query = '?from=2026-11-01&to=2026-11-03';
     for (const token of [null, 'not-a-token-0123456789']) {

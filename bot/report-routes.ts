@@ -34,8 +34,15 @@ export function registerReportRoutes(server: Server, deps: ReportRoutesDeps): vo
     if (!access) return;
     const query = (req.query ?? {}) as Record<string, unknown>;
     const { from, to } = query;
-    if (typeof from !== 'string' || !isDay(from) || typeof to !== 'string' || !isDay(to)) {
-      fail(res, 400, 'INVALID_DATE', 'from and to are required, as days: YYYY-MM-DD');
+    const wrong = (
+      [
+        ['from', from],
+        ['to', to],
+      ] as const
+    ).find(([, value]) => typeof value !== 'string' || !isDay(value));
+    if (wrong || typeof from !== 'string' || typeof to !== 'string') {
+      const name = wrong?.[0] ?? 'from';
+      fail(res, 400, 'INVALID_DATE', `${name}: required, a real day (YYYY-MM-DD)`);
       return;
     }
     if (from > to) {

@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
 /** What each derived key is for; one master secret, never reused across purposes. */
-type KeyUse = 'ledger-subjects' | 'suppression' | 'links';
+type KeyUse = 'ledger-subjects' | 'suppression' | 'links' | 'logs';
 
 export interface Keys {
   /**
@@ -19,6 +19,8 @@ export interface Keys {
   readonly suppressionSecret: string;
   /** Key that signs one-click unsubscribe links. */
   readonly linkKey: Buffer;
+  /** Key of the hashes that stand for channel ids in the logs (see log.ts). */
+  readonly logKey: Buffer;
 }
 
 export function deriveKeys(master: Buffer): Keys {
@@ -34,6 +36,7 @@ export function deriveKeys(master: Buffer): Keys {
     }),
     suppressionSecret: derive('suppression').toString('hex'),
     linkKey: derive('links'),
+    logKey: derive('logs'),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
 import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentLedger, type LedgerSearch } from '../consent/ledger.js';
@@ -8,13 +8,15 @@ import { subjectKey, type Subject } from '../consent/subject.js';
 import { registerEmailRoutes, type EmailRouteDeps } from './email-routes.js';
 import type { Authenticator } from './auth.js';
 import { errorFields, type Logger } from './log.js';
-import { admitSubject, fail, recordAccess } from './http-common.js';
+import { admitSubject, fail, recordAccess, ROUTER_OPTIONS } from './http-common.js';
+import { checkActivity, KNOWN_FIELDS } from './activity-shape.js';
 import { openApiDocument } from './openapi.js';
 import { withinDeadline, type ReadinessProbe } from '../storage/readiness.js';
 import { rateLimits, type RateLimitSettings } from './rate-limits.js';
+import type { ConsentAdapter } from './reply-delivery.js';
 
 export interface ServerDeps {
-  readonly adapter: CloudAdapter;
+  readonly adapter: ConsentAdapter;
   readonly runTurn: (context: TurnContext) => Promise<void>;
   readonly catalogue: Catalogue;
   readonly ledger: ConsentLedger & LedgerSearch;
@@ -39,29 +41,19 @@ export interface ServerDeps {
   readonly rateLimits?: RateLimitSettings;
 }
 
-/** The fields every Bot Framework activity needs before the adapter may see it. */
-function activityProblem(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    return 'the body must be a JSON Bot Framework activity';
-  }
-  const activity = body as Record<string, unknown>;
-  const text = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
-  const id = (value: unknown): boolean =>
-    !!value && typeof value === 'object' && text((value as { id?: unknown }).id);
-  if (!text(activity.type)) return 'activity.type is required';
-  if (!text(activity.channelId)) return 'activity.channelId is required';
-  if (!text(activity.serviceUrl)) return 'activity.serviceUrl is required';
-  if (!id(activity.conversation)) return 'activity.conversation.id is required';
-  if (!id(activity.from)) return 'activity.from.id is required';
-  if (activity.text !== undefined && typeof activity.text !== 'string') {
-    return 'activity.text must be a string';
-  }
-  return undefined;
-}
-
 export function createServer(deps: ServerDeps): Server {
   const { adapter, catalogue, ledger, log } = deps;
-  const server = restify.createServer({ name: 'consent-bot', handleUncaughtExceptions: false });
+  const server = restify.createServer({
+    name: 'consent-bot',
+    handleUncaughtExceptions: false,
+    ...ROUTER_OPTIONS,
+  });
+  // Before routing, so 404s, 405s and body-parser errors carry it too: a browser must never sniff
+  // a JSON answer (which can quote input) into HTML or script (OWASP Secure Headers).
+  server.pre((_req: Request, res: Response, next: Next) => {
+    res.header('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   server.use(
     restify.plugins.bodyParser({ maxBodySize: deps.maxBodyBytes ?? 256 * 1024, mapParams: false }),
   );
@@ -111,12 +103,33 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   server.post('/api/messages', async (req: Request, res: Response) => {
-    const problem = activityProblem(req.body);
-    if (problem) {
-      fail(res, 400, 'INVALID_ACTIVITY', problem);
+    const check = checkActivity(req.body);
+    if (!check.ok) {
+      fail(res, 400, 'INVALID_ACTIVITY', check.problem);
       return;
     }
-    await adapter.process(req, res, deps.runTurn);
+    for (const { field, reason } of check.dropped) {
+      // Field names come from the body too: only the schema's own are worth naming.
+      log.warn('activity.field_dropped', {
+        field: KNOWN_FIELDS.has(field) ? field : 'other',
+        reason,
+      });
+    }
+    const authorization = req.header('authorization', '');
+    try {
+      const answer = await adapter.run(authorization, req.body as Activity, deps.runTurn);
+      if ('unauthenticated' in answer) {
+        fail(res, 401, 'UNAUTHENTICATED', 'the Bot Framework token is missing or invalid');
+      } else if (answer.body === undefined) {
+        res.send(answer.status);
+      } else {
+        res.send(answer.status, answer.body);
+      }
+    } catch (error) {
+      // onTurnError answers every failure of the turn itself: this is the adapter's own.
+      log.error('turn.unhandled', errorFields(error));
+      fail(res, 500, 'TURN_FAILED', 'the activity could not be processed; it may be sent again');
+    }
   });
 
   server.get('/api/subjects/:channelId/:userId/consents', async (req: Request, res: Response) => {

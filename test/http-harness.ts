@@ -2,6 +2,7 @@ import restify, { type Server } from 'restify';
 import { expect } from 'vitest';
 import { createApp, type App } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
+import { ROUTER_OPTIONS } from '../bot/http-common.js';
 import { createLogger, type Logger } from '../bot/log.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
 import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
@@ -18,10 +19,13 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** `wrap` lets a test put a switch in front of the real stores (a store that goes down). */
+/**
+ * `log`: where the server logs (silent by default). `wrap` lets a test put a switch in front of
+ * the real stores (a store that goes down).
+ */
 export async function startServer(
   env: NodeJS.ProcessEnv = {},
-  wrap: (stores: Stores) => Stores = (stores) => stores,
+  options: { readonly log?: Logger; readonly wrap?: (stores: Stores) => Stores } = {},
 ): Promise<Running> {
   const folder = temporaryFolder();
   const config = loadConfig({
@@ -36,12 +40,13 @@ export async function startServer(
     RATE_LIMIT_EMAIL_LINKS: '0',
     ...env,
   });
-  const stores = wrap(openEmbeddedStores(config.DATA_DIR));
+  const opened = openEmbeddedStores(config.DATA_DIR);
+  const stores = options.wrap ? options.wrap(opened) : opened;
   const app = createApp({
     config,
     catalogue,
     stores,
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     keys: TEST_KEYS,
   });
   await new Promise<void>((resolve) => {
@@ -74,8 +79,13 @@ export interface BotActivity {
 }
 
 /** A customer's client, talking to the real endpoint with deliveryMode expectReplies. */
-export function customer(url: string, user: string, locale: string) {
-  const conversation = `conv-${user}`;
+export function customer(
+  url: string,
+  user: string,
+  locale: string,
+  ids: { readonly conversation?: string; readonly channelId?: string } = {},
+) {
+  const conversation = ids.conversation ?? `conv-${user}`;
   let n = 0;
   const post = async (activity: Record<string, unknown>): Promise<BotActivity[]> => {
     const response = await fetch(`${url}/api/messages`, {
@@ -83,7 +93,7 @@ export function customer(url: string, user: string, locale: string) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         id: `${conversation}-${++n}`,
-        channelId: 'webchat',
+        channelId: ids.channelId ?? 'webchat',
         serviceUrl: url,
         from: { id: user },
         recipient: { id: 'consent-bot' },
@@ -110,7 +120,7 @@ export function customer(url: string, user: string, locale: string) {
 export async function routesOnFreePort(
   register: (server: Server) => void,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server = restify.createServer({ handleUncaughtExceptions: false });
+  const server = restify.createServer({ handleUncaughtExceptions: false, ...ROUTER_OPTIONS });
   server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
   server.use(restify.plugins.queryParser({ mapParams: false }));
   register(server);
