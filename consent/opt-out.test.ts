@@ -204,6 +204,11 @@ describe('normaliseUtterance', () => {
     ['e-mails, SMS…', 'e mails sms'],
     ['Ça va?', 'ca va'],
     ['ＳＴＯＰ', 'stop'],
+    // Invisible characters join the word; punctuation and whitespace of any kind separate words.
+    ['st\u200Bop', 'stop'],
+    ['opt\u00ADout', 'optout'],
+    ['arr\u2060ête\u00A0svp', 'arrete svp'],
+    ['stop\u2028now', 'stop now'],
     ['🛑', ''],
     [' \t\n', ''],
     ['', ''],
