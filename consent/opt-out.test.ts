@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Catalogue, LocalisedText, Purpose } from './catalogue.js';
-import { WITHDRAW_ALL, WITHDRAW_NAMED } from '../test/opt-out-phrasings.js';
-import { detectKeywordIntent, normaliseUtterance, purposesNamedIn } from './opt-out.js';
+import { INVISIBLE, WITHDRAW_ALL, WITHDRAW_NAMED } from '../test/opt-out-phrasings.js';
+import {
+  detectKeywordIntent,
+  MAX_MATCHER_INPUT,
+  measureMatcherWork,
+  normaliseUtterance,
+  purposesNamedIn,
+} from './opt-out.js';
 
 const text = (en: string): LocalisedText => ({ en, fr: en });
 
@@ -198,10 +204,126 @@ describe('normaliseUtterance', () => {
     ['e-mails, SMS…', 'e mails sms'],
     ['Ça va?', 'ca va'],
     ['ＳＴＯＰ', 'stop'],
+    // Invisible characters join the word; punctuation and whitespace of any kind separate words.
+    ['st\u200Bop', 'stop'],
+    ['opt\u00ADout', 'optout'],
+    ['arr\u2060ête\u00A0svp', 'arrete svp'],
+    ['stop\u2028now', 'stop now'],
     ['🛑', ''],
     [' \t\n', ''],
     ['', ''],
   ])('%j -> %j', (input, expected) => {
     expect(normaliseUtterance(input)).toBe(expected);
+  });
+});
+
+describe('detectKeywordIntent: invisible characters inside the words', () => {
+  it.each(INVISIBLE)('a %s does not hide a stop', (_name, char) => {
+    for (const stop of [
+      `st${char}op`,
+      `ST${char}OP`,
+      `${char}stop${char}`,
+      `unsub${char}scribe`,
+      `Un${char}subscribe me please`,
+      `arr${char}ête`,
+      `Arr${char}ê${char}te !`,
+      `stop the news${char}letter`,
+    ]) {
+      expect({ stop, intent: detect(stop) }).toEqual({
+        stop,
+        intent: { kind: 'withdraw', purposeIds: stop.includes('letter') ? ['newsletter'] : 'all' },
+      });
+    }
+  });
+
+  it('nor does a no-break space, a line separator or a full-width letter', () => {
+    for (const stop of [
+      'stop\u00A0please',
+      'please\u2028stop',
+      'ｕｎｓｕｂｓｃｒｉｂｅ',
+      'opt\u00A0out',
+    ]) {
+      expect({ stop, intent: detect(stop) }).toEqual({
+        stop,
+        intent: { kind: 'withdraw', purposeIds: 'all' },
+      });
+    }
+  });
+});
+
+/** Words that ask for nothing, to make a message as long as needed. */
+const SENTENCE = 'the quick brown fox jumps over a lazy dog ';
+const filler = (chars: number) => SENTENCE.repeat(Math.ceil(chars / SENTENCE.length));
+
+describe('detectKeywordIntent: messages far over the length limit', () => {
+  const KB240 = 30_000;
+
+  it.each([
+    ['no more ', null],
+    ['never opt me back in ', null],
+    ['dont resubscribe ', null],
+    ['stop ', { kind: 'withdraw', purposeIds: 'all' }],
+    ['please ', null],
+    ['x', null],
+  ] as const)(
+    '%j repeated to 240 KB reads each character a bounded number of times',
+    (unit, intent) => {
+      const message = unit.repeat(Math.ceil((8 * KB240) / unit.length));
+      expect(message.length).toBeGreaterThanOrEqual(240_000);
+      const work = measureMatcherWork(() => detect(message));
+      expect(work.result).toEqual(intent);
+      // No expression reads more than a window, and all of them together a constant per character.
+      expect(work.longestInput).toBeLessThanOrEqual(MAX_MATCHER_INPUT);
+      expect(work.totalInput).toBeLessThanOrEqual(64 * message.length);
+    },
+  );
+
+  it('does twice the work for twice the text, not four times', () => {
+    const workFor = (copies: number) =>
+      measureMatcherWork(() => detect('no more '.repeat(copies))).totalInput;
+    expect(workFor(20_000) / workFor(10_000)).toBeLessThan(2.2);
+  });
+
+  it.each([
+    ['STOP at the start', `STOP ${filler(200_000)}`],
+    ['STOP at the end', `${filler(200_000)}STOP`],
+    ['stop in the middle', `${filler(100_000)}stop ${filler(100_000)}`],
+    ['a long paste ending with a request', `${filler(200_000)}please unsubscribe me`],
+    ['one endless word, then stop', `${'x'.repeat(200_000)} stop`],
+    ['a stop written with invisible characters', `${filler(200_000)}s\u200Bt\u00ADop`],
+  ])('still hears a stop: %s', (_name, message) => {
+    expect(message.length).toBeGreaterThan(200_000);
+    const work = measureMatcherWork(() => detect(message));
+    expect(work.result).toEqual({ kind: 'withdraw', purposeIds: 'all' });
+    expect(work.longestInput).toBeLessThanOrEqual(MAX_MATCHER_INPUT);
+  });
+
+  it('names a purpose anywhere in a long message, as in a short one', () => {
+    expect(detect(`${filler(50_000)}stop the newsletter ${filler(50_000)}`)).toEqual({
+      kind: 'withdraw',
+      purposeIds: ['newsletter'],
+    });
+  });
+
+  it('judges a phrase the same wherever it falls among the words, window edges included', () => {
+    for (let words = 0; words <= 400; words += 1) {
+      const before = 'word '.repeat(words);
+      expect({ words, intent: detect(`${before}don't opt me back in, unsubscribe me`) }).toEqual({
+        words,
+        intent: { kind: 'withdraw', purposeIds: 'all' },
+      });
+      expect({ words, intent: detect(`${before}opt me back in`) }).toEqual({
+        words,
+        intent: { kind: 'restart' },
+      });
+      expect({ words, intent: detect(`${before}can I withdraw my consent later?`) }).toEqual({
+        words,
+        intent: null,
+      });
+      expect({ words, intent: detect(`${before}no more e-mails`) }).toEqual({
+        words,
+        intent: { kind: 'withdraw', purposeIds: ['newsletter'] },
+      });
+    }
   });
 });

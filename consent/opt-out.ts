@@ -12,6 +12,7 @@
  */
 import { LOCALES } from './catalogue.js';
 import type { Catalogue, Purpose } from './catalogue.js';
+import { normaliseText } from './text.js';
 
 export type KeywordIntent =
   | { readonly kind: 'withdraw'; readonly purposeIds: readonly string[] | 'all' }
@@ -22,14 +23,25 @@ export type KeywordIntent =
  * Lower case, accents stripped, anything but letters and digits (apostrophes, hyphens, emoji,
  * punctuation) turned into single spaces. Compatibility decomposition (NFKD, a superset of NFD)
  * also folds full-width or styled letters ("ＳＴＯＰ") that phone keyboards sometimes produce.
+ * Invisible characters are removed first (`normaliseText`), so they join a word rather than split
+ * it: "st\u200Bop" is "stop", not "st op".
  */
 export function normaliseUtterance(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+  return foldWords(normaliseText(text));
+}
+
+/** `normaliseUtterance` of a text that went through `normaliseText` already. */
+function foldWords(text: string): string {
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
+      .toLowerCase()
+      // Spaces are left alone and runs collapsed after: replacing every space by itself was slow.
+      .replace(/(?! )[^\p{L}\p{N}]/gu, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
 }
 
 /*
@@ -395,105 +407,333 @@ const NOT_OPT_OUTS = [
 /** "Non-stop" is an adjective, but "Non, stop !" is an opt-out: only the hyphen tells them apart. */
 const NON_STOP = /\bnon[-‐‑]stop\b/giu;
 
-// Longest first, so "merci beaucoup" goes whole rather than leaving "beaucoup" behind.
-const padding = [...PADDING].sort((a, b) => b.length - a.length).map(compile);
+/*
+ * Why the message is read in windows of words. Matching each list against the whole message, then
+ * slicing the message again from every match (to look back for a negation before "opt me back in",
+ * ahead for a channel after "no more"), cost the square of its length: 80 KB of "no more " kept the
+ * event loop, and with it every other customer's stop, busy for seconds, 240 KB for minutes. So
+ * the message is normalised once, cut into words, and each window *owns* WINDOW_WORDS of them and
+ * carries CONTEXT_WORDS more on either side: a phrase that starts in a window's own words is wholly
+ * inside it, with the words it looks back at and ahead to. A match counts only in the window that
+ * owns its first word, so it is judged once and with the same context as in the whole message. The
+ * whole message is still read, because a stop anywhere in an over-long message (which the bot then
+ * refuses as too long) must be obeyed (GDPR art. 7(3)). Every regular expression reads at most
+ * MAX_MATCHER_INPUT characters at a time, and the windows overlap by a constant factor: linear.
+ */
+const WINDOW_WORDS = 128;
+/**
+ * Longer than any word of the lists or of a data map: a longer run of letters is cut, so a window
+ * has a bounded size. A cut word still matches a prefix pattern ("unsub*"), and matches no whole
+ * word it did not match before, since it stays longer than all of them.
+ */
+const MAX_WORD_CHARS = 64;
+const LONG_WORD = new RegExp(`[^ ]{${MAX_WORD_CHARS + 1},}`, 'g');
+
+/** Padding phrases by their first word, longest first: "merci beaucoup" goes whole, not "merci". */
+const paddingByFirstWord = new Map<string, string[][]>();
+for (const phrase of PADDING.map((item) => normaliseUtterance(item).split(' '))) {
+  const [first = ''] = phrase;
+  const phrases = [...(paddingByFirstWord.get(first) ?? []), phrase];
+  paddingByFirstWord.set(
+    first,
+    phrases.sort((a, b) => b.length - a.length),
+  );
+}
 const helpWords = wordSet(HELP_WORDS);
 const restartWords = wordSet(RESTART_WORDS);
 const restartPhrases = RESTART_PHRASES.map(compile);
-const stopWords = STOP_WORDS.map(compile);
+const anyStopWord = anyOf(STOP_WORDS);
 const negations = new Set(NEGATIONS);
 const wholeMessageOptOuts = wordSet(WHOLE_MESSAGE_OPT_OUTS);
-const optOutPhrases = [
+/** A message with more words than this, padding aside, is none of the whole-message words. */
+const MAX_WHOLE_MESSAGE_WORDS = Math.max(
+  ...[...helpWords, ...restartWords, ...wholeMessageOptOuts].map((item) => item.split(' ').length),
+);
+const OPT_OUT_PHRASES = [
   ...STOP_WORDS,
   ...ENGLISH_OPT_OUTS,
   ...ENGLISH_NEGATIONS.flatMap((negation) => CONTACT_VERBS.map((verb) => `${negation} ${verb}`)),
   ...FRENCH_OPT_OUTS,
-].map(compile);
-const contactCues = CONTACT_CUES.map(compile);
-const contactNouns = CONTACT_NOUNS.map(compile);
+];
+const OPT_OUT_SOURCES = OPT_OUT_PHRASES.map(patternSource);
+/**
+ * A cue, then a channel or a purpose starting within the CUE_REACH words after it ("no more of
+ * your e-mails"): "plus de détails" or "no more questions" do not end with one.
+ */
+const CUE_THEN = `${alternation(CONTACT_CUES.map(patternSource))}(?: [^ ]+){0,${CUE_REACH - 1}} `;
+const CONTACT_NOUN_SOURCES = CONTACT_NOUNS.map(patternSource);
 const notOptOuts = NOT_OPT_OUTS.map(compile);
+
+/** Words around a window's own: the longest phrase, or a phrase and the words it looks at. */
+const CONTEXT_WORDS = Math.max(
+  NEGATION_REACH + 1,
+  ...[...OPT_OUT_PHRASES, ...RESTART_PHRASES, ...NOT_OPT_OUTS].map(wordsSpanned),
+  ...CONTACT_CUES.map((cue) => wordsSpanned(cue) + CUE_REACH),
+);
+
+/** The most characters any matching regular expression is given at once. Exported for tests. */
+export const MAX_MATCHER_INPUT = (WINDOW_WORDS + 2 * CONTEXT_WORDS) * (MAX_WORD_CHARS + 1);
+
+/** Characters given to the matching regular expressions during a `measureMatcherWork` call. */
+export interface MatcherWork {
+  /** The longest text given to one expression. */
+  readonly longestInput: number;
+  /** All the characters given, summed over every expression. */
+  readonly totalInput: number;
+}
+
+let work: { longestInput: number; totalInput: number } | undefined;
+
+/**
+ * Runs `detect` and counts the characters the matchers read. Tests hold detection to its bounds
+ * with it (per expression, and linear overall) instead of timing it.
+ */
+export function measureMatcherWork<T>(detect: () => T): MatcherWork & { readonly result: T } {
+  const counted = { longestInput: 0, totalInput: 0 };
+  work = counted;
+  try {
+    const result = detect();
+    return { ...counted, result };
+  } finally {
+    work = undefined;
+  }
+}
+
+function read(text: string): string {
+  if (work) {
+    work.longestInput = Math.max(work.longestInput, text.length);
+    work.totalInput += text.length;
+  }
+  return text;
+}
+
+/** Part of a normalised message, with the characters where the matches it owns start. */
+interface Window {
+  readonly text: string;
+  readonly from: number;
+  readonly to: number;
+}
 
 const HELP: KeywordIntent = { kind: 'help' };
 const RESTART: KeywordIntent = { kind: 'restart' };
 
 export function detectKeywordIntent(text: string, catalogue: Catalogue): KeywordIntent | null {
-  const utterance = normaliseUtterance(text.replace(NON_STOP, 'nonstop'));
+  const utterance = cutLongWords(foldWords(normaliseText(text).replace(NON_STOP, 'nonstop')));
   if (utterance === '') return null;
-  const core = withoutPadding(utterance);
-  if (helpWords.has(core)) return HELP;
+  const core = withoutPadding(utterance.split(' '));
+  if (core !== undefined && helpWords.has(core)) return HELP;
+  const windows = windowsOf(utterance);
   // Checked before withdrawal: "unstop" or "I unsubscribed by mistake, opt me back in" is a
   // restart. But a bare stop word always wins ("réabonné sans mon accord, stop"): a missed stop is
   // a legal fault, an extra confirmation is not.
   const restarts =
-    restartWords.has(core) || restartPhrases.some((re) => hasUnnegatedMatch(utterance, re));
-  if (restarts && !stopWords.some((re) => contains(utterance, re))) return RESTART;
-  if (!asksToOptOut(utterance, core, catalogue)) return null;
-  const named = purposesNamedIn(text, catalogue);
+    (core !== undefined && restartWords.has(core)) ||
+    windows.some((window) => restartPhrases.some((re) => hasUnnegatedMatch(window, re)));
+  if (restarts && !windows.some((window) => ownsMatch(window, anyStopWord))) return RESTART;
+  if (!asksToOptOut(windows, core, catalogue)) return null;
+  const named = purposesNamedInWindows(windows, catalogue);
   return { kind: 'withdraw', purposeIds: named.length > 0 ? named : 'all' };
 }
 
 /** Purposes the text names by id or by a keyword of any locale, whole words, plural or not. */
 export function purposesNamedIn(text: string, catalogue: Catalogue): readonly string[] {
-  const utterance = normaliseUtterance(text);
-  return catalogue.purposes
-    .filter((purpose) => namesOf(purpose).some((name) => contains(utterance, termPattern(name))))
-    .map((purpose) => purpose.id);
+  return purposesNamedInWindows(windowsOf(cutLongWords(normaliseUtterance(text))), catalogue);
 }
 
-function asksToOptOut(utterance: string, core: string, catalogue: Catalogue): boolean {
-  if (wholeMessageOptOuts.has(core)) return true;
-  const said = notOptOuts.reduce((rest, re) => rest.replace(re, '_'), utterance);
-  return optOutPhrases.some((re) => contains(said, re)) || namesContactAfterCue(said, catalogue);
+function purposesNamedInWindows(windows: readonly Window[], catalogue: Catalogue): string[] {
+  return namePatternsOf(catalogue)
+    .filter(({ pattern }) => windows.some((window) => ownsMatch(window, pattern)))
+    .map(({ id }) => id);
 }
 
-function namesContactAfterCue(utterance: string, catalogue: Catalogue): boolean {
-  return contactCues.some((cue) =>
-    [...utterance.matchAll(cue)].some((match) => {
-      const next = utterance
-        .slice(match.index + match[0].length)
-        .trim()
-        .split(' ')
-        .slice(0, CUE_REACH)
-        .join(' ');
-      return (
-        contactNouns.some((re) => contains(next, re)) || purposesNamedIn(next, catalogue).length > 0
-      );
-    }),
-  );
-}
-
-function hasUnnegatedMatch(utterance: string, re: RegExp): boolean {
-  return [...utterance.matchAll(re)].some((match) => {
-    const before = utterance
-      .slice(0, match.index)
-      .split(' ')
-      .slice(-NEGATION_REACH - 1);
-    return !before.some((word) => negations.has(word));
+function asksToOptOut(
+  windows: readonly Window[],
+  core: string | undefined,
+  catalogue: Catalogue,
+): boolean {
+  if (core !== undefined && wholeMessageOptOuts.has(core)) return true;
+  return windows.some((window) => {
+    // Blanked to one word of the same length, so that the window's owned range stays in place.
+    const said = notOptOuts.reduce(
+      (rest, re) => read(rest).replace(re, (phrase) => '_'.repeat(phrase.length)),
+      window.text,
+    );
+    return ownsMatch({ ...window, text: said }, anyOptOutOf(catalogue));
   });
 }
 
-function withoutPadding(utterance: string): string {
-  return padding
-    .reduce((rest, re) => rest.replace(re, ' '), utterance)
-    .replace(/ +/g, ' ')
-    .trim();
+function hasUnnegatedMatch(window: Window, re: RegExp): boolean {
+  return ownedMatches(window, re).some(
+    (match) => !wordsBefore(window.text, match.index).some((word) => negations.has(word)),
+  );
+}
+
+/** The NEGATION_REACH words before a word that starts at `index`, read backwards from it. */
+function wordsBefore(text: string, index: number): string[] {
+  const words: string[] = [];
+  for (let end = index - 1; words.length < NEGATION_REACH && end > 0;) {
+    const start = text.lastIndexOf(' ', end - 1) + 1;
+    words.push(text.slice(start, end));
+    end = start - 1;
+  }
+  return words;
+}
+
+/**
+ * The words of the message but its padding, when they are few enough to be one of the
+ * whole-message words (`undefined` otherwise, without reading further).
+ */
+function withoutPadding(words: readonly string[]): string | undefined {
+  const kept: string[] = [];
+  for (let i = 0; i < words.length;) {
+    const word = words[i] ?? '';
+    const padding = paddingByFirstWord
+      .get(word)
+      ?.find((phrase) => phrase.every((next, k) => words[i + k] === next));
+    if (padding) {
+      i += padding.length;
+    } else if (kept.length === MAX_WHOLE_MESSAGE_WORDS) {
+      return undefined;
+    } else {
+      kept.push(word);
+      i += 1;
+    }
+  }
+  return kept.join(' ');
+}
+
+/** A normalised utterance with each word cut to MAX_WORD_CHARS. */
+function cutLongWords(utterance: string): string {
+  return utterance.replace(LONG_WORD, (word) => word.slice(0, MAX_WORD_CHARS));
+}
+
+/** Windows of a normalised utterance: substrings of it, at word boundaries. */
+function windowsOf(utterance: string): Window[] {
+  const starts = [0];
+  for (
+    let space = utterance.indexOf(' ');
+    space !== -1;
+    space = utterance.indexOf(' ', space + 1)
+  ) {
+    starts.push(space + 1);
+  }
+  if (starts.length <= WINDOW_WORDS) return [{ text: utterance, from: 0, to: Infinity }];
+  // Where a word starts, or one past the end for the word after the last.
+  const startOf = (word: number) => starts[word] ?? utterance.length + 1;
+  const windows: Window[] = [];
+  for (let own = 0; own < starts.length; own += WINDOW_WORDS) {
+    const first = startOf(Math.max(0, own - CONTEXT_WORDS));
+    const end = startOf(own + WINDOW_WORDS + CONTEXT_WORDS) - 1;
+    windows.push({
+      text: utterance.slice(first, end),
+      from: startOf(own) - first,
+      to: startOf(own + WINDOW_WORDS) - 1 - first,
+    });
+  }
+  return windows;
+}
+
+/** Matches of `re` that start in the window's own words (`re` is global; left as it was found). */
+function ownedMatches(window: Window, re: RegExp): RegExpExecArray[] {
+  const matches: RegExpExecArray[] = [];
+  re.lastIndex = window.from;
+  try {
+    const text = read(window.text);
+    for (let match = re.exec(text); match && match.index < window.to; match = re.exec(text)) {
+      matches.push(match);
+    }
+  } finally {
+    re.lastIndex = 0;
+  }
+  return matches;
+}
+
+function ownsMatch(window: Window, re: RegExp): boolean {
+  re.lastIndex = window.from;
+  try {
+    const match = re.exec(read(window.text));
+    return match !== null && match.index < window.to;
+  } finally {
+    re.lastIndex = 0;
+  }
+}
+
+interface NamePattern {
+  readonly id: string;
+  readonly pattern: RegExp;
+}
+
+// Per data map, compiled once; a data map lives as long as the server.
+const namePatterns = new WeakMap<Catalogue, readonly NamePattern[]>();
+const optOutPatterns = new WeakMap<Catalogue, RegExp>();
+
+function namePatternsOf(catalogue: Catalogue): readonly NamePattern[] {
+  let patterns = namePatterns.get(catalogue);
+  if (!patterns) {
+    patterns = catalogue.purposes.map((purpose) => ({
+      id: purpose.id,
+      pattern: bounded(alternation(namesOf(purpose).map(termSource))),
+    }));
+    namePatterns.set(catalogue, patterns);
+  }
+  return patterns;
+}
+
+/**
+ * Every way of asking to opt out, as one alternation: the first match in a window of any of them
+ * is the first match of the alternation, so a window is read once, not once per phrase (200).
+ */
+function anyOptOutOf(catalogue: Catalogue): RegExp {
+  let pattern = optOutPatterns.get(catalogue);
+  if (!pattern) {
+    const names = catalogue.purposes.flatMap((purpose) => namesOf(purpose).map(termSource));
+    pattern = bounded(
+      alternation([
+        ...OPT_OUT_SOURCES,
+        CUE_THEN + alternation([...CONTACT_NOUN_SOURCES, ...names]),
+      ]),
+    );
+    optOutPatterns.set(catalogue, pattern);
+  }
+  return pattern;
 }
 
 function namesOf(purpose: Purpose): readonly string[] {
   return [purpose.id, ...LOCALES.flatMap((locale) => purpose.keywords[locale])];
 }
 
-/** A catalogue keyword as a whole-word pattern whose last word may take a plural "s" or drop it. */
-function termPattern(term: string): RegExp | undefined {
+/** A catalogue keyword as whole words whose last word may take a plural "s" or drop it. */
+function termSource(term: string): string | undefined {
   const words = normaliseUtterance(term).split(' ');
   const last = words.pop();
   if (last === undefined || last === '') return undefined;
   const stem = last.length > 3 && last.endsWith('s') ? last.slice(0, -1) : last;
-  return bounded([...words, stem].map(escapeRegExp).join(' ') + 's?');
+  return [...words, stem].map(escapeRegExp).join(' ') + 's?';
+}
+
+/** How many words a list pattern can span, a gap counting GAP_WORDS. */
+function wordsSpanned(pattern: string): number {
+  return pattern
+    .split(' ')
+    .map((token) => (token === GAP ? GAP_WORDS : normaliseUtterance(token).split(' ').length))
+    .reduce((sum, n) => sum + n, 0);
 }
 
 /** Compiles a list pattern (see GAP and `*` above) to a whole-word regular expression. */
 function compile(pattern: string): RegExp {
+  return bounded(patternSource(pattern));
+}
+
+/** Any of the list patterns, as one whole-word regular expression. */
+function anyOf(patterns: readonly string[]): RegExp {
+  return bounded(alternation(patterns.map(patternSource)));
+}
+
+/**
+ * A gap is `(?: [^ ]+){0,GAP_WORDS}`: each repetition takes a whole word (a space, then no space),
+ * so it can end only at a word's end and backtracks over at most GAP_WORDS + 1 choices.
+ */
+function patternSource(pattern: string): string {
   let source = '';
   let gapPending = false;
   for (const token of pattern.split(' ')) {
@@ -509,17 +749,18 @@ function compile(pattern: string): RegExp {
     source += source === '' ? word : `${gap} ${word}`;
     gapPending = false;
   }
-  return bounded(source);
+  return source;
+}
+
+/** An alternation matching nothing when empty (a purpose with no usable name). */
+function alternation(sources: readonly (string | undefined)[]): string {
+  const usable = sources.filter((source): source is string => source !== undefined);
+  return usable.length === 0 ? '(?!)' : `(?:${usable.join('|')})`;
 }
 
 /** Matches only at word boundaries of a normalised utterance (words separated by one space). */
 function bounded(source: string): RegExp {
   return new RegExp(`(?<![^ ])${source}(?![^ ])`, 'gu');
-}
-
-/** `search` ignores the global flag's lastIndex, so the shared regular expressions stay stateless. */
-function contains(text: string, re: RegExp | undefined): boolean {
-  return re !== undefined && text.search(re) !== -1;
 }
 
 function wordSet(items: readonly string[]): ReadonlySet<string> {

@@ -96,4 +96,29 @@ describe('redactPersonalData', () => {
     expect(redactPersonalData(input)).toEqual(first);
     expect(first.redactions).toBe(3);
   });
+
+  // Long runs are read in bounded candidates (a card spans at most 19 groups, an address starts
+  // where its run starts); what they hold is found as before.
+  it.each([
+    [
+      'an address after a very long word',
+      `${'a'.repeat(100_000)} jane@example.com`,
+      'a'.repeat(100_000) + ' [email]',
+    ],
+    ['an address ending a very long run', `${'a.'.repeat(50_000)}jane@example.com`, '[email]'],
+    [
+      'a card after many short groups',
+      `${'1 '.repeat(50)}4111 1111 1111 1111`,
+      `${'1 '.repeat(50)}[card]`,
+    ],
+    [
+      'a card after many long groups',
+      `${'12345 '.repeat(40)}4111-1111-1111-1111 merci`,
+      `${'12345 '.repeat(40)}[card] merci`,
+    ],
+    ['no card in a run of 20 groups of one digit', '1 '.repeat(20).trim(), '1 '.repeat(20).trim()],
+    ['no card in 25 digits', '1'.repeat(25), '1'.repeat(25)],
+  ])('finds what a long run holds: %s', (_name, input, expected) => {
+    expect(redactPersonalData(input).text).toBe(expected);
+  });
 });

@@ -5,7 +5,8 @@ import fr from '../locales/fr/translation.json' with { type: 'json' };
 import { parseCatalogue } from '../bot/catalogue-file.js';
 import type { ConversationEvent } from './events.js';
 import { purposeRefs, understand, understandSubmission } from './intents.js';
-import { detectKeywordIntent } from '../consent/opt-out.js';
+import { detectKeywordIntent, MAX_MATCHER_INPUT, measureMatcherWork } from '../consent/opt-out.js';
+import { INVISIBLE } from '../test/opt-out-phrasings.js';
 
 const catalogue = parseCatalogue(raw);
 const said = (text: string): ConversationEvent => understand(text, catalogue);
@@ -210,5 +211,34 @@ describe('understandSubmission', () => {
     [undefined, undefined],
   ] as const)('%j -> %j', (value, event) => {
     expect(understandSubmission(value)).toEqual(event);
+  });
+});
+
+describe('invisible characters, read as the opt-out guard reads them', () => {
+  it.each(INVISIBLE)('a %s inside a word joins it, for yes and for stop alike', (_name, char) => {
+    expect(said(`ye${char}s`)).toEqual({ type: 'user.agreed' });
+    expect(said(`I ag${char}ree`)).toEqual({ type: 'user.agreedExplicitly' });
+    expect(said(`ja${char}ne@example.com`)).toEqual({
+      type: 'user.gaveAddress',
+      email: 'jane@example.com',
+    });
+    expect(detectKeywordIntent(`st${char}op`, catalogue)).toEqual({
+      kind: 'withdraw',
+      purposeIds: 'all',
+    });
+  });
+
+  it('reads a no-break space or a line separator as a space', () => {
+    expect(said('no\u00A0thanks')).toEqual({ type: 'user.refused' });
+    expect(said('tell\u2028me more')).toEqual({ type: 'user.wantedDetails' });
+  });
+});
+
+describe('a very long message', () => {
+  it('is understood with bounded matching, however long', () => {
+    const long = 'no more '.repeat(30_000);
+    const work = measureMatcherWork(() => understand(long, catalogue));
+    expect(work.result).toEqual({ type: 'user.unclear' });
+    expect(work.longestInput).toBeLessThanOrEqual(MAX_MATCHER_INPUT);
   });
 });

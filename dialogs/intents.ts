@@ -1,5 +1,6 @@
 import type { Catalogue, Locale } from '../consent/catalogue.js';
 import { detectKeywordIntent, normaliseUtterance, purposesNamedIn } from '../consent/opt-out.js';
+import { normaliseText } from '../consent/text.js';
 import type { ConversationEvent, OptOutReason, PurposeRef, QuestionTopic } from './events.js';
 
 /**
@@ -309,7 +310,10 @@ const REASONS: Readonly<Record<OptOutReason, ReadonlySet<string>>> = {
 };
 
 /** The event a text message stands for. Never returns a withdrawal: see the opt-out guard. */
-export function understand(text: string, catalogue: Catalogue): ConversationEvent {
+export function understand(typed: string, catalogue: Catalogue): ConversationEvent {
+  // The text the opt-out guard read too (invisible characters gone, whitespace single spaces), so
+  // that "ye\u200Bs" is a yes here exactly when "st\u200Bop" is a stop there.
+  const text = normaliseText(typed);
   const said = normaliseUtterance(text);
   if (said === '') return { type: 'user.unclear' };
 
@@ -337,9 +341,8 @@ export function understand(text: string, catalogue: Catalogue): ConversationEven
   if (CONTINUE.has(said)) return { type: 'user.continued' };
   if (GREETING.has(said)) return { type: 'user.greeted' };
 
-  const address = EMAIL.exec(text.trim())?.[1];
-  if (address && text.trim().split(/\s+/).length <= 8)
-    return { type: 'user.gaveAddress', email: address };
+  const address = EMAIL.exec(text)?.[1];
+  if (address && text.split(' ').length <= 8) return { type: 'user.gaveAddress', email: address };
   if (CONFIRM_ERASURE.has(said)) return { type: 'user.confirmedErasure' };
   if (CANCEL_ERASURE.has(said)) return { type: 'user.cancelledErasure' };
   for (const [reason, words] of Object.entries(REASONS) as [OptOutReason, ReadonlySet<string>][]) {

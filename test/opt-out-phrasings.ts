@@ -138,3 +138,22 @@ export const WITHDRAW_NAMED: readonly (readonly [string, readonly string[]])[] =
   ["plus d'e-mails !", ['newsletter']],
   ['STOP COURRIELS', ['newsletter']],
 ];
+
+/**
+ * Characters that render as nothing: a stop typed with one inside ("st\u200Bop", from a paste or a
+ * keyboard's word joining) looks like "stop" to the person and must be one.
+ */
+export const INVISIBLE: readonly (readonly [string, string])[] = [
+  ['zero-width space', '\u200B'],
+  ['zero-width non-joiner', '\u200C'],
+  ['zero-width joiner', '\u200D'],
+  ['word joiner', '\u2060'],
+  ['soft hyphen', '\u00AD'],
+  ['byte order mark', '\uFEFF'],
+  ['NUL', '\u0000'],
+  ['escape', '\u001B'],
+  ['delete', '\u007F'],
+  ['left-to-right mark', '\u200E'],
+  ['variation selector 16', '\uFE0F'],
+  ['tag space', '\u{E0020}'],
+];

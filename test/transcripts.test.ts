@@ -15,6 +15,7 @@ import {
   type Seen,
   type TestBot,
 } from './harness.js';
+import { INVISIBLE } from './opt-out-phrasings.js';
 
 const translator = createTranslator();
 const purpose = (id: string) => {
@@ -443,6 +444,42 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
     const reply = await bot.say('', { value: { text: 'unsubscribe' } });
     expect(reply).toEqual([texts('en').stopReply]);
     expect((await bot.statuses())['personalised-offers']).toBe('withdrawn');
+  });
+
+  it.each(INVISIBLE)(
+    'obeys a stop with a %s inside the word, and records it in the ledger',
+    async (_name, char) => {
+      for (const [stop, locale] of [
+        [`ST${char}OP`, 'en'],
+        [`Arr${char}ê${char}te !`, 'fr'],
+        [`unsub${char}scribe me`, 'en'],
+      ] as const) {
+        const bot = startTestBot({ locale });
+        await bot.join();
+        await bot.say(locale === 'en' ? 'no' : 'non');
+        await bot.say(locale === 'en' ? 'yes' : 'oui');
+        expect({ stop, reply: await bot.say(stop) }).toEqual({
+          stop,
+          reply: [texts(locale).stopReply],
+        });
+        const history = await bot.stores.ledger.history(bot.subject);
+        expect(history.filter((e) => e.source === 'opt-out').map((e) => e.purposeId)).toEqual(
+          IDS.filter((id) => id !== 'newsletter'),
+        );
+        expect(await bot.statuses()).toMatchObject({
+          newsletter: 'refused',
+          'personalised-offers': 'withdrawn',
+        });
+      }
+    },
+  );
+
+  it('obeys a stop with an invisible character carried by a card submission', async () => {
+    const bot = startTestBot();
+    await bot.join();
+    const reply = await bot.say('', { value: { text: 'st\u200Bop' } });
+    expect(reply).toEqual([texts('en').stopReply]);
+    expect(await bot.statuses()).toEqual(Object.fromEntries(IDS.map((id) => [id, 'withdrawn'])));
   });
 });
 
