@@ -5,7 +5,7 @@ import { verifyChain } from '../consent/chain.js';
 import { checkTranscriptLink } from '../consent/transcript-digest.js';
 import { openEmbeddedStores, openMemoryStores, type Stores } from '../storage/stores.js';
 import { conversationActivities } from '../bot/transcript-links.js';
-import { startTestBot, temporaryFolder } from './harness.js';
+import { catalogue, startTestBot, temporaryFolder } from './harness.js';
 import { COMPLIANCE, customer, startServer } from './http-harness.js';
 
 /** The transcript's digest in each decision made in chat (issue 5), on the embedded store. */
@@ -29,12 +29,10 @@ describe('decisions linked to their transcript', () => {
     await bot.say('no');
     await bot.say('stop');
     const events = await stores.ledger.history(bot.subject);
+    // The stop withdraws every purpose, the refused one included.
     expect(events.map((e) => [e.decision, e.source])).toEqual([
       ['refused', 'conversation'],
-      ['withdrawn', 'opt-out'],
-      ['withdrawn', 'opt-out'],
-      ['withdrawn', 'opt-out'],
-      ['withdrawn', 'opt-out'],
+      ...catalogue.purposes.map(() => ['withdrawn', 'opt-out']),
     ]);
     const stored = await conversationActivities(stores.transcripts, 'test', 'conversation-1');
     const [refusal, stop] = [events[0]!, events[1]!];
