@@ -135,8 +135,8 @@ describe('two server processes on one MongoDB', () => {
   });
 });
 
-/** Where two server processes share the consent store, as replicas behind a load balancer do. */
-const SHARED_STORES: readonly (readonly [string, () => NodeJS.ProcessEnv])[] = [
+/** The durable stores, each as a process's environment; a fresh database or folder per call. */
+const DURABLE_STORES: readonly (readonly [string, () => NodeJS.ProcessEnv])[] = [
   [
     'the embedded store',
     () => {
@@ -147,11 +147,12 @@ const SHARED_STORES: readonly (readonly [string, () => NodeJS.ProcessEnv])[] = [
   ],
   [
     'MongoDB',
-    () => ({ MONGODB_URI: inject('mongoUri'), MONGODB_DB: `race_${randomUUID().slice(0, 8)}` }),
+    () => ({ MONGODB_URI: inject('mongoUri'), MONGODB_DB: `durable_${randomUUID().slice(0, 8)}` }),
   ],
 ];
 
-describe.each(SHARED_STORES)(
+// Two processes on one store are replicas behind a load balancer.
+describe.each(DURABLE_STORES)(
   '"yes" and "stop" at once on two servers, on %s',
   (_name, storeEnv) => {
     it('never leaves an acknowledged stop followed by a consent', async () => {
@@ -207,68 +208,58 @@ describe.each(SHARED_STORES)(
   },
 );
 
-describe.each([
-  [
-    'the embedded store',
-    () => {
-      const folder = temporaryFolder();
-      cleanups.push(folder.remove);
-      return { DATA_DIR: folder.path, STORE: 'embedded' };
-    },
-  ],
-  [
-    'MongoDB',
-    () => ({ MONGODB_URI: inject('mongoUri'), MONGODB_DB: `sigkill_${randomUUID().slice(0, 8)}` }),
-  ],
-])('SIGKILL in the middle of a burst of decisions, on %s', (_name, storeEnv) => {
-  it('loses no decision that was acknowledged to the customer', async () => {
-    const env = storeEnv();
-    const server = await start(env);
-    const customers = Array.from({ length: 30 }, (_, i) => `burst-${i}`);
-    await Promise.all(
-      customers.map((user) =>
-        send(server.url, { user, conversation: `c-${user}`, id: `${user}-join`, join: true }),
-      ),
-    );
+describe.each(DURABLE_STORES)(
+  'SIGKILL in the middle of a burst of decisions, on %s',
+  (_name, storeEnv) => {
+    it('loses no decision that was acknowledged to the customer', async () => {
+      const env = storeEnv();
+      const server = await start(env);
+      const customers = Array.from({ length: 30 }, (_, i) => `burst-${i}`);
+      await Promise.all(
+        customers.map((user) =>
+          send(server.url, { user, conversation: `c-${user}`, id: `${user}-join`, join: true }),
+        ),
+      );
 
-    const told: { user: string; purposeId: string; decision: Decision }[] = [];
-    let killed = false;
-    const burst = customers.map(async (user) => {
-      // Each customer answers as fast as replies come, until the server dies under them.
-      for (const [k, text] of ['yes', 'no', 'yes', 'no', 'no'].entries()) {
-        if (killed) return;
-        try {
-          const replies = await send(server.url, {
-            user,
-            conversation: `c-${user}`,
-            id: `${user}-${k}`,
-            text,
-          });
-          for (const reply of replies) {
-            const note = acknowledged(reply.text);
-            if (note) told.push({ user, ...note });
+      const told: { user: string; purposeId: string; decision: Decision }[] = [];
+      let killed = false;
+      const burst = customers.map(async (user) => {
+        // Each customer answers as fast as replies come, until the server dies under them.
+        for (const [k, text] of ['yes', 'no', 'yes', 'no', 'no'].entries()) {
+          if (killed) return;
+          try {
+            const replies = await send(server.url, {
+              user,
+              conversation: `c-${user}`,
+              id: `${user}-${k}`,
+              text,
+            });
+            for (const reply of replies) {
+              const note = acknowledged(reply.text);
+              if (note) told.push({ user, ...note });
+            }
+          } catch {
+            return; // the connection died with the server: nothing was acknowledged
           }
-        } catch {
-          return; // the connection died with the server: nothing was acknowledged
+        }
+      });
+      // Kill once a good part of the burst is acknowledged and the rest is in flight.
+      while (told.length < 40) await new Promise((resolve) => setTimeout(resolve, 5));
+      killed = true;
+      await server.kill('SIGKILL');
+      await Promise.all(burst);
+      expect(told.length).toBeGreaterThanOrEqual(40);
+
+      const restarted = await start(env);
+      for (const user of new Set(told.map((n) => n.user))) {
+        const events = await historyOf(restarted.url, user);
+        expectGaplessAndUnique(events);
+        for (const note of told.filter((n) => n.user === user)) {
+          expect(events).toContainEqual(
+            expect.objectContaining({ purposeId: note.purposeId, decision: note.decision }),
+          );
         }
       }
     });
-    // Kill once a good part of the burst is acknowledged and the rest is in flight.
-    while (told.length < 40) await new Promise((resolve) => setTimeout(resolve, 5));
-    killed = true;
-    await server.kill('SIGKILL');
-    await Promise.all(burst);
-    expect(told.length).toBeGreaterThanOrEqual(40);
-
-    const restarted = await start(env);
-    for (const user of new Set(told.map((n) => n.user))) {
-      const events = await historyOf(restarted.url, user);
-      expectGaplessAndUnique(events);
-      for (const note of told.filter((n) => n.user === user)) {
-        expect(events).toContainEqual(
-          expect.objectContaining({ purposeId: note.purposeId, decision: note.decision }),
-        );
-      }
-    }
-  });
-});
+  },
+);
