@@ -11,10 +11,11 @@ import type {
   NoticeArchive,
 } from '../consent/ledger.js';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
+import type { SuppressionList } from '../consent/suppression.js';
 import { controllerDetailsOf, type ControllerDetails } from '../consent/receipts.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { tokenAuthenticator } from '../bot/auth.js';
-import { transcriptLinkCheck } from '../bot/transcript-links.js';
+import { proofChecksOf } from '../bot/proof-checks.js';
 import { registerComplianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance-routes.js';
 import type { TimelineItem } from '../bot/compliance-timeline.js';
 import type { ApiToken } from '../bot/config.js';
@@ -34,8 +35,13 @@ export interface ComplianceStores {
   readonly transcripts: TranscriptStoreWithRetention & TranscriptSearch;
   readonly accessLog: AccessLog;
   readonly reasons: OptOutReasons;
+  /** Where erasure marks whom it erased: verification asks it (bot/proof-checks.ts). */
+  readonly suppression: SuppressionList;
   close(): Promise<void>;
 }
+
+/** TRANSCRIPT_RETENTION_DAYS of the routes under test, as config defaults it. */
+export const RETENTION_DAYS = 90;
 
 export const TOKENS: readonly ApiToken[] = [
   { role: 'compliance', token: COMPLIANCE },
@@ -69,7 +75,12 @@ export async function serveComplianceRoutes(
       auth: tokenAuthenticator(TOKENS),
       log,
       ...(CONTROLLER ? { controller: CONTROLLER } : {}),
-      checkEvents: () => transcriptLinkCheck(stores.transcripts),
+      checkEvents: proofChecksOf(
+        stores,
+        TEST_KEYS,
+        { TRANSCRIPT_RETENTION_DAYS: RETENTION_DAYS },
+        () => new Date(),
+      ),
       ...overrides,
     });
   });
