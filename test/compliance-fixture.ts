@@ -9,6 +9,7 @@ import type {
   ConsentLedger,
   LedgerSearch,
   NoticeArchive,
+  NoticeRecord,
 } from '../consent/ledger.js';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import type { SuppressionList } from '../consent/suppression.js';
@@ -384,6 +385,37 @@ export function tamperSqlite(
       JSON.stringify(forged),
       key,
       seq,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Someone with file access to the embedded store drops the notices' triggers and deletes an
+ * archived notice, or rewrites its text under the same hash, directly in SQLite.
+ */
+export function tamperSqliteNotice(
+  dataDir: string,
+  hash: string,
+  change: ((text: string) => string) | 'delete',
+): void {
+  const db = new Database(join(dataDir, 'consent-bot.sqlite'));
+  try {
+    if (change === 'delete') {
+      db.exec('DROP TRIGGER IF EXISTS notices_no_delete');
+      const { changes } = db.prepare('DELETE FROM notices WHERE hash = ?').run(hash);
+      if (changes !== 1) throw new Error('no such notice');
+      return;
+    }
+    db.exec('DROP TRIGGER IF EXISTS notices_no_update');
+    const row = db.prepare('SELECT body FROM notices WHERE hash = ?').get(hash) as
+      { body: string } | undefined;
+    if (!row) throw new Error('no such notice');
+    const notice = JSON.parse(row.body) as NoticeRecord;
+    db.prepare('UPDATE notices SET body = ? WHERE hash = ?').run(
+      JSON.stringify({ ...notice, text: change(notice.text) }),
+      hash,
     );
   } finally {
     db.close();
