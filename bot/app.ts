@@ -38,7 +38,8 @@ import { OptOutGuard } from './opt-out-guard.js';
 import { rateLimitSettingsOf } from './rate-limits.js';
 import { ConsentAdapter, isProactive, ReplyDeliveryMiddleware } from './reply-delivery.js';
 import { createServer } from './server.js';
-import { linkTranscripts, transcriptLinkCheck } from './transcript-links.js';
+import { linkTranscripts } from './transcript-links.js';
+import { proofChecksOf } from './proof-checks.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
 // Hand-offs (issue 5): agents to the bot, the bot to people.
@@ -207,6 +208,8 @@ export function createApp(deps: AppDeps): App {
   const { bot, optOutGuard, transcriptLogger, translator, doubleOptIn } = turns;
   const now = deps.now ?? (() => new Date());
   const auth = authenticatorOf(config);
+  // Every verification checks the chain and the evidence events name: notices, transcripts.
+  const checkEvents = proofChecksOf(stores, deps.keys, config, now);
   const adapter = new ConsentAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.MicrosoftAppId,
@@ -248,7 +251,7 @@ export function createApp(deps: AppDeps): App {
     auth,
     ledgerSubject: deps.keys.ledgerSubject,
     accessLog: stores.accessLog,
-    checkEvents: () => transcriptLinkCheck(stores.transcripts),
+    checkEvents,
     log,
     publicUrl: config.PUBLIC_URL,
     readiness: stores.readiness,
@@ -298,7 +301,7 @@ export function createApp(deps: AppDeps): App {
     auth,
     log,
     ...(controller ? { controller } : {}),
-    checkEvents: () => transcriptLinkCheck(stores.transcripts),
+    checkEvents,
   });
   registerRightsRoutes(server, {
     ...turns.subjectData,

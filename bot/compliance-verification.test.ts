@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash } from '../consent/chain.js';
-import type { ConsentEvent } from '../consent/ledger.js';
+import type { ConsentEvent, NoticeRecord } from '../consent/ledger.js';
+import { noticeHash } from '../consent/notice.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
 import {
@@ -10,10 +11,13 @@ import {
   seedManyEvents,
   serveComplianceRoutes,
   tamperSqlite,
+  tamperSqliteNotice,
   type VerifyBody,
 } from '../test/compliance-fixture.js';
-import { temporaryFolder } from '../test/harness.js';
+import { catalogue, TEST_KEYS, temporaryFolder } from '../test/harness.js';
+import { COMPLIANCE, customer, startServer } from '../test/http-harness.js';
 import { verifyLedger } from './ledger-verification.js';
+import { noticeArchiveCheck, proofChecks } from './proof-checks.js';
 
 const DAVE: Subject = { channelId: 'webchat', userId: 'dave' };
 const ERIN: Subject = { channelId: 'msteams', userId: 'erin' };
@@ -144,6 +148,143 @@ describe('verification of the ledger on SQLite, after tampering in the database 
       ]);
     } finally {
       await api.close();
+    }
+  });
+});
+
+const noticeOf = (purposeId: string, text: string): NoticeRecord => ({
+  hash: noticeHash(text),
+  purposeId,
+  purposeVersion: 1,
+  catalogueVersion: catalogue.version,
+  locale: 'en',
+  text,
+});
+const NEWSLETTER = noticeOf('newsletter', 'One e-mail a week with our new products.');
+const ANALYTICS = noticeOf('analytics', 'We count visits to improve the shop. Ça compte.');
+
+/** Real SQLite: decisions name archived notices by hash; then the archive is tampered with. */
+describe('verification of the notices the ledger names, on SQLite', () => {
+  let folder: ReturnType<typeof temporaryFolder>;
+  let stores: Stores;
+  const checks = () =>
+    proofChecks({
+      notices: stores.notices,
+      transcripts: stores.transcripts,
+      suppression: stores.suppression,
+      suppressionSecret: TEST_KEYS.suppressionSecret,
+      transcriptRetentionMs: 90 * 24 * 60 * 60 * 1000,
+      now: () => new Date(),
+    });
+
+  beforeEach(async () => {
+    folder = temporaryFolder();
+    stores = openEmbeddedStores(folder.path);
+    await seedManyEvents(stores.ledger, 20, 3);
+    for (const notice of [NEWSLETTER, ANALYTICS]) await stores.notices.archive(notice);
+    for (let n = 1; n <= 3; n += 1) {
+      await stores.ledger.append([decision(DAVE, { noticeHash: NEWSLETTER.hash })], day(n));
+      await stores.ledger.append(
+        [decision(ERIN, { purposeId: 'analytics', noticeHash: ANALYTICS.hash })],
+        day(n),
+      );
+    }
+  });
+  afterEach(async () => {
+    await stores.close();
+    folder.remove();
+  });
+
+  it('reports a deleted notice as notice-missing and a rewritten one as notice-altered, per event', async () => {
+    expect(await verifyLedger(stores.ledger, {}, { checkEvent: checks() })).toMatchObject({
+      subjects: 22,
+      events: 66,
+      intact: true,
+    });
+    const daves = await stores.ledger.history(pseudonym(DAVE));
+    const erins = await stores.ledger.history(pseudonym(ERIN));
+    await stores.close();
+    // The database administrator drops the triggers, deletes one notice and rewords the other:
+    // the chains are untouched, so without this check the store would still read as intact.
+    tamperSqliteNotice(folder.path, NEWSLETTER.hash, 'delete');
+    tamperSqliteNotice(folder.path, ANALYTICS.hash, (text) => text.replace('visits', 'you'));
+    stores = openEmbeddedStores(folder.path);
+    expect((await verifyLedger(stores.ledger, {})).intact).toBe(true);
+
+    const at = (subject: Subject, kind: string, event: ConsentEvent) => ({
+      subject: subjectKey(pseudonym(subject)),
+      kind,
+      seq: event.seq,
+      eventId: event.id,
+    });
+    const expected = [
+      ...daves.map((e) => at(DAVE, 'notice-missing', e)),
+      ...erins.map((e) => at(ERIN, 'notice-altered', e)),
+    ];
+    const whole = await verifyLedger(stores.ledger, {}, { checkEvent: checks() });
+    expect(whole).toMatchObject({ intact: false, problemCount: 6 });
+    expect(whole.problems).toEqual(expect.arrayContaining(expected));
+
+    // A cache of one notice still gives every event its finding, in constant memory.
+    const tiny = await verifyLedger(
+      stores.ledger,
+      {},
+      { checkEvent: noticeArchiveCheck(stores.notices, 1) },
+    );
+    expect(tiny.problems).toEqual(expect.arrayContaining(expected));
+    expect(tiny.problemCount).toBe(6);
+
+    const api = await serveComplianceRoutes(stores);
+    try {
+      const store = await get<VerifyBody>(api.url, '/api/compliance/verify');
+      expect(store.status).toBe(200);
+      expect(store.body).toMatchObject({ scope: 'store', intact: false, problemCount: 6 });
+      expect(store.body.problems).toEqual(expect.arrayContaining(expected));
+      const dave = await get<VerifyBody>(
+        api.url,
+        '/api/compliance/verify?channelId=webchat&userId=dave',
+      );
+      expect(dave.body).toMatchObject({ scope: 'subject', intact: false });
+      expect(dave.body.problems).toEqual(daves.map((e) => at(DAVE, 'notice-missing', e)));
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('verification of the notice shown in a real conversation', () => {
+  it('the per-person route names the decision whose notice was deleted from the archive', async () => {
+    const folder = temporaryFolder();
+    const running = await startServer({ DATA_DIR: folder.path });
+    try {
+      const person = customer(running.url, 'noticed-user', 'en');
+      await person.join();
+      await person.say('no');
+      const subject = TEST_KEYS.ledgerSubject({ channelId: 'webchat', userId: 'noticed-user' });
+      const [refusal] = await running.stores.ledger.history(subject);
+      expect(refusal?.noticeHash).toMatch(/^[0-9a-f]{64}$/);
+      const verify = async () => {
+        const response = await fetch(`${running.url}/api/subjects/webchat/noticed-user/verify`, {
+          headers: { authorization: `Bearer ${COMPLIANCE}` },
+        });
+        expect(response.status).toBe(200);
+        return (await response.json()) as VerifyBody;
+      };
+      expect(await verify()).toMatchObject({ intact: true, problems: [] });
+
+      tamperSqliteNotice(folder.path, refusal!.noticeHash!, (text) => `${text} (amended)`);
+      expect(await verify()).toMatchObject({
+        intact: false,
+        problems: [{ kind: 'notice-altered', seq: refusal!.seq, eventId: refusal!.id }],
+      });
+      tamperSqliteNotice(folder.path, refusal!.noticeHash!, 'delete');
+      expect(await verify()).toMatchObject({
+        intact: false,
+        problems: [{ kind: 'notice-missing', seq: refusal!.seq, eventId: refusal!.id }],
+      });
+    } finally {
+      await running.close();
+      folder.remove();
     }
   });
 });

@@ -174,7 +174,18 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           ],
         ),
         ChainProblem: object({
-          kind: { enum: ['altered', 'broken-link', 'missing', 'reordered', 'transcript-altered'] },
+          kind: {
+            enum: [
+              'altered',
+              'broken-link',
+              'missing',
+              'reordered',
+              'transcript-altered',
+              'transcript-missing',
+              'notice-missing',
+              'notice-altered',
+            ],
+          },
           seq: { type: 'integer' },
           eventId: str,
         }),
@@ -335,7 +346,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       },
       '/api/subjects/{channelId}/{userId}/verify': {
         get: {
-          summary: "Walks one person's hash chain and their transcript links",
+          summary: "Walks one person's hash chain, the notices and transcripts it names",
           parameters: SUBJECT_PARAMS,
           ...secured(['compliance'], {
             '200': {
@@ -686,7 +697,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       },
       '/api/compliance/verify': {
         get: {
-          summary: 'Checks the hash chains and transcript links of the store, a window, a person',
+          summary:
+            'Checks the hash chains, notices and transcripts of the store, a window, a person',
           parameters: [...SUBJECT_FILTERS, ...RANGE],
           ...secured(['compliance'], {
             '200': {

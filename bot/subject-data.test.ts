@@ -13,6 +13,7 @@ import {
 } from '../consent/ledger.js';
 import type { Subject } from '../consent/subject.js';
 import {
+  erasureMarkerHash,
   suppressionEntriesFor,
   suppressionHash,
   userIdentifier,
@@ -364,6 +365,14 @@ describe('eraseSubject (GDPR art. 17)', () => {
     expect(listed.map((e) => [e.kind, e.reason, e.addedAt])).toEqual([
       ['user-id', 'erasure', LATER.toISOString()],
       ['email', 'erasure', LATER.toISOString()],
+    ]);
+    // Her ledger pseudonym too: verification tells this deletion of recent transcripts from
+    // tampering by it (bot/transcript-links.ts).
+    const marker = await stores.suppression.anyOf([
+      erasureMarkerHash(SECRET, ledgerSubjectOf(jane)),
+    ]);
+    expect(marker.map((e) => [e.kind, e.reason, e.addedAt])).toEqual([
+      ['user-id', 'erasure', LATER.toISOString()],
     ]);
   });
 

@@ -37,7 +37,9 @@ export interface SubjectDataDeps {
   readonly suppressionHashesOf: (subject: Subject) => Promise<readonly string[]>;
   /**
    * What to list for this person on erasure: a keyed hash of their channel user id and, when
-   * known, of their verified e-mail address. Supplied by the caller, who holds the secret.
+   * known, of their verified e-mail address. Supplied by the caller, who holds the secret. Also
+   * called with the ledger subject and no address: that entry marks the erasure for verification
+   * (`erasureMarkerHash` in consent/suppression.ts must give the same hash).
    */
   readonly suppressionEntriesOf: (
     subject: Subject,
@@ -286,8 +288,9 @@ export interface EraseOptions {
 }
 
 /**
- * Erasure (GDPR art. 17). Writes the suppression entries first, so that a failure half-way never
- * leaves the person re-contactable, then deletes: conversation state, transcripts (whole
+ * Erasure (GDPR art. 17). Writes the suppression entries first (and the erasure marker of the
+ * ledger subject), so that a failure half-way never leaves the person re-contactable nor their
+ * deleted transcripts unexplained, then deletes: conversation state, transcripts (whole
  * conversations), pending confirmations, the verified address (last, so that a retry after a
  * failure still finds the address to list). Keeps the ledger as it is: pseudonymised proof.
  * Idempotent: erasing twice deletes nothing more and lists nothing twice.
@@ -305,7 +308,11 @@ export async function eraseSubject(
   ]);
 
   const entries = deps.suppressionEntriesOf(subject, address?.email, now);
-  await deps.suppression.add(entries);
+  // The ledger subject is listed too (a keyed hash of the pseudonym, as of a user id): erasure
+  // deletes conversations at any age, and verification must tell that from a recent transcript
+  // deleted to hide an edit (bot/transcript-links.ts). Written before anything is deleted.
+  const marker = deps.suppressionEntriesOf(ledgerSubject, undefined, now);
+  await deps.suppression.add([...entries, ...marker]);
 
   let conversationStates = 0;
   if (deps.botState) {

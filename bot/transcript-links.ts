@@ -1,5 +1,6 @@
 import type { Activity, TranscriptStore } from 'botbuilder';
 import type { ConsentDecision, ConsentLedger } from '../consent/ledger.js';
+import { subjectKey, type Subject } from '../consent/subject.js';
 import { checkTranscriptLink, transcriptLink } from '../consent/transcript-digest.js';
 import type { EventCheck } from './ledger-verification.js';
 import { errorFields, type Logger } from './log.js';
@@ -74,17 +75,43 @@ export function linkTranscripts(
   };
 }
 
+export interface TranscriptLinkCheckOptions {
+  /**
+   * How long transcripts are kept (TRANSCRIPT_RETENTION_DAYS, in ms). Retention removes only
+   * activities older than this, so it cannot explain a missing beginning that is younger.
+   */
+  readonly retentionMs: number;
+  readonly now: () => Date;
+  /**
+   * Whether the person behind this ledger subject was erased (GDPR art. 17), which deletes their
+   * conversations whatever their age. Asked only when a recent beginning is gone.
+   */
+  readonly erased: (ledgerSubject: Subject) => Promise<boolean>;
+}
+
 /**
- * Verification's check of each event's transcript link (bot/ledger-verification.ts): a transcript
- * that is still there but not as the person saw it is `transcript-altered`. One that retention or
- * erasure removed is not a problem. Reads each conversation once while its events come one after
- * another, as they do in a subject's chain, so a walk over the whole ledger holds one
- * conversation at a time.
+ * Verification's check of each event's transcript link (bot/ledger-verification.ts):
+ * - a transcript whose beginning is still there but not as the person saw it: `transcript-altered`;
+ * - a beginning that is gone although it is younger than the retention period, and the person was
+ *   not erased: `transcript-missing`. Deleting the first activity (or the whole conversation)
+ *   would otherwise turn any later edit into "unavailable": the evidence was removed unlawfully
+ *   early (GDPR art. 5(2): the controller must be able to show what happened).
+ * A beginning that retention (older than the period) or erasure removed is not a problem.
+ * Reads each conversation once while its events come one after another, as they do in a subject's
+ * chain, so a walk over the whole ledger holds one conversation at a time; likewise whether the
+ * subject was erased is asked once per subject.
  */
 export function transcriptLinkCheck(
   transcripts: Pick<TranscriptStore, 'getTranscriptActivities'>,
+  options: TranscriptLinkCheckOptions,
 ): EventCheck {
   let cached: { key: string; activities: Activity[] } | undefined;
+  let erasure: { key: string; erased: boolean } | undefined;
+  const wasErased = async (ledgerSubject: Subject): Promise<boolean> => {
+    const key = subjectKey(ledgerSubject);
+    if (erasure?.key !== key) erasure = { key, erased: await options.erased(ledgerSubject) };
+    return erasure.erased;
+  };
   return async (event) => {
     if (!event.transcript) return [];
     const key = JSON.stringify([event.channelId, event.conversationId]);
@@ -95,8 +122,11 @@ export function transcriptLinkCheck(
         activities: await conversationActivities(transcripts, channelId, conversationId),
       };
     }
-    return checkTranscriptLink(event.transcript, cached.activities) === 'altered'
-      ? ['transcript-altered']
-      : [];
+    const found = checkTranscriptLink(event.transcript, cached.activities);
+    if (found === 'altered') return ['transcript-altered'];
+    if (found === 'intact') return [];
+    const retainedSince = options.now().getTime() - options.retentionMs;
+    if (Date.parse(event.transcript.firstAt) < retainedSince) return [];
+    return (await wasErased(event.subject)) ? [] : ['transcript-missing'];
   };
 }

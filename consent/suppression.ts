@@ -75,6 +75,17 @@ export function suppressionHash(secret: string, kind: SuppressionKind, identifie
     .digest('hex');
 }
 
+/**
+ * The keyed hash that erasure lists for the person's LEDGER subject (`{channelId, userId: 'p:...'}`),
+ * hashed as a user id is. Erasure (art. 17) deletes whole conversations at any age, retention only
+ * old ones; verification looks this hash up to tell one from the other when the beginning of a
+ * recent conversation is gone. It names nobody, and without the secret nobody can list it for a
+ * person who was not erased.
+ */
+export function erasureMarkerHash(secret: string, ledgerSubject: Subject): string {
+  return suppressionHash(secret, 'user-id', userIdentifier(ledgerSubject));
+}
+
 /** What to list for a person: one entry for their channel user id, one per e-mail address. */
 export function suppressionEntriesFor(
   secret: string,

@@ -37,8 +37,9 @@ export function transcriptLink(activities: readonly unknown[]): TranscriptLink |
  * - `intact`: the first activities are the ones the decision was made on;
  * - `altered`: not as they were: changed, inserted, reordered, or removed while the conversation's
  *   beginning is still there;
- * - `unavailable`: the conversation's beginning is gone (retention or erasure), so there is
- *   nothing left to compare. Not a sign of tampering in itself.
+ * - `unavailable`: the conversation's beginning is gone, so there is nothing left to compare.
+ *   Lawful when retention (only past its period) or erasure removed it; verification tells which
+ *   (bot/transcript-links.ts), since a beginning deleted early would hide any later edit.
  */
 export type TranscriptCheck = 'intact' | 'altered' | 'unavailable';
 

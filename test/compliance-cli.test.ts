@@ -8,8 +8,15 @@ import type { ConsentEvent } from '../consent/ledger.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import type { VerificationReport } from '../bot/ledger-verification.js';
 import { openEmbeddedStores } from '../storage/stores.js';
-import { decision, pseudonym, seedManyEvents, tamperSqlite } from './compliance-fixture.js';
-import { temporaryFolder, TEST_SECRET_KEY } from './harness.js';
+import { noticeHash } from '../consent/notice.js';
+import {
+  decision,
+  pseudonym,
+  seedManyEvents,
+  tamperSqlite,
+  tamperSqliteNotice,
+} from './compliance-fixture.js';
+import { catalogue, temporaryFolder, TEST_SECRET_KEY } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -278,5 +285,76 @@ describe('npm run verify with checkpoints, on a SQLite data folder', { timeout: 
     const run = await verify(args, env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('npm run verify checks the notices the ledger names', { timeout: 90_000 }, () => {
+  const folder = temporaryFolder('consent-bot-notices-');
+  const env = { STORE: 'embedded', DATA_DIR: folder.path, SECRET_KEY: TEST_SECRET_KEY };
+  const texts = ['One e-mail a week with our new products.', 'We count visits, nothing more.'];
+  const [newsletter, analytics] = texts.map(noticeHash) as [string, string];
+  let daves: readonly ConsentEvent[];
+  let erins: readonly ConsentEvent[];
+  const ERIN: Subject = { channelId: 'msteams', userId: 'erin' };
+
+  beforeAll(async () => {
+    const stores = openEmbeddedStores(folder.path);
+    await seedManyEvents(stores.ledger, 5, 2);
+    for (const [i, text] of texts.entries()) {
+      await stores.notices.archive({
+        hash: noticeHash(text),
+        purposeId: i === 0 ? 'newsletter' : 'analytics',
+        purposeVersion: 1,
+        catalogueVersion: catalogue.version,
+        locale: 'en',
+        text,
+      });
+    }
+    for (let n = 1; n <= 2; n += 1) {
+      await stores.ledger.append([decision(DAVE, { noticeHash: newsletter })], day(n));
+      await stores.ledger.append(
+        [decision(ERIN, { purposeId: 'analytics', noticeHash: analytics })],
+        day(n),
+      );
+    }
+    daves = await stores.ledger.history(pseudonym(DAVE));
+    erins = await stores.ledger.history(pseudonym(ERIN));
+    await stores.close();
+  });
+  afterAll(() => {
+    folder.remove();
+  });
+
+  const at = (subject: Subject, kind: string, event: ConsentEvent) => ({
+    subject: subjectKey(pseudonym(subject)),
+    kind,
+    seq: event.seq,
+    eventId: event.id,
+  });
+
+  it('exits 1 naming each event whose notice was deleted or rewritten in the database', async () => {
+    expect(await verify([], env)).toMatchObject({ code: 0 });
+
+    tamperSqliteNotice(folder.path, newsletter, 'delete');
+    tamperSqliteNotice(folder.path, analytics, (text) => text.replace('nothing more', 'and more'));
+
+    const json = await verify(['--json'], env);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as VerificationReport;
+    expect(report).toMatchObject({ subjects: 7, events: 14, intact: false, problemCount: 4 });
+    expect(report.problems).toEqual(
+      expect.arrayContaining([
+        ...daves.map((e) => at(DAVE, 'notice-missing', e)),
+        ...erins.map((e) => at(ERIN, 'notice-altered', e)),
+      ]),
+    );
+
+    const dave = await verify(['--channel', 'webchat', '--user', 'dave'], env);
+    expect(dave.code).toBe(1);
+    expect(dave.stdout).toContain('NOT INTACT: 2 problem(s).');
+    expect(dave.stdout).toContain(
+      `notice-missing ${subjectKey(pseudonym(DAVE))}  seq 1  event ${daves[0]!.id}`,
+    );
+    expect(dave.stdout).not.toContain('dave');
   });
 });

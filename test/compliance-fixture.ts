@@ -9,12 +9,14 @@ import type {
   ConsentLedger,
   LedgerSearch,
   NoticeArchive,
+  NoticeRecord,
 } from '../consent/ledger.js';
 import type { OptOutReasons } from '../consent/opt-out-reasons.js';
+import type { SuppressionList } from '../consent/suppression.js';
 import { controllerDetailsOf, type ControllerDetails } from '../consent/receipts.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { tokenAuthenticator } from '../bot/auth.js';
-import { transcriptLinkCheck } from '../bot/transcript-links.js';
+import { proofChecksOf } from '../bot/proof-checks.js';
 import { registerComplianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance-routes.js';
 import type { TimelineItem } from '../bot/compliance-timeline.js';
 import type { ApiToken } from '../bot/config.js';
@@ -34,8 +36,13 @@ export interface ComplianceStores {
   readonly transcripts: TranscriptStoreWithRetention & TranscriptSearch;
   readonly accessLog: AccessLog;
   readonly reasons: OptOutReasons;
+  /** Where erasure marks whom it erased: verification asks it (bot/proof-checks.ts). */
+  readonly suppression: SuppressionList;
   close(): Promise<void>;
 }
+
+/** TRANSCRIPT_RETENTION_DAYS of the routes under test, as config defaults it. */
+export const RETENTION_DAYS = 90;
 
 export const TOKENS: readonly ApiToken[] = [
   { role: 'compliance', token: COMPLIANCE },
@@ -69,7 +76,12 @@ export async function serveComplianceRoutes(
       auth: tokenAuthenticator(TOKENS),
       log,
       ...(CONTROLLER ? { controller: CONTROLLER } : {}),
-      checkEvents: () => transcriptLinkCheck(stores.transcripts),
+      checkEvents: proofChecksOf(
+        stores,
+        TEST_KEYS,
+        { TRANSCRIPT_RETENTION_DAYS: RETENTION_DAYS },
+        () => new Date(),
+      ),
       ...overrides,
     });
   });
@@ -373,6 +385,37 @@ export function tamperSqlite(
       JSON.stringify(forged),
       key,
       seq,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Someone with file access to the embedded store drops the notices' triggers and deletes an
+ * archived notice, or rewrites its text under the same hash, directly in SQLite.
+ */
+export function tamperSqliteNotice(
+  dataDir: string,
+  hash: string,
+  change: ((text: string) => string) | 'delete',
+): void {
+  const db = new Database(join(dataDir, 'consent-bot.sqlite'));
+  try {
+    if (change === 'delete') {
+      db.exec('DROP TRIGGER IF EXISTS notices_no_delete');
+      const { changes } = db.prepare('DELETE FROM notices WHERE hash = ?').run(hash);
+      if (changes !== 1) throw new Error('no such notice');
+      return;
+    }
+    db.exec('DROP TRIGGER IF EXISTS notices_no_update');
+    const row = db.prepare('SELECT body FROM notices WHERE hash = ?').get(hash) as
+      { body: string } | undefined;
+    if (!row) throw new Error('no such notice');
+    const notice = JSON.parse(row.body) as NoticeRecord;
+    db.prepare('UPDATE notices SET body = ? WHERE hash = ?').run(
+      JSON.stringify({ ...notice, text: change(notice.text) }),
+      hash,
     );
   } finally {
     db.close();

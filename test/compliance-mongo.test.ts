@@ -1,7 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConsentEvent } from '../consent/ledger.js';
+import { subjectKey } from '../consent/subject.js';
 import {
   ALICE,
+  BOB,
+  NEWSLETTER_HASH,
   get,
   parseCsv,
   pseudonym,
@@ -19,10 +23,13 @@ import { openTestMongoStores } from './mongo-database.js';
 /** A smoke test on the MongoDB wire (FerretDB here, MongoDB 6-8 in production). */
 describe('compliance routes on MongoDB (FerretDB)', () => {
   let stores: ComplianceStores;
+  let databaseName = '';
   let api: RoutesUnderTest;
   let total = 0;
   beforeAll(async () => {
-    stores = await openTestMongoStores('compliance');
+    const opened = await openTestMongoStores('compliance');
+    stores = opened;
+    databaseName = opened.databaseName;
     await seedSmallLedger(stores);
     total = 7 + (await seedManyEvents(stores.ledger, 40, 5));
     api = await serveComplianceRoutes(stores);
@@ -81,5 +88,50 @@ describe('compliance routes on MongoDB (FerretDB)', () => {
       events: total,
       intact: true,
     });
+  });
+
+  it('reports notices deleted from or rewritten in the archive, which MongoDB has no trigger to stop', async () => {
+    const newsletterEvents = async (subject: typeof ALICE) =>
+      (await stores.ledger.history(pseudonym(subject))).filter(
+        (e) => e.noticeHash === NEWSLETTER_HASH,
+      );
+    const named = [...(await newsletterEvents(ALICE)), ...(await newsletterEvents(BOB))];
+    expect(named).toHaveLength(2);
+    const problems = (kind: string) =>
+      named.map((e) => ({ subject: subjectKey(e.subject), kind, seq: e.seq, eventId: e.id }));
+    const client = new MongoClient(inject('mongoUri'));
+    try {
+      // As storage/mongo/mongo-consent-store.ts files a notice: the text under its hash.
+      const notices = client
+        .db(databaseName)
+        .collection<{ _id: string; notice: { text: string }; archivedAt: string }>('notices');
+      const original = await notices.findOne({ _id: NEWSLETTER_HASH });
+      expect(original).not.toBeNull();
+      // Someone with write access to the database removes the notice two decisions were shown.
+      await notices.deleteOne({ _id: NEWSLETTER_HASH });
+      const deleted = await get<VerifyBody>(api.url, '/api/compliance/verify');
+      expect(deleted.body).toMatchObject({ intact: false, problemCount: 2 });
+      expect(deleted.body.problems).toEqual(expect.arrayContaining(problems('notice-missing')));
+      const alice = await get<VerifyBody>(
+        api.url,
+        `/api/compliance/verify?channelId=${ALICE.channelId}&userId=${ALICE.userId}`,
+      );
+      expect(alice.body.problems).toEqual(problems('notice-missing').slice(0, 1));
+
+      // ... or puts back other words under the same hash.
+      await notices.insertOne({
+        ...original!,
+        notice: { ...original!.notice, text: 'Daily e-mails.' },
+      });
+      const altered = await get<VerifyBody>(api.url, '/api/compliance/verify');
+      expect(altered.body.problems).toEqual(expect.arrayContaining(problems('notice-altered')));
+      expect(altered.body.problemCount).toBe(2);
+
+      await notices.replaceOne({ _id: NEWSLETTER_HASH }, original!);
+      const restored = await get<VerifyBody>(api.url, '/api/compliance/verify');
+      expect(restored.body).toMatchObject({ intact: true, problemCount: 0 });
+    } finally {
+      await client.close();
+    }
   });
 });

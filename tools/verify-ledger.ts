@@ -20,7 +20,7 @@ import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance-params.j
 import { ConfigError, loadConfig } from '../bot/config.js';
 import { openStores } from '../bot/configured-stores.js';
 import { verifyLedger, type VerificationReport } from '../bot/ledger-verification.js';
-import { transcriptLinkCheck } from '../bot/transcript-links.js';
+import { proofChecksOf } from '../bot/proof-checks.js';
 import { createLogger } from '../bot/log.js';
 import { deriveKeys, loadMasterSecret } from '../bot/secrets.js';
 import {
@@ -207,9 +207,10 @@ async function main(): Promise<number> {
   }
   // Logs go to stderr, so that --json output on stdout stays one JSON document.
   const log = createLogger(config.LOG_LEVEL, (line) => process.stderr.write(`${line}\n`));
+  const keys = deriveKeys(loadMasterSecret(config, log));
   const query: LedgerQuery = {
     ...(filter.subject
-      ? { subject: deriveKeys(loadMasterSecret(config, log)).ledgerSubject(filter.subject) }
+      ? { subject: keys.ledgerSubject(filter.subject) }
       : filter.channelId
         ? { channelId: filter.channelId }
         : {}),
@@ -233,7 +234,7 @@ async function main(): Promise<number> {
         })
       : undefined;
     const report = await verifyLedger(stores.ledger, query, {
-      checkEvent: transcriptLinkCheck(stores.transcripts),
+      checkEvent: proofChecksOf(stores, keys, config, () => new Date())(),
       ...(anchor ? { against: anchor.reader.heads() } : {}),
       ...(output ? { onHead: output.head } : {}),
     });

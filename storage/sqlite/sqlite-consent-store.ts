@@ -59,7 +59,11 @@ CREATE TABLE IF NOT EXISTS notices (
   body        TEXT NOT NULL,
   archived_at TEXT NOT NULL
 );
+-- Proof artefacts are immutable: a decision names the notice it was shown by hash, and without the
+-- archived text the hash proves nothing (GDPR art. 5(2), 7(1)). Neither rewritten nor removed.
 CREATE TRIGGER IF NOT EXISTS notices_no_update BEFORE UPDATE ON notices
+BEGIN SELECT RAISE(ABORT, 'notices are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS notices_no_delete BEFORE DELETE ON notices
 BEGIN SELECT RAISE(ABORT, 'notices are immutable'); END;
 `;
 

@@ -16,6 +16,7 @@ import {
 import { SqliteAccessLog } from './sqlite-access-log.js';
 import { SqliteConsentStore } from './sqlite-consent-store.js';
 import { SqliteOptOutReasons } from './sqlite-opt-out-reasons.js';
+import { SqliteSuppressionList } from './sqlite-suppression-list.js';
 import { SqliteTranscriptStore } from './sqlite-transcript-store.js';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
 
@@ -210,6 +211,7 @@ describe(`the compliance API over ${EVENTS.toLocaleString('en')} events`, () => 
       transcripts: new SqliteTranscriptStore(db),
       accessLog: new SqliteAccessLog(db),
       reasons: new SqliteOptOutReasons(db),
+      suppression: new SqliteSuppressionList(db),
       close: () => Promise.resolve(),
     });
   });

@@ -180,7 +180,7 @@ describe('embedded sqlite: durability and tamper resistance', () => {
     expect(await reopened.ledger.history(alice)).toHaveLength(1);
   });
 
-  it('refuses an UPDATE of an archived notice at the database itself', async () => {
+  it('refuses an UPDATE or DELETE of an archived notice at the database itself', async () => {
     const folder = newFolder();
     const stores = open(folder);
     await stores.notices.archive({
@@ -195,6 +195,11 @@ describe('embedded sqlite: durability and tamper resistance', () => {
     const db = new Database(join(folder, DATABASE_FILE));
     try {
       expect(() => db.prepare("UPDATE notices SET body = '{}'").run()).toThrow(/immutable/);
+      expect(() => db.prepare('DELETE FROM notices').run()).toThrow(/immutable/);
+      const { count } = db.prepare('SELECT COUNT(*) AS count FROM notices').get() as {
+        count: number;
+      };
+      expect(count).toBe(1);
     } finally {
       db.close();
     }
