@@ -204,7 +204,7 @@ describe.each(DURABLE_STORES)(
       }
       // Both orders happened: some "yes" landed before the stop (then withdrawn by it), some not.
       expect(yesRecorded).toBeGreaterThan(0);
-    }, 600_000);
+    }, 900_000);
   },
 );
 
