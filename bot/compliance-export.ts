@@ -12,7 +12,7 @@ import { errorFields, type Logger } from './log.js';
 import { fail } from './http-common.js';
 
 /**
- * Exports of the ledger (issue 5), streamed: a few million events go out in constant memory,
+ * Exports of the ledger, streamed: a few million events go out in constant memory,
  * read from the store in batches while the client takes them. Lines are gathered into chunks of
  * about CHUNK_CHARS so the socket is not fed one tiny write per event.
  */

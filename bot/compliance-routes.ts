@@ -126,7 +126,7 @@ function seriesOf(
 }
 
 /**
- * The compliance officer's API (issue 5): search the ledger and the transcripts, read one
+ * The compliance officer's API: search the ledger and the transcripts, read one
  * conversation with the notices shown in it, export proof (JSON lines, CSV, Kantara receipts),
  * aggregate rates, verify the chains, and read the access log. Role `compliance` only; every
  * response is `no-store`. Every call that returns personal data leaves its trace in the access

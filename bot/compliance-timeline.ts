@@ -5,7 +5,7 @@ import type { TranscriptStore } from 'botbuilder';
 import { conversationActivities } from './transcript-links.js';
 
 /**
- * One conversation as a compliance officer reads it (issue 5): what was said, in both directions,
+ * One conversation as a compliance officer reads it: what was said, in both directions,
  * and each consent decision with the exact notice text the person had been shown, in time order.
  * Only the fields listed here leave the store: text is already redacted by the transcript logger,
  * and channelData, attachments or participants' names never reach the officer.

@@ -398,7 +398,7 @@ export class ConsentBot extends ActivityHandler {
       } else if (output.type === 'export') {
         exported = await rights.export(facts.user, facts.subject, t, locale);
       } else if (output.type === 'reason') {
-        // Anonymous by construction: only the reason and the day are kept (issue 4).
+        // Anonymous by construction: only the reason and the day are kept.
         await reasons.record(output.reason, now());
       } else if (output.type === 'receipt') {
         more.receipt = await this.#receipt(facts.subject);

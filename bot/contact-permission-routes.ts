@@ -54,7 +54,7 @@ async function mapLimited<T, R>(
 }
 
 /**
- * Contact permission for the rest of the company (issue 4, product rule 7): may this person be
+ * Contact permission for the rest of the company (GDPR art. 7(3), 21(3)): may this person be
  * contacted for this purpose right now, and why not. Every answer reads the ledger's latest events
  * and the suppression list at the time of the call, never a cache, so a stop is visible in the very
  * next call. The answer carries a yes or no and a reason, never the person's history.

@@ -58,7 +58,7 @@ const body = z.strictObject({
 const ROLES = ['agent'] as const;
 
 /**
- * Agent -> bot hand-off (issue 5): an agent gives the bot a customer's conversation and a topic;
+ * Agent -> bot hand-off: an agent gives the bot a customer's conversation and a topic;
  * the bot starts in that conversation at once (a proactive message) and, when the customer is
  * done, reports the outcome of each purpose as a `handoff.status` event in the conversation and,
  * when asked, to a webhook. Reports carry the hand-off id, purpose ids and statuses only.

@@ -48,7 +48,7 @@ class IncompleteReceiptError extends Error {
 }
 
 /**
- * Consent receipts through the API (issue 5): every decision by which a person gave consent, as a
+ * Consent receipts through the API: every decision by which a person gave consent, as a
  * Kantara Consent Receipt v1.1 and as an ISO/IEC TS 27560 record tagged with DPV IRIs.
  *
  * The receipts name the person by the ledger's pseudonym, never by the ids of the URL: they are

@@ -293,7 +293,7 @@ export async function renderOutputs(
   return replies;
 }
 
-/** The decisions in words, and each receipt as a JSON file the person can keep (issue 5). */
+/** The decisions in words, and each receipt as a JSON file the person can keep. */
 function receiptReply(input: RenderInput, result: ReceiptResult | 'failed' | undefined): Reply {
   const { catalogue, locale, t } = input;
   if (result === undefined || result === 'failed') return MessageFactory.text(t('receipt.failed'));

@@ -22,7 +22,7 @@ const zeroTotals = (): ReasonTotals =>
   Object.fromEntries(OPT_OUT_REASONS.map((reason) => [reason, 0])) as ReasonTotals;
 
 /**
- * Reports for compliance. Opt-out reasons (issue 4: learn from opt-outs) are read in aggregate
+ * Reports for compliance. Opt-out reasons (learn from opt-outs) are read in aggregate
  * only: totals per reason, and per day, over a range of UTC days, both included. The store holds
  * nothing about who answered, so neither does the report.
  */

@@ -1,5 +1,5 @@
 /**
- * Learning from opt-outs (issue 4, the reference article): after a stop, the person may say why in
+ * Learning from opt-outs: after a stop, the person may say why in
  * one tap. The answer is kept WITHOUT identity: only the reason and the day, never a subject,
  * conversation, activity, time of day or order of arrival, so that it cannot be joined back to the
  * ledger's withdrawal events. It is read only in aggregate.

@@ -10,7 +10,7 @@ import {
 import { needsDoubleOptIn, type ConsentEvent, type Decision } from './ledger.js';
 
 /**
- * Consent receipts: one decision of the ledger, exported in two standard shapes (issue 5).
+ * Consent receipts: one decision of the ledger, exported in two standard shapes.
  *
  * - A Kantara Initiative Consent Receipt v1.1 JSON (`kantaraReceipt`), the record of authority a
  *   person gave, which can be handed to them or to an auditor; `validateKantaraReceipt` checks the

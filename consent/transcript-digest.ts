@@ -3,7 +3,7 @@ import { canonicalJson } from './chain.js';
 import type { TranscriptLink } from './ledger.js';
 
 /**
- * Links a decision to the conversation it was made in (issue 5). The transcript is supporting
+ * Links a decision to the conversation it was made in. The transcript is supporting
  * evidence kept apart from the ledger and expired by retention, so the ledger event carries a
  * digest of the transcript as it stood when the decision was made: the first `activities` stored
  * activities, in stored order. The digest is inside the event's hash, so the link cannot be

@@ -506,7 +506,7 @@ describe('consent conversation: every state, by shortest paths', () => {
   });
 });
 
-describe('consent conversation: e-mail purposes, rights and leaving (issue 4)', () => {
+describe('consent conversation: e-mail purposes, rights and leaving', () => {
   const byMail: PurposeRef = { id: 'newsletter', explicit: false, needsAddress: true };
   const gave = (email: string) => ({ type: 'user.gaveAddress', email }) as const;
 

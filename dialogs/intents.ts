@@ -255,7 +255,7 @@ const CANCEL_ERASURE = phrases(
   'garder mes donnees',
   'annuler la suppression',
 );
-/** Proof of consent (issue 5). "Reçu" alone is also "received": only "my/a/the receipt" counts. */
+/** Proof of consent. "Reçu" alone is also "received": only "my/a/the receipt" counts. */
 const RECEIPT = [
   /\b(my|a|the|consent|privacy) receipts?\b/,
   /^receipts?$/,

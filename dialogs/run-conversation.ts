@@ -41,7 +41,7 @@ export function runConversation(
     // A person has the conversation: what the customer says is for them, not for the bot. A stop
     // is still obeyed (the opt-out guard records it first, then sends `user.withdrew`).
     if (withHuman && isForThePerson(event) && event.type !== 'user.stoppedWaiting') continue;
-    // Never a silent state change (issue 2): what a state does not handle is "unclear" there.
+    // Never a silent state change: what a state does not handle is "unclear" there.
     actor.send(actor.getSnapshot().can(event) ? event : { type: 'user.unclear' });
   }
   const snapshot = actor.getPersistedSnapshot();

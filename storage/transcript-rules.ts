@@ -52,7 +52,7 @@ export interface ConversationPage {
   readonly next?: string;
 }
 
-/** Finding conversations for compliance review (issue 5), index-backed on the durable stores. */
+/** Finding conversations for compliance review, index-backed on the durable stores. */
 export interface TranscriptSearch {
   /** `limit` from 1 to 1000. RangeError for a bad cursor. */
   searchConversations(

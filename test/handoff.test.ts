@@ -11,7 +11,7 @@ import { catalogue, TEST_KEYS } from './harness.js';
 import { AGENT, COMPLIANCE, MARKETING, startServer, type Running } from './http-harness.js';
 
 /**
- * Both hand-off directions end to end (issue 5): the real restify server and CloudAdapter, a
+ * Both hand-off directions end to end: the real restify server and CloudAdapter, a
  * local HTTP "channel" that receives what the bot sends (as the Bot Framework connector would),
  * and a local webhook for the agent's system.
  */
@@ -78,7 +78,7 @@ async function waitFor<T>(probe: () => T | undefined, ms = 8_000): Promise<T> {
   }
 }
 
-describe('hand-offs over HTTP (issue 5)', () => {
+describe('hand-offs over HTTP', () => {
   let server: Running;
   let channel: Awaited<ReturnType<typeof recorder>>;
   let webhook: Awaited<ReturnType<typeof recorder>>;

@@ -7,7 +7,7 @@ import { catalogue, startTestBot, type TestBot } from './harness.js';
 import { WITHDRAW_ALL } from './opt-out-phrasings.js';
 
 /**
- * Issue 4, "done when": 50+ distinct opt-out phrasings each withdrawing, and a purpose-named
+ * 50+ distinct opt-out phrasings each withdrawing, and a purpose-named
  * withdrawal touching only that purpose, through the real opt-out guard and bot (TestAdapter), on
  * the default catalogue. The detector's own unit tests are in consent/opt-out.test.ts.
  */

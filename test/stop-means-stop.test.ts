@@ -18,7 +18,7 @@ import {
 import { startSmtp } from './smtp-peer.js';
 
 /**
- * Issue 4, end to end through the real HTTP endpoint: double opt-in through a real SMTP peer,
+ * Stop means stop, end to end through the real HTTP endpoint: double opt-in through a real SMTP peer,
  * one-click unsubscribe, contact permission after a stop, erasure and re-import, re-consent.
  */
 const en = createTranslator()('en');

@@ -47,7 +47,7 @@ function rewriteNoToYes(file: string, conversationId: string): void {
   }
 }
 
-/** The transcript's digest in each decision made in chat (issue 5), on the embedded store. */
+/** The transcript's digest in each decision made in chat, on the embedded store. */
 describe('decisions linked to their transcript', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
   afterEach(async () => {

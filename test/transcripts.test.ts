@@ -480,7 +480,7 @@ describe('withdrawal from every state (rules 6 and 7)', () => {
   });
 });
 
-describe('why people leave (issue 4)', () => {
+describe('why people leave', () => {
   it.each(LOCALES.flatMap((locale) => OPT_OUT_REASONS.map((reason) => [locale, reason] as const)))(
     'in %s, the "%s" button after a stop records that reason, not another stop',
     async (locale, reason) => {
@@ -694,7 +694,7 @@ const handoffStatus = (value: unknown): Partial<Activity> => ({
   value,
 });
 
-describe('the receipt in chat (issue 5)', () => {
+describe('the receipt in chat', () => {
   it.each<[Locale, string, string[], string]>([
     ['en', 'en-US', ['yes', 'jane@example.com', 'no', 'yes'], 'Can I have my receipt?'],
     ['fr', 'fr-FR', ['oui', 'jeanne@exemple.fr', 'non', 'oui'], 'la preuve de mon consentement'],
@@ -765,7 +765,7 @@ describe('the receipt in chat (issue 5)', () => {
   });
 });
 
-describe('hand-off to a person (issue 5)', () => {
+describe('hand-off to a person', () => {
   it.each<[Locale, string, string, string]>([
     ['en', 'en-US', 'no', 'I want to talk to a person'],
     ['fr', 'fr-FR', 'non', 'je veux parler à un conseiller'],

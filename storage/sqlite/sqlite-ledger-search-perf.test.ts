@@ -198,7 +198,7 @@ describe(`embedded sqlite ledger search over ${EVENTS.toLocaleString('en')} even
 });
 
 /**
- * The same ledger through the real compliance routes (issue 5, "done when"): a search answers well
+ * The same ledger through the real compliance routes: a search answers well
  * under a second over HTTP, and an export streams every one of the 100,000 events, its first bytes
  * long before the last, without the server holding the export in memory.
  */
