@@ -50,6 +50,11 @@ export interface VerificationReport {
 
 export interface VerificationOptions {
   readonly checkEvent?: EventCheck;
+  /**
+   * The ledger seal key (bot/secrets.ts): every sealed event's seal is checked, so an event
+   * rewritten with its chain recomputed is named `forged`, and stripped seals `unsealed`.
+   */
+  readonly sealKey?: Buffer;
   /** How many problems to list (all are counted); 1000 by default. */
   readonly maxProblems?: number;
   /**
@@ -101,7 +106,8 @@ export async function verifyLedger(
         ? (await ledger.history(first.subject)).find((e) => e.seq === first.seq - 1)
         : undefined;
     const walked = predecessor ? [predecessor, ...chain] : chain;
-    for (const problem of verifyChain(walked)) {
+    const chainOptions = options.sealKey ? { sealKey: options.sealKey } : {};
+    for (const problem of verifyChain(walked, chainOptions)) {
       if (problem.eventId !== predecessor?.id) report({ subject, ...problem });
     }
     if (options.checkEvent) {

@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
 /** What each derived key is for; one master secret, never reused across purposes. */
-type KeyUse = 'ledger-subjects' | 'suppression' | 'links' | 'logs';
+type KeyUse = 'ledger-subjects' | 'ledger-seal' | 'suppression' | 'links' | 'logs';
 
 export interface Keys {
   /**
@@ -21,6 +21,12 @@ export interface Keys {
   readonly linkKey: Buffer;
   /** Key of the hashes that stand for channel ids in the logs (see log.ts). */
   readonly logKey: Buffer;
+  /**
+   * Key of the ledger events' seals (consent/chain.ts): an HMAC, so that whoever can write to the
+   * database but does not hold the secret cannot rewrite an event and recompute the chain unseen.
+   * Must never change, or every event sealed before reads as forged.
+   */
+  readonly sealKey: Buffer;
 }
 
 export function deriveKeys(master: Buffer): Keys {
@@ -37,6 +43,7 @@ export function deriveKeys(master: Buffer): Keys {
     suppressionSecret: derive('suppression').toString('hex'),
     linkKey: derive('links'),
     logKey: derive('logs'),
+    sealKey: derive('ledger-seal'),
   };
 }
 
