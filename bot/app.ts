@@ -249,6 +249,7 @@ export function createApp(deps: AppDeps): App {
     ledgerSubject: deps.keys.ledgerSubject,
     accessLog: stores.accessLog,
     checkEvents: () => transcriptLinkCheck(stores.transcripts),
+    sealKey: deps.keys.sealKey,
     log,
     publicUrl: config.PUBLIC_URL,
     readiness: stores.readiness,
@@ -299,6 +300,7 @@ export function createApp(deps: AppDeps): App {
     log,
     ...(controller ? { controller } : {}),
     checkEvents: () => transcriptLinkCheck(stores.transcripts),
+    sealKey: deps.keys.sealKey,
   });
   registerRightsRoutes(server, {
     ...turns.subjectData,

@@ -3,13 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventHash } from '../consent/chain.js';
+import { eventHash, sealerOf } from '../consent/chain.js';
 import type { ConsentEvent } from '../consent/ledger.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
 import type { VerificationReport } from '../bot/ledger-verification.js';
 import { openEmbeddedStores } from '../storage/stores.js';
 import { decision, pseudonym, seedManyEvents, tamperSqlite } from './compliance-fixture.js';
-import { temporaryFolder, TEST_SECRET_KEY } from './harness.js';
+import { temporaryFolder, TEST_KEYS, TEST_SECRET_KEY } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -154,6 +154,79 @@ describe('npm run verify, on a SQLite data folder', { timeout: 90_000 }, () => {
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('could not be verified');
     expect(unreachable.stderr).not.toContain('secret-password');
+  });
+});
+
+describe('npm run verify on a sealed ledger, on a SQLite data folder', { timeout: 90_000 }, () => {
+  const folder = temporaryFolder('consent-bot-sealed-');
+  const env = { STORE: 'embedded', DATA_DIR: folder.path, SECRET_KEY: TEST_SECRET_KEY };
+  let daves: readonly ConsentEvent[];
+
+  beforeAll(async () => {
+    // Sealed as the server seals, with the key derived from the same SECRET_KEY.
+    const stores = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
+    await seedManyEvents(stores.ledger, 4, 3);
+    for (let n = 1; n <= 5; n += 1) {
+      await stores.ledger.append(
+        [decision(DAVE, { decision: n === 3 ? 'withdrawn' : 'given' })],
+        day(n),
+      );
+    }
+    daves = await stores.ledger.history(pseudonym(DAVE));
+    await stores.close();
+  });
+  afterAll(() => {
+    folder.remove();
+  });
+
+  it('names the event rewritten in the database, every hash after it recomputed, as forged', async () => {
+    expect(daves.every((e) => e.seal === sealerOf(TEST_KEYS.sealKey)(e.hash))).toBe(true);
+    expect((await verify([], env)).code).toBe(0);
+
+    // Dave's withdrawal (seq 3) turned back into a consent, and the chain after it recomputed,
+    // as someone with write access to the database but without SECRET_KEY can do.
+    let prevHash = daves[1]!.hash;
+    for (const event of daves.slice(2)) {
+      const changed = {
+        ...event,
+        prevHash,
+        ...(event.seq === 3 ? { decision: 'given' as const } : {}),
+      };
+      const rewritten = { ...changed, hash: eventHash(changed) };
+      prevHash = rewritten.hash;
+      tamperSqlite(folder.path, pseudonym(DAVE), event.seq, () => rewritten);
+    }
+
+    const json = await verify(['--json'], env);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as VerificationReport;
+    const dave = subjectKey(pseudonym(DAVE));
+    expect(report.problems[0]).toEqual({
+      subject: dave,
+      kind: 'forged',
+      seq: 3,
+      eventId: daves[2]!.id,
+    });
+    expect(report.problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['forged', 3],
+      ['forged', 4],
+      ['forged', 5],
+    ]);
+
+    const human = await verify(['--channel', 'webchat', '--user', 'dave'], env);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain(`forged       ${dave}  seq 3  event ${daves[2]!.id}`);
+
+    // Stripping the seals instead passes the chain off as older than sealing: not after a seal.
+    for (const event of daves.slice(2)) {
+      tamperSqlite(folder.path, pseudonym(DAVE), event.seq, ({ seal: _seal, ...rest }) => rest);
+    }
+    const stripped = JSON.parse((await verify(['--json'], env)).stdout) as VerificationReport;
+    expect(stripped.problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['unsealed', 3],
+      ['unsealed', 4],
+      ['unsealed', 5],
+    ]);
   });
 });
 

@@ -70,6 +70,7 @@ export async function serveComplianceRoutes(
       log,
       ...(CONTROLLER ? { controller: CONTROLLER } : {}),
       checkEvents: () => transcriptLinkCheck(stores.transcripts),
+      sealKey: TEST_KEYS.sealKey,
       ...overrides,
     });
   });

@@ -31,6 +31,7 @@ import {
   type CheckpointTrailer,
 } from '../consent/checkpoint.js';
 import type { LedgerQuery } from '../consent/ledger.js';
+import { sealerOf } from '../consent/chain.js';
 import { compareUtf8 } from '../storage/transcript-rules.js';
 
 const USAGE = `usage: npm run verify -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--channel ID --user ID] [--json]
@@ -207,16 +208,19 @@ async function main(): Promise<number> {
   }
   // Logs go to stderr, so that --json output on stdout stays one JSON document.
   const log = createLogger(config.LOG_LEVEL, (line) => process.stderr.write(`${line}\n`));
+  // The server's secret: pseudonyms, and the key that seals every event (run with the same
+  // SECRET_KEY, SECRET_KEY_FILE or DATA_DIR as npm start, or every sealed event reads as forged).
+  const keys = deriveKeys(loadMasterSecret(config, log));
   const query: LedgerQuery = {
     ...(filter.subject
-      ? { subject: deriveKeys(loadMasterSecret(config, log)).ledgerSubject(filter.subject) }
+      ? { subject: keys.ledgerSubject(filter.subject) }
       : filter.channelId
         ? { channelId: filter.channelId }
         : {}),
     ...range,
   };
 
-  const stores = await openStores(config);
+  const stores = await openStores(config, { seal: sealerOf(keys.sealKey) });
   let anchor: Awaited<ReturnType<typeof openCheckpoint>> | undefined;
   let output: Awaited<ReturnType<typeof createCheckpoint>> | undefined;
   try {
@@ -234,6 +238,7 @@ async function main(): Promise<number> {
       : undefined;
     const report = await verifyLedger(stores.ledger, query, {
       checkEvent: transcriptLinkCheck(stores.transcripts),
+      sealKey: keys.sealKey,
       ...(anchor ? { against: anchor.reader.heads() } : {}),
       ...(output ? { onHead: output.head } : {}),
     });
