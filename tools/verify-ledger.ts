@@ -13,8 +13,6 @@
  * Prints counts, pseudonymous subject keys and event ids, never a raw user id.
  */
 import { existsSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance-params.js';
 import { ConfigError, loadConfig } from '../bot/config.js';
@@ -23,16 +21,14 @@ import { verifyLedger, type VerificationReport } from '../bot/ledger-verificatio
 import { transcriptLinkCheck } from '../bot/transcript-links.js';
 import { createLogger } from '../bot/log.js';
 import { deriveKeys, loadMasterSecret } from '../bot/secrets.js';
+import { CheckpointError } from '../consent/checkpoint.js';
 import {
-  CheckpointError,
-  CheckpointReader,
-  CheckpointWriter,
-  type CheckpointHead,
-  type CheckpointTrailer,
-} from '../consent/checkpoint.js';
+  createCheckpoint,
+  openCheckpoint,
+  type CheckpointSummary,
+} from '../bot/checkpoint-files.js';
 import type { LedgerQuery } from '../consent/ledger.js';
 import { sealerOf } from '../consent/chain.js';
-import { compareUtf8 } from '../storage/transcript-rules.js';
 
 const USAGE = `usage: npm run verify -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--channel ID --user ID] [--json]
        npm run verify -- [--against FILE [--digest HEX]] [--checkpoint-out FILE] [--json]`;
@@ -44,13 +40,6 @@ const ERROR = 2;
 function exitWith(code: number, message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(code);
-}
-
-/** A checkpoint file as the report names it. */
-interface CheckpointSummary extends Omit<CheckpointTrailer, 'problems'> {
-  readonly file: string;
-  readonly createdAt: string;
-  readonly problems?: number;
 }
 
 interface Checkpoints {
@@ -91,47 +80,6 @@ function describeReport(
     lines.push(`Checkpoint written: ${described(checkpoints.checkpoint)}.`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Opens a checkpoint to read: its heads, read line by line as the walk needs them. */
-async function openCheckpoint(
-  file: string,
-): Promise<{ handle: FileHandle; reader: CheckpointReader }> {
-  const handle = await open(file, 'r');
-  const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Infinity });
-  return { handle, reader: new CheckpointReader(lines, compareUtf8) };
-}
-
-/**
- * A new checkpoint file, written line by line as the walk goes. Never overwrites one (an anchor
- * must not be replaced by mistake); synced to disk before it is reported written.
- */
-async function createCheckpoint(file: string, now: Date) {
-  const handle = await open(file, 'wx');
-  const writer = new CheckpointWriter();
-  // Lines gather into chunks of about 64 KiB: one write per chunk, awaited, so memory stays flat.
-  let chunk = writer.header(now);
-  const write = async (line: string, last = false): Promise<void> => {
-    chunk += line;
-    if (chunk.length < 65_536 && !last) return;
-    const full = chunk;
-    chunk = '';
-    await handle.appendFile(full);
-  };
-  return {
-    head: (head: CheckpointHead, events: number) => write(writer.head(head, events)),
-    async seal(problems: number): Promise<CheckpointSummary> {
-      const { line, ...trailer } = writer.trailer(problems);
-      await write(line, true);
-      await handle.sync();
-      await handle.close();
-      return { file, createdAt: now.toISOString(), ...trailer };
-    },
-    async discard(): Promise<void> {
-      await handle.close().catch(() => undefined);
-      await rm(file, { force: true });
-    },
-  };
 }
 
 /** A checkpoint file that cannot be opened: its message is complete, with no personal data. */
