@@ -41,6 +41,8 @@ import { createServer } from './server.js';
 import { linkTranscripts, transcriptLinkCheck } from './transcript-links.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
+import { startCheckpointSchedule, type CheckpointSchedule } from './checkpoint-schedule.js';
+import { verifyLedger } from './ledger-verification.js';
 // Hand-offs (issue 5): agents to the bot, the bot to people.
 import { Handoffs } from './handoff.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
@@ -52,6 +54,8 @@ export interface App {
   readonly optOutGuard: OptOutGuard;
   /** Deletes expired transcripts and confirmation tokens on a timer; stop it before the stores. */
   readonly retention: RetentionSchedule;
+  /** Checkpoints of the ledger on a timer, when CHECKPOINT_DIR is set; stop it before the stores. */
+  readonly checkpoints?: CheckpointSchedule;
 }
 
 export interface AppDeps {
@@ -339,5 +343,24 @@ export function createApp(deps: AppDeps): App {
     now,
     log,
   });
-  return { server, adapter, bot, optOutGuard, retention };
+  // Chains cut at the end and people deleted whole show only against an earlier checkpoint.
+  const checkpoints = config.CHECKPOINT_DIR
+    ? startCheckpointSchedule({
+        dir: config.CHECKPOINT_DIR,
+        everyMs: config.CHECKPOINT_INTERVAL_HOURS * 3_600_000,
+        now,
+        log,
+        verify: (anchoring) =>
+          verifyLedger(
+            stores.ledger,
+            {},
+            {
+              checkEvent: transcriptLinkCheck(stores.transcripts),
+              sealKey: deps.keys.sealKey,
+              ...anchoring,
+            },
+          ),
+      })
+    : undefined;
+  return { server, adapter, bot, optOutGuard, retention, ...(checkpoints ? { checkpoints } : {}) };
 }

@@ -30,9 +30,10 @@ async function start(): Promise<void> {
   const stores = await openStores(config, { seal: sealerOf(keys.sealKey) });
   // From here on, channel ids in the logs are hashed with a key that survives restarts.
   const log = createLogger(config.LOG_LEVEL, undefined, { idKey: keys.logKey });
-  const { server, retention } = createApp({ config, catalogue, stores, log, keys });
+  const { server, retention, checkpoints } = createApp({ config, catalogue, stores, log, keys });
   // A first pass at start: a server that was down for a week catches up at once.
   void retention.runOnce();
+  void checkpoints?.runOnce();
 
   server.listen(config.PORT, config.HOST, () => {
     log.info('server.listening', {
@@ -52,6 +53,7 @@ async function start(): Promise<void> {
   const stop = (signal: string): void => {
     log.info('server.stopping', { signal });
     retention.stop();
+    checkpoints?.stop();
     server.close(() => {
       void stores.close().then(() => process.exit(0));
     });

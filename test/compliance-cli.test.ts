@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventHash, sealerOf } from '../consent/chain.js';
 import type { ConsentEvent } from '../consent/ledger.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
-import type { VerificationReport } from '../bot/ledger-verification.js';
+import { verifyLedger, type VerificationReport } from '../bot/ledger-verification.js';
+import { startCheckpointSchedule } from '../bot/checkpoint-schedule.js';
+import { recordingLog } from './http-harness.js';
 import { openEmbeddedStores } from '../storage/stores.js';
 import { decision, pseudonym, seedManyEvents, tamperSqlite } from './compliance-fixture.js';
 import { temporaryFolder, TEST_KEYS, TEST_SECRET_KEY } from './harness.js';
@@ -351,5 +353,106 @@ describe('npm run verify with checkpoints, on a SQLite data folder', { timeout: 
     const run = await verify(args, env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('checkpoints taken on a timer, checked by npm run verify', { timeout: 90_000 }, () => {
+  const folder = temporaryFolder('consent-bot-scheduled-');
+  // CHECKPOINT_DIR: out of the data folder, where the database administrator cannot write.
+  const kept = temporaryFolder('consent-bot-scheduled-checkpoints-');
+  const env = { STORE: 'embedded', DATA_DIR: folder.path, SECRET_KEY: TEST_SECRET_KEY };
+  const person = (n: number): Subject => ({
+    channelId: n % 2 ? 'webchat' : 'msteams',
+    userId: `person-${n}`,
+  });
+  const files = (): string[] =>
+    readdirSync(kept.path)
+      .filter((name) => name.endsWith('.checkpoint'))
+      .sort();
+  afterAll(() => {
+    folder.remove();
+    kept.remove();
+  });
+
+  it('writes a checkpoint each interval, and the next run and --against find a person deleted since', async () => {
+    const stores = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
+    await seedManyEvents(stores.ledger, 5, 2);
+    const log = recordingLog();
+    const schedule = startCheckpointSchedule({
+      dir: kept.path,
+      everyMs: 20,
+      now: () => new Date(),
+      log,
+      verify: (anchoring) =>
+        verifyLedger(stores.ledger, {}, { sealKey: TEST_KEYS.sealKey, ...anchoring }),
+    });
+    try {
+      // Nobody runs a command: the timer takes the checkpoint.
+      await vi.waitFor(
+        () => {
+          expect(files().length).toBeGreaterThanOrEqual(1);
+        },
+        { timeout: 5000 },
+      );
+    } finally {
+      schedule.stop();
+    }
+    // Waits for a run in progress (or takes one more): none runs on these stores after this.
+    await schedule.runOnce();
+    const first = files()[0];
+    expect(first).toMatch(/^ledger-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.checkpoint$/);
+    const written = log.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(written[0]).toMatchObject({
+      event: 'checkpoint.written',
+      file: first,
+      subjects: 5,
+      events: 10,
+      problems: 0,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+    });
+    expect(log.lines.join('\n')).not.toContain('person-');
+    const anchored = join(kept.path, first!);
+    expect(await verify(['--against', anchored], env)).toMatchObject({ code: 0 });
+
+    // Someone with write access to the database deletes person 3 whole.
+    await stores.close();
+    for (const seq of [1, 2]) tamperSqlite(folder.path, pseudonym(person(3)), seq, 'delete');
+    const reopened = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
+    const again = startCheckpointSchedule({
+      dir: kept.path,
+      everyMs: 3_600_000,
+      now: () => new Date(),
+      log,
+      verify: (anchoring) =>
+        verifyLedger(reopened.ledger, {}, { sealKey: TEST_KEYS.sealKey, ...anchoring }),
+    });
+    try {
+      const found = await again.runOnce();
+      expect(found?.report.problems).toEqual([
+        {
+          subject: subjectKey(pseudonym(person(3))),
+          kind: 'subject-missing',
+          seq: 2,
+          eventId: '',
+        },
+      ]);
+      expect(found?.checkpoint.file).toMatch(/\.problems\.checkpoint$/);
+      // The next run still checks against the last intact checkpoint: the deletion is not
+      // forgotten because a checkpoint was taken after it.
+      const still = await again.runOnce();
+      expect(still?.against).toBe(found?.against);
+      expect(still?.report.problemCount).toBe(1);
+    } finally {
+      again.stop();
+      await reopened.close();
+    }
+    expect(log.lines.some((line) => line.includes('"checkpoint.ledger_not_intact"'))).toBe(true);
+    expect(log.lines.join('\n')).not.toContain('person-');
+
+    const json = await verify(['--against', anchored, '--json'], env);
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as VerificationReport).problems).toEqual([
+      { subject: subjectKey(pseudonym(person(3))), kind: 'subject-missing', seq: 2, eventId: '' },
+    ]);
   });
 });

@@ -63,6 +63,7 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     async close() {
       app.retention.stop();
+      app.checkpoints?.stop();
       await new Promise<void>((resolve) => {
         app.server.close(() => {
           resolve();
