@@ -13,6 +13,7 @@ import {
   type VerifyBody,
 } from '../test/compliance-fixture.js';
 import { temporaryFolder } from '../test/harness.js';
+import { startServer } from '../test/http-harness.js';
 import { verifyLedger } from './ledger-verification.js';
 
 const DAVE: Subject = { channelId: 'webchat', userId: 'dave' };
@@ -144,6 +145,55 @@ describe('verification of the ledger on SQLite, after tampering in the database 
       ]);
     } finally {
       await api.close();
+    }
+  });
+});
+
+/** The real server, which seals what it appends: a rewrite in the database file is named. */
+describe('verification through the API of a sealed ledger, after a rewrite in the database', () => {
+  it('names the rewritten event forged, per person and in /api/compliance/verify', async () => {
+    const folder = temporaryFolder();
+    const server = await startServer({ DATA_DIR: folder.path });
+    try {
+      for (let n = 1; n <= 4; n += 1) {
+        await server.stores.ledger.append(
+          [decision(DAVE, { decision: n === 2 ? 'withdrawn' : 'given' })],
+          day(n),
+        );
+      }
+      const daves = await server.stores.ledger.history(pseudonym(DAVE));
+      expect(daves.every((e) => typeof e.seal === 'string')).toBe(true);
+      // The withdrawal (seq 2) becomes a consent, every hash after it recomputed.
+      let prevHash = daves[0]!.hash;
+      for (const event of daves.slice(1)) {
+        const changed = {
+          ...event,
+          prevHash,
+          ...(event.seq === 2 ? { decision: 'given' as const } : {}),
+        };
+        const rewritten = { ...changed, hash: eventHash(changed) };
+        prevHash = rewritten.hash;
+        tamperSqlite(folder.path, pseudonym(DAVE), event.seq, () => rewritten);
+      }
+      const key = subjectKey(pseudonym(DAVE));
+      const expected = [2, 3, 4].map((seq) => ({
+        subject: key,
+        kind: 'forged',
+        seq,
+        eventId: daves[seq - 1]!.id,
+      }));
+      const person = await get<VerifyBody>(server.url, '/api/subjects/webchat/dave/verify');
+      expect(person.status).toBe(200);
+      // The per-person route names events only: the subject is the one asked about.
+      expect(person.body).toMatchObject({
+        intact: false,
+        problems: expected.map(({ subject: _subject, ...problem }) => problem),
+      });
+      const whole = await get<VerifyBody>(server.url, '/api/compliance/verify');
+      expect(whole.body).toMatchObject({ scope: 'store', intact: false, problems: expected });
+    } finally {
+      await server.close();
+      folder.remove();
     }
   });
 });
