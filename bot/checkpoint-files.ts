@@ -40,13 +40,14 @@ export interface CheckpointOutput {
 
 /**
  * A new checkpoint file, written line by line as the walk goes. Never overwrites one (an anchor
- * must not be replaced by mistake); synced to disk before it is reported written.
+ * must not be replaced by mistake); synced to disk before it is reported written. It is `sealed`
+ * (consent/checkpoint.ts): this server seals every event it appends from now on.
  */
 export async function createCheckpoint(file: string, now: Date): Promise<CheckpointOutput> {
   const handle = await open(file, 'wx');
   const writer = new CheckpointWriter();
   // Lines gather into chunks of about 64 KiB: one write per chunk, awaited, so memory stays flat.
-  let chunk = writer.header(now);
+  let chunk = writer.header(now, { sealed: true });
   const write = async (line: string, last = false): Promise<void> => {
     chunk += line;
     if (chunk.length < 65_536 && !last) return;

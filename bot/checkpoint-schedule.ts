@@ -45,7 +45,7 @@ export interface CheckpointScheduleOptions {
   readonly log: CheckpointLog;
   /** The whole-store verification walk (bot/ledger-verification.ts), with these added. */
   readonly verify: (
-    options: Pick<VerificationOptions, 'against' | 'onHead'>,
+    options: Pick<VerificationOptions, 'against' | 'againstSealed' | 'onHead'>,
   ) => Promise<VerificationReport>;
 }
 
@@ -115,7 +115,12 @@ export function startCheckpointSchedule(options: CheckpointScheduleOptions): Che
       // log) at every run, until an operator looks: it is never quietly skipped.
       anchor = againstFile ? await openCheckpoint(againstFile) : undefined;
       const report = await verify({
-        ...(anchor ? { against: anchor.reader.heads() } : {}),
+        ...(anchor
+          ? {
+              against: anchor.reader.heads(),
+              againstSealed: () => anchor?.reader.header?.sealed === true,
+            }
+          : {}),
         onHead: (head: CheckpointHead, events: number) => output.head(head, events),
       });
       const sealed = await output.seal(report.problemCount);

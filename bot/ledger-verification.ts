@@ -63,6 +63,11 @@ export interface VerificationOptions {
    * store only: a window or one subject would make every other anchored subject look missing.
    */
   readonly against?: AsyncIterable<CheckpointHead>;
+  /**
+   * Whether the checkpoint checked against is `sealed` (CheckpointReader.header), asked once its
+   * header was read: then every event after its heads, and in chains new since, must be sealed.
+   */
+  readonly againstSealed?: () => boolean;
   /** Told each chain's head as walked, in subject key order, to write a checkpoint. */
   readonly onHead?: (head: CheckpointHead, events: number) => Promise<void> | void;
 }
@@ -83,7 +88,9 @@ export async function verifyLedger(
   }
   const maxProblems = options.maxProblems ?? 1000;
   // Chain-order scans return subject keys in UTF-8 byte order on every backend.
-  const join = options.against ? new AnchorJoin(options.against, compareUtf8) : undefined;
+  const join = options.against
+    ? new AnchorJoin(options.against, compareUtf8, options.againstSealed)
+    : undefined;
   const problems: VerificationProblem[] = [];
   let problemCount = 0;
   let subjects = 0;

@@ -269,8 +269,9 @@ describe('npm run verify with checkpoints, on a SQLite data folder', { timeout: 
     expect(lines).toHaveLength(9); // header, 6 heads, trailer, and the final newline
     expect(JSON.parse(lines[7]!)).toEqual({ subjects: 6, events: 18, problems: 0, digest });
 
-    // The ledger goes on: a chain grows, a new person arrives. Nothing is wrong with that.
-    const stores = openEmbeddedStores(folder.path);
+    // The ledger goes on: a chain grows, a new person arrives. Nothing is wrong with that. The
+    // server seals what it appends (the checkpoint says so, and unsealed events would be flagged).
+    const stores = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
     await stores.ledger.append([decision(person(1), { decision: 'withdrawn' })], day(20));
     await stores.ledger.append([decision({ channelId: 'webchat', userId: 'erin' })], day(21));
     await stores.close();

@@ -187,7 +187,12 @@ async function main(): Promise<number> {
     const report = await verifyLedger(stores.ledger, query, {
       checkEvent: transcriptLinkCheck(stores.transcripts),
       sealKey: keys.sealKey,
-      ...(anchor ? { against: anchor.reader.heads() } : {}),
+      ...(anchor
+        ? {
+            against: anchor.reader.heads(),
+            againstSealed: () => anchor?.reader.header?.sealed === true,
+          }
+        : {}),
       ...(output ? { onHead: output.head } : {}),
     });
     let checked: CheckpointSummary | undefined;
