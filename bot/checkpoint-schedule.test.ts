@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CheckpointReader } from '../consent/checkpoint.js';
 import { openMemoryStores } from '../storage/stores.js';
@@ -76,6 +76,44 @@ describe('scheduled checkpoints', () => {
     expect(heads).toHaveLength(3);
     expect(reader.trailer).toMatchObject({ subjects: 3, events: 3, problems: 0 });
     folder.remove();
+  });
+
+  it('logs an error when the checkpoint it wrote last has disappeared', async () => {
+    const folder = temporaryFolder('consent-bot-checkpoint-job-');
+    const stores = openMemoryStores();
+    await seedManyEvents(stores.ledger, 2, 1);
+    const log = recordingLog();
+    const schedule = startCheckpointSchedule({
+      dir: folder.path,
+      everyMs: 3_600_000,
+      now: () => new Date(),
+      log,
+      verify: (anchoring) => verifyLedger(stores.ledger, {}, anchoring),
+    });
+    try {
+      const first = await schedule.runOnce();
+      expect(first?.against).toBeUndefined();
+      rmSync(first!.checkpoint.file);
+      const second = await schedule.runOnce();
+      expect(second?.against).toBeUndefined();
+      const missing = log.lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.event === 'checkpoint.anchor_missing');
+      expect(missing).toEqual([
+        {
+          level: 'error',
+          event: 'checkpoint.anchor_missing',
+          file: basename(first!.checkpoint.file),
+        },
+      ]);
+      // The next run checks against the second one: no more alarm about the first.
+      const third = await schedule.runOnce();
+      expect(third?.against).toBe(basename(second!.checkpoint.file));
+      expect(log.lines.filter((line) => line.includes('anchor_missing'))).toHaveLength(1);
+    } finally {
+      schedule.stop();
+      folder.remove();
+    }
   });
 
   it('never runs twice at once', async () => {

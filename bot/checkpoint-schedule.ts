@@ -1,4 +1,4 @@
-import { link, mkdir, readdir, rm } from 'node:fs/promises';
+import { access, link, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CheckpointHead } from '../consent/checkpoint.js';
 import { createCheckpoint, openCheckpoint, type CheckpointSummary } from './checkpoint-files.js';
@@ -76,6 +76,12 @@ async function lastIntact(dir: string): Promise<string | undefined> {
   return last === undefined ? undefined : join(dir, last);
 }
 
+const exists = (file: string): Promise<boolean> =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
 /** How many problems of each kind: `forged:3,subject-missing:1`. Kinds only, never who. */
 function kindsOf(report: VerificationReport): string {
   const counts = new Map<string, number>();
@@ -97,6 +103,8 @@ export function startCheckpointSchedule(options: CheckpointScheduleOptions): Che
     throw new RangeError(`checkpoints: everyMs must be a whole number from 1 to ${MAX_TIMEOUT_MS}`);
   }
   let running: Promise<CheckpointRun | undefined> | undefined;
+  /** The last intact checkpoint this process wrote: its disappearance is itself an alarm. */
+  let lastWritten: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -105,6 +113,13 @@ export function startCheckpointSchedule(options: CheckpointScheduleOptions): Che
     const at = now();
     await mkdir(dir, { recursive: true });
     const againstFile = await lastIntact(dir);
+    if (lastWritten !== undefined && !(await exists(lastWritten))) {
+      // Deleting the checkpoints would make the next run start afresh, the deletion unseen.
+      log.error('checkpoint.anchor_missing', {
+        file: basename(lastWritten),
+        against: againstFile ? basename(againstFile) : undefined,
+      });
+    }
     // Written under a temporary name, linked to its final one once complete: a crashed run
     // never leaves what looks like a checkpoint cut short, and no checkpoint is overwritten.
     const partial = join(dir, `.${checkpointFileName(at, 0)}.partial`);
@@ -128,6 +143,7 @@ export function startCheckpointSchedule(options: CheckpointScheduleOptions): Che
       await link(partial, file);
       await rm(partial, { force: true });
       const checkpoint = { ...sealed, file };
+      if (report.intact) lastWritten = file;
       const against = againstFile ? basename(againstFile) : undefined;
       log.info('checkpoint.written', {
         file: basename(file),
