@@ -160,6 +160,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             transcript: object({ activities: int, digest: str, firstAt: isoTime }),
             prevHash: str,
             hash: str,
+            // HMAC of hash under a key derived from the server's secret; absent on older events.
+            seal: str,
           },
           [
             'id',
@@ -174,7 +176,17 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           ],
         ),
         ChainProblem: object({
-          kind: { enum: ['altered', 'broken-link', 'missing', 'reordered', 'transcript-altered'] },
+          kind: {
+            enum: [
+              'altered',
+              'broken-link',
+              'missing',
+              'reordered',
+              'forged',
+              'unsealed',
+              'transcript-altered',
+            ],
+          },
           seq: { type: 'integer' },
           eventId: str,
         }),
