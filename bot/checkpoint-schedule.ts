@@ -1,4 +1,4 @@
-import { access, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CheckpointHead } from '../consent/checkpoint.js';
 import { createCheckpoint, openCheckpoint, type CheckpointSummary } from './checkpoint-files.js';
@@ -120,8 +120,10 @@ export function startCheckpointSchedule(options: CheckpointScheduleOptions): Che
         against: againstFile ? basename(againstFile) : undefined,
       });
     }
-    // Written under a temporary name, linked to its final one once complete: a crashed run
-    // never leaves what looks like a checkpoint cut short, and no checkpoint is overwritten.
+    // Written under a temporary name, renamed to its final one once complete: a crashed run
+    // never leaves what looks like a checkpoint cut short. Renamed only to a name not taken, so
+    // no checkpoint is overwritten (runs never overlap; names carry the millisecond). A rename,
+    // not a hard link: network and object-store mounts often have no links.
     const partial = join(dir, `.${checkpointFileName(at, 0)}.partial`);
     const output = await createCheckpoint(partial, at);
     let anchor: Awaited<ReturnType<typeof openCheckpoint>> | undefined;
@@ -140,8 +142,10 @@ export function startCheckpointSchedule(options: CheckpointScheduleOptions): Che
       });
       const sealed = await output.seal(report.problemCount);
       const file = join(dir, checkpointFileName(at, report.problemCount));
-      await link(partial, file);
-      await rm(partial, { force: true });
+      if (await exists(file)) {
+        throw Object.assign(new Error('checkpoint file exists'), { code: 'EEXIST' });
+      }
+      await rename(partial, file);
       const checkpoint = { ...sealed, file };
       if (report.intact) lastWritten = file;
       const against = againstFile ? basename(againstFile) : undefined;
