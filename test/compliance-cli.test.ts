@@ -181,6 +181,13 @@ describe('npm run verify on a sealed ledger, on a SQLite data folder', { timeout
     folder.remove();
   });
 
+  it('refuses to check seals without the server secret, and never makes one up', async () => {
+    const run = await verify([], { STORE: 'embedded', DATA_DIR: folder.path });
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('No secret: set SECRET_KEY or SECRET_KEY_FILE as for npm start');
+    expect(existsSync(join(folder.path, 'secret.key'))).toBe(false);
+  });
+
   it('names the event rewritten in the database, every hash after it recomputed, as forged', async () => {
     expect(daves.every((e) => e.seal === sealerOf(TEST_KEYS.sealKey)(e.hash))).toBe(true);
     expect((await verify([], env)).code).toBe(0);

@@ -19,8 +19,7 @@ import { ConfigError, loadConfig } from '../bot/config.js';
 import { openStores } from '../bot/configured-stores.js';
 import { verifyLedger, type VerificationReport } from '../bot/ledger-verification.js';
 import { transcriptLinkCheck } from '../bot/transcript-links.js';
-import { createLogger } from '../bot/log.js';
-import { deriveKeys, loadMasterSecret } from '../bot/secrets.js';
+import { deriveKeys, findMasterSecret } from '../bot/secrets.js';
 import { CheckpointError } from '../consent/checkpoint.js';
 import {
   createCheckpoint,
@@ -154,11 +153,16 @@ async function main(): Promise<number> {
   if (config.STORE === 'embedded' && !existsSync(config.DATA_DIR)) {
     exitWith(ERROR, `DATA_DIR ${config.DATA_DIR} does not exist: no embedded store to verify`);
   }
-  // Logs go to stderr, so that --json output on stdout stays one JSON document.
-  const log = createLogger(config.LOG_LEVEL, (line) => process.stderr.write(`${line}\n`));
   // The server's secret: pseudonyms, and the key that seals every event (run with the same
   // SECRET_KEY, SECRET_KEY_FILE or DATA_DIR as npm start, or every sealed event reads as forged).
-  const keys = deriveKeys(loadMasterSecret(config, log));
+  const secret = findMasterSecret(config);
+  if (!secret) {
+    exitWith(
+      ERROR,
+      'No secret: set SECRET_KEY or SECRET_KEY_FILE as for npm start (seals and pseudonyms need it)',
+    );
+  }
+  const keys = deriveKeys(secret);
   const query: LedgerQuery = {
     ...(filter.subject
       ? { subject: keys.ledgerSubject(filter.subject) }
