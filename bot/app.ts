@@ -42,6 +42,8 @@ import { linkTranscripts } from './transcript-links.js';
 import { proofChecksOf } from './proof-checks.js';
 import { TranscriptLoggingMiddleware } from './transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
+import { startCheckpointSchedule, type CheckpointSchedule } from './checkpoint-schedule.js';
+import { verifyLedger } from './ledger-verification.js';
 // Hand-offs (issue 5): agents to the bot, the bot to people.
 import { Handoffs } from './handoff.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
@@ -53,6 +55,8 @@ export interface App {
   readonly optOutGuard: OptOutGuard;
   /** Deletes expired transcripts and confirmation tokens on a timer; stop it before the stores. */
   readonly retention: RetentionSchedule;
+  /** Checkpoints of the ledger on a timer, when CHECKPOINT_DIR is set; stop it before the stores. */
+  readonly checkpoints?: CheckpointSchedule;
 }
 
 export interface AppDeps {
@@ -252,6 +256,7 @@ export function createApp(deps: AppDeps): App {
     ledgerSubject: deps.keys.ledgerSubject,
     accessLog: stores.accessLog,
     checkEvents,
+    sealKey: deps.keys.sealKey,
     log,
     publicUrl: config.PUBLIC_URL,
     readiness: stores.readiness,
@@ -302,6 +307,7 @@ export function createApp(deps: AppDeps): App {
     log,
     ...(controller ? { controller } : {}),
     checkEvents,
+    sealKey: deps.keys.sealKey,
   });
   registerRightsRoutes(server, {
     ...turns.subjectData,
@@ -340,5 +346,24 @@ export function createApp(deps: AppDeps): App {
     now,
     log,
   });
-  return { server, adapter, bot, optOutGuard, retention };
+  // Chains cut at the end and people deleted whole show only against an earlier checkpoint.
+  const checkpoints = config.CHECKPOINT_DIR
+    ? startCheckpointSchedule({
+        dir: config.CHECKPOINT_DIR,
+        everyMs: config.CHECKPOINT_INTERVAL_HOURS * 3_600_000,
+        now,
+        log,
+        verify: (anchoring) =>
+          verifyLedger(
+            stores.ledger,
+            {},
+            {
+              checkEvent: checkEvents(),
+              sealKey: deps.keys.sealKey,
+              ...anchoring,
+            },
+          ),
+      })
+    : undefined;
+  return { server, adapter, bot, optOutGuard, retention, ...(checkpoints ? { checkpoints } : {}) };
 }

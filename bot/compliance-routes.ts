@@ -62,6 +62,8 @@ export interface ComplianceRoutesDeps {
   readonly controller?: ControllerDetails;
   /** Extra checks of each event during /verify (transcript digests): a fresh one per walk. */
   readonly checkEvents: () => EventCheck;
+  /** The ledger seal key: /verify names rewritten events (consent/chain.ts). */
+  readonly sealKey: Buffer;
 }
 
 /** Longest series /aggregates draws: about ten years of days, or of months. */
@@ -399,7 +401,10 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
           ...(pseudonym ? { subject: pseudonym } : channelId ? { channelId } : {}),
           ...rangeOf(raw),
         };
-        const report = await verifyLedger(ledger, query, { checkEvent: deps.checkEvents() });
+        const report = await verifyLedger(ledger, query, {
+          checkEvent: deps.checkEvents(),
+          sealKey: deps.sealKey,
+        });
         const { target, detail } = describe(query);
         if (
           !(await recordAccess(res, deps.accessLog, caller, 'ledger.verify', target, {

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventHash } from '../consent/chain.js';
+import { eventHash, sealerOf } from '../consent/chain.js';
+import { CheckpointReader, CheckpointWriter } from '../consent/checkpoint.js';
+import { compareUtf8 } from '../storage/transcript-rules.js';
 import type { ConsentEvent, NoticeRecord } from '../consent/ledger.js';
 import { noticeHash } from '../consent/notice.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
@@ -284,6 +286,136 @@ describe('verification of the notice shown in a real conversation', () => {
       });
     } finally {
       await running.close();
+      folder.remove();
+    }
+  });
+});
+
+/** The real server, which seals what it appends: a rewrite in the database file is named. */
+describe('verification through the API of a sealed ledger, after a rewrite in the database', () => {
+  it('names the rewritten event forged, per person and in /api/compliance/verify', async () => {
+    const folder = temporaryFolder();
+    const server = await startServer({ DATA_DIR: folder.path });
+    try {
+      for (let n = 1; n <= 4; n += 1) {
+        await server.stores.ledger.append(
+          [decision(DAVE, { decision: n === 2 ? 'withdrawn' : 'given' })],
+          day(n),
+        );
+      }
+      const daves = await server.stores.ledger.history(pseudonym(DAVE));
+      expect(daves.every((e) => typeof e.seal === 'string')).toBe(true);
+      // The withdrawal (seq 2) becomes a consent, every hash after it recomputed.
+      let prevHash = daves[0]!.hash;
+      for (const event of daves.slice(1)) {
+        const changed = {
+          ...event,
+          prevHash,
+          ...(event.seq === 2 ? { decision: 'given' as const } : {}),
+        };
+        const rewritten = { ...changed, hash: eventHash(changed) };
+        prevHash = rewritten.hash;
+        tamperSqlite(folder.path, pseudonym(DAVE), event.seq, () => rewritten);
+      }
+      const key = subjectKey(pseudonym(DAVE));
+      const expected = [2, 3, 4].map((seq) => ({
+        subject: key,
+        kind: 'forged',
+        seq,
+        eventId: daves[seq - 1]!.id,
+      }));
+      const person = await get<VerifyBody>(server.url, '/api/subjects/webchat/dave/verify');
+      expect(person.status).toBe(200);
+      // The per-person route names events only: the subject is the one asked about.
+      expect(person.body).toMatchObject({
+        intact: false,
+        problems: expected.map(({ subject: _subject, ...problem }) => problem),
+      });
+      const whole = await get<VerifyBody>(server.url, '/api/compliance/verify');
+      expect(whole.body).toMatchObject({ scope: 'store', intact: false, problems: expected });
+    } finally {
+      await server.close();
+      folder.remove();
+    }
+  });
+});
+
+/**
+ * Stripping every seal of a chain passes it off as one written before sealing. A `sealed`
+ * checkpoint closes that: whatever is appended after it must carry seals.
+ */
+describe('verification against a sealed checkpoint, on SQLite', () => {
+  it('flags events without seals appended since, in old chains and in new ones', async () => {
+    const folder = temporaryFolder();
+    const seal = sealerOf(TEST_KEYS.sealKey);
+    // Chains written before sealing existed: no seals.
+    const before = openEmbeddedStores(folder.path);
+    await seedManyEvents(before.ledger, 3, 2);
+    await before.close();
+    const server = openEmbeddedStores(folder.path, { seal });
+    // Someone with write access but without the key: correct hashes, no seals.
+    const intruder = openEmbeddedStores(folder.path);
+    try {
+      const writer = new CheckpointWriter();
+      const lines = [writer.header(new Date('2026-11-29T10:00:00Z'), { sealed: true })];
+      const taken = await verifyLedger(
+        server.ledger,
+        {},
+        {
+          sealKey: TEST_KEYS.sealKey,
+          onHead: (head, events) => {
+            lines.push(writer.head(head, events));
+          },
+        },
+      );
+      lines.push(writer.trailer(taken.problemCount).line);
+      const against = () => {
+        const reader = new CheckpointReader(
+          lines.map((line) => line.trimEnd()),
+          compareUtf8,
+        );
+        return {
+          sealKey: TEST_KEYS.sealKey,
+          against: reader.heads(),
+          againstSealed: () => reader.header?.sealed === true,
+        };
+      };
+
+      // The server goes on, sealing: an old chain grows, a new person arrives. All fine.
+      const person1 = { channelId: 'webchat', userId: 'person-1' };
+      await server.ledger.append([decision(person1, { decision: 'withdrawn' })], day(20));
+      await server.ledger.append([decision(DAVE)], day(20));
+      expect(await verifyLedger(server.ledger, {}, against())).toMatchObject({ intact: true });
+
+      // A forged consent appended to an old unsealed chain, and a whole new chain, without seals.
+      const person2 = { channelId: 'msteams', userId: 'person-2' };
+      const [forged] = await intruder.ledger.append([decision(person2)], day(21));
+      const [invented] = await intruder.ledger.append([decision(ERIN)], day(21));
+      // Without the checkpoint, both look like events written before sealing.
+      expect(await verifyLedger(server.ledger, {}, { sealKey: TEST_KEYS.sealKey })).toMatchObject({
+        intact: true,
+      });
+      const report = await verifyLedger(server.ledger, {}, against());
+      expect(report.problems).toEqual(
+        expect.arrayContaining([
+          {
+            subject: subjectKey(pseudonym(person2)),
+            kind: 'unsealed-since-checkpoint',
+            seq: 3,
+            eventId: forged!.id,
+          },
+          {
+            subject: subjectKey(pseudonym(ERIN)),
+            kind: 'unsealed-since-checkpoint',
+            seq: 1,
+            eventId: invented!.id,
+          },
+        ]),
+      );
+      expect(report.problemCount).toBe(2);
+    } finally {
+      await intruder.close();
+      await server.close();
       folder.remove();
     }
   });

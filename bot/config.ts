@@ -91,6 +91,13 @@ const schema = z
     // Node turns a timer over ~24.8 days into 1 ms: keep the interval well below.
     RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(35_000).default(60),
     /**
+     * Where the server writes a checkpoint of the ledger on a timer (bot/checkpoint-schedule.ts).
+     * Unset: none. Somewhere the database administrator cannot write.
+     */
+    CHECKPOINT_DIR: z.string().min(1).optional(),
+    // Node turns a timer over ~24.8 days into 1 ms: at most 500 hours.
+    CHECKPOINT_INTERVAL_HOURS: z.coerce.number().int().min(1).max(500).default(24),
+    /**
      * Requests per client address (and per conversation) in each window, in this process's memory;
      * 0 turns a limit off. A stop is never refused, whatever the limits.
      */
@@ -229,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     STORE: config.STORE ?? (config.MONGODB_URI ? 'mongo' : 'embedded'),
     DATA_DIR: resolve(config.DATA_DIR),
     CATALOGUE_FILE: resolve(config.CATALOGUE_FILE),
+    ...(config.CHECKPOINT_DIR ? { CHECKPOINT_DIR: resolve(config.CHECKPOINT_DIR) } : {}),
     // Links in e-mails must point somewhere the person can reach.
     PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
     API_TOKENS: Object.freeze(config.API_TOKENS.map((token) => Object.freeze({ ...token }))),

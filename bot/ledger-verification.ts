@@ -50,6 +50,11 @@ export interface VerificationReport {
 
 export interface VerificationOptions {
   readonly checkEvent?: EventCheck;
+  /**
+   * The ledger seal key (bot/secrets.ts): every sealed event's seal is checked, so an event
+   * rewritten with its chain recomputed is named `forged`, and stripped seals `unsealed`.
+   */
+  readonly sealKey?: Buffer;
   /** How many problems to list (all are counted); 1000 by default. */
   readonly maxProblems?: number;
   /**
@@ -58,6 +63,11 @@ export interface VerificationOptions {
    * store only: a window or one subject would make every other anchored subject look missing.
    */
   readonly against?: AsyncIterable<CheckpointHead>;
+  /**
+   * Whether the checkpoint checked against is `sealed` (CheckpointReader.header), asked once its
+   * header was read: then every event after its heads, and in chains new since, must be sealed.
+   */
+  readonly againstSealed?: () => boolean;
   /** Told each chain's head as walked, in subject key order, to write a checkpoint. */
   readonly onHead?: (head: CheckpointHead, events: number) => Promise<void> | void;
 }
@@ -78,7 +88,9 @@ export async function verifyLedger(
   }
   const maxProblems = options.maxProblems ?? 1000;
   // Chain-order scans return subject keys in UTF-8 byte order on every backend.
-  const join = options.against ? new AnchorJoin(options.against, compareUtf8) : undefined;
+  const join = options.against
+    ? new AnchorJoin(options.against, compareUtf8, options.againstSealed)
+    : undefined;
   const problems: VerificationProblem[] = [];
   let problemCount = 0;
   let subjects = 0;
@@ -101,7 +113,8 @@ export async function verifyLedger(
         ? (await ledger.history(first.subject)).find((e) => e.seq === first.seq - 1)
         : undefined;
     const walked = predecessor ? [predecessor, ...chain] : chain;
-    for (const problem of verifyChain(walked)) {
+    const chainOptions = options.sealKey ? { sealKey: options.sealKey } : {};
+    for (const problem of verifyChain(walked, chainOptions)) {
       if (problem.eventId !== predecessor?.id) report({ subject, ...problem });
     }
     if (options.checkEvent) {

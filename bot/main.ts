@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { createLogger } from './log.js';
 import { openStores } from './configured-stores.js';
 import { deriveKeys, loadMasterSecret } from './secrets.js';
+import { sealerOf } from '../consent/chain.js';
 
 async function start(): Promise<void> {
   let config;
@@ -24,13 +25,15 @@ async function start(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  const stores = await openStores(config);
   const keys = deriveKeys(loadMasterSecret(config, bootLog));
+  // Every event the server appends is sealed with a key the database does not hold.
+  const stores = await openStores(config, { seal: sealerOf(keys.sealKey) });
   // From here on, channel ids in the logs are hashed with a key that survives restarts.
   const log = createLogger(config.LOG_LEVEL, undefined, { idKey: keys.logKey });
-  const { server, retention } = createApp({ config, catalogue, stores, log, keys });
+  const { server, retention, checkpoints } = createApp({ config, catalogue, stores, log, keys });
   // A first pass at start: a server that was down for a week catches up at once.
   void retention.runOnce();
+  void checkpoints?.runOnce();
 
   server.listen(config.PORT, config.HOST, () => {
     log.info('server.listening', {
@@ -50,6 +53,7 @@ async function start(): Promise<void> {
   const stop = (signal: string): void => {
     log.info('server.stopping', { signal });
     retention.stop();
+    checkpoints?.stop();
     server.close(() => {
       void stores.close().then(() => process.exit(0));
     });

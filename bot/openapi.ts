@@ -160,6 +160,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             transcript: object({ activities: int, digest: str, firstAt: isoTime }),
             prevHash: str,
             hash: str,
+            // HMAC of hash under a key derived from the server's secret; absent on older events.
+            seal: str,
           },
           [
             'id',
@@ -180,6 +182,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
               'broken-link',
               'missing',
               'reordered',
+              'forged',
+              'unsealed',
               'transcript-altered',
               'transcript-missing',
               'notice-missing',

@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
 /** What each derived key is for; one master secret, never reused across purposes. */
-type KeyUse = 'ledger-subjects' | 'suppression' | 'links' | 'logs';
+type KeyUse = 'ledger-subjects' | 'ledger-seal' | 'suppression' | 'links' | 'logs';
 
 export interface Keys {
   /**
@@ -21,6 +21,12 @@ export interface Keys {
   readonly linkKey: Buffer;
   /** Key of the hashes that stand for channel ids in the logs (see log.ts). */
   readonly logKey: Buffer;
+  /**
+   * Key of the ledger events' seals (consent/chain.ts): an HMAC, so that whoever can write to the
+   * database but does not hold the secret cannot rewrite an event and recompute the chain unseen.
+   * Must never change, or every event sealed before reads as forged.
+   */
+  readonly sealKey: Buffer;
 }
 
 export function deriveKeys(master: Buffer): Keys {
@@ -37,6 +43,7 @@ export function deriveKeys(master: Buffer): Keys {
     suppressionSecret: derive('suppression').toString('hex'),
     linkKey: derive('links'),
     logKey: derive('logs'),
+    sealKey: derive('ledger-seal'),
   };
 }
 
@@ -46,9 +53,8 @@ export function deriveKeys(master: Buffer): Keys {
  * the memory store uses a random one per process. MongoDB (production) must be given one.
  */
 export function loadMasterSecret(config: Config, log: Logger): Buffer {
-  if (config.SECRET_KEY) return Buffer.from(config.SECRET_KEY, 'utf8');
-  if (config.SECRET_KEY_FILE)
-    return Buffer.from(readFileSync(config.SECRET_KEY_FILE, 'utf8').trim());
+  const given = givenSecret(config);
+  if (given) return given;
   if (config.STORE === 'memory') return randomBytes(32);
   const file = join(config.DATA_DIR, 'secret.key');
   if (!existsSync(file)) {
@@ -60,4 +66,27 @@ export function loadMasterSecret(config: Config, log: Logger): Buffer {
   }
   chmodSync(file, 0o600);
   return Buffer.from(readFileSync(file, 'utf8').trim());
+}
+
+/**
+ * The master secret the server uses, without generating one: for tools. A tool that generated a
+ * new secret would check seals under the wrong key (every sealed event would read as forged) and
+ * leave a stray secret.key in DATA_DIR.
+ */
+export function findMasterSecret(config: Config): Buffer | undefined {
+  const given = givenSecret(config);
+  if (given) return given;
+  const file = join(config.DATA_DIR, 'secret.key');
+  return config.STORE === 'embedded' && existsSync(file)
+    ? Buffer.from(readFileSync(file, 'utf8').trim())
+    : undefined;
+}
+
+/** SECRET_KEY, else the content of SECRET_KEY_FILE, else none. */
+function givenSecret(config: Config): Buffer | undefined {
+  if (config.SECRET_KEY) return Buffer.from(config.SECRET_KEY, 'utf8');
+  if (config.SECRET_KEY_FILE) {
+    return Buffer.from(readFileSync(config.SECRET_KEY_FILE, 'utf8').trim());
+  }
+  return undefined;
 }

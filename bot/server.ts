@@ -22,6 +22,8 @@ export interface ServerDeps {
   readonly ledger: ConsentLedger & LedgerSearch;
   /** Per-event checks of verification (transcript links), a fresh one per walk. */
   readonly checkEvents: () => EventCheck;
+  /** The ledger seal key: verification names rewritten events (consent/chain.ts). */
+  readonly sealKey: Buffer;
   /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
   readonly auth: Authenticator;
   /** Maps the ids in a URL to the ledger's pseudonymous subject. */
@@ -177,7 +179,7 @@ export function createServer(deps: ServerDeps): Server {
       const report = await verifyLedger(
         ledger,
         { subject: ledgerSubject },
-        { checkEvent: deps.checkEvents() },
+        { checkEvent: deps.checkEvents(), sealKey: deps.sealKey },
       );
       const target = subjectKey(ledgerSubject);
       if (!(await recordAccess(res, deps.accessLog, caller, 'chain.verify', target))) return;

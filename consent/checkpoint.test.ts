@@ -150,3 +150,57 @@ describe('ledger checkpoints', () => {
     );
   });
 });
+
+describe('a sealed checkpoint', () => {
+  const sealedFile = (): string[] => {
+    const writer = new CheckpointWriter();
+    return [
+      writer.header(new Date('2026-11-29T10:00:00Z'), { sealed: true }),
+      ...HEADS.map((head) => writer.head(head, head[1])),
+      writer.trailer(0).line,
+    ]
+      .join('')
+      .split('\n')
+      .slice(0, -1);
+  };
+
+  it('says so in its header, under the digest', async () => {
+    const lines = sealedFile();
+    expect(JSON.parse(lines[0]!)).toEqual({
+      format: CHECKPOINT_FORMAT,
+      createdAt: '2026-11-29T10:00:00.000Z',
+      sealed: true,
+    });
+    const reader = new CheckpointReader(lines, order);
+    const heads: CheckpointHead[] = [];
+    for await (const head of reader.heads()) heads.push(head);
+    expect(heads).toEqual(HEADS);
+    expect(reader.header?.sealed).toBe(true);
+    // Dropping the flag to hide unsealed events changes the digest.
+    const unflagged = [lines[0]!.replace(',"sealed":true', ''), ...lines.slice(1)];
+    await expect(async () => {
+      for await (const head of new CheckpointReader(unflagged, order).heads()) heads.push(head);
+    }).rejects.toThrow(CheckpointError);
+  });
+
+  it('requires seals after each anchored head and in new chains, once its header is read', async () => {
+    const reader = new CheckpointReader(sealedFile(), order);
+    const join = new AnchorJoin(reader.heads(), order, () => reader.header?.sealed === true);
+    const sealed = (events: ReturnType<typeof chain>) => events.map((e) => ({ ...e, seal: 's' }));
+    const findings: AnchorFinding[] = [];
+    const visit = async (key: string, events: Parameters<AnchorJoin['visit']>[1]) => {
+      for await (const finding of join.visit(key, events)) findings.push(finding);
+    };
+    // A: grown by an unsealed event 4 (anchored at 3). B: grown by a sealed one. C: new, unsealed.
+    await visit(A, chain(A, 4));
+    await visit(B, [...chain(B, 2), ...sealed(chain(B, 3)).slice(2)]);
+    await visit(C, chain(C, 2));
+    await visit(D, chain(D, 1));
+    for await (const finding of join.finish()) findings.push(finding);
+    expect(findings).toEqual([
+      { subject: A, kind: 'unsealed-since-checkpoint', seq: 4, eventId: `${A}-4` },
+      { subject: C, kind: 'unsealed-since-checkpoint', seq: 1, eventId: `${C}-1` },
+      { subject: C, kind: 'unsealed-since-checkpoint', seq: 2, eventId: `${C}-2` },
+    ]);
+  });
+});

@@ -33,6 +33,14 @@ export type CheckpointHead = readonly [subjectKey: string, lastSeq: number, last
 export interface CheckpointHeader {
   readonly format: typeof CHECKPOINT_FORMAT;
   readonly createdAt: string;
+  /**
+   * Every event appended to the store after this checkpoint is sealed (consent/chain.ts): the
+   * server that writes it seals. Then an event after an anchored head, or in a chain new since,
+   * without a seal was written by someone without the key: the downgrade that stripping every
+   * seal of a chain would otherwise pass off as a chain written before sealing existed. Written
+   * as `true` or left out (checkpoints of before).
+   */
+  readonly sealed?: true;
 }
 
 export interface CheckpointTrailer {
@@ -59,11 +67,12 @@ export class CheckpointWriter {
   #subjects = 0;
   #events = 0;
 
-  /** The first line. */
-  header(createdAt: Date): string {
+  /** The first line. `sealed`: every event appended from now on is sealed (see the header). */
+  header(createdAt: Date, options: { readonly sealed?: boolean } = {}): string {
     const header: CheckpointHeader = {
       format: CHECKPOINT_FORMAT,
       createdAt: createdAt.toISOString(),
+      ...(options.sealed ? { sealed: true as const } : {}),
     };
     return this.#line(header);
   }
@@ -142,11 +151,16 @@ export class CheckpointReader {
           !isRecord(value) ||
           value.format !== CHECKPOINT_FORMAT ||
           typeof value.createdAt !== 'string' ||
-          Number.isNaN(Date.parse(value.createdAt))
+          Number.isNaN(Date.parse(value.createdAt)) ||
+          (value.sealed !== undefined && value.sealed !== true)
         ) {
           throw fault(`not a ${CHECKPOINT_FORMAT} header`);
         }
-        this.#header = { format: CHECKPOINT_FORMAT, createdAt: value.createdAt };
+        this.#header = {
+          format: CHECKPOINT_FORMAT,
+          createdAt: value.createdAt,
+          ...(value.sealed === true ? { sealed: true as const } : {}),
+        };
         hash.update(`${canonicalJson(this.#header)}\n`, 'utf8');
       } else if (Array.isArray(value)) {
         const [key, seq, lastHash] = value as unknown[];
@@ -201,7 +215,12 @@ export type AnchorProblemKind =
   /** The event at the anchored sequence number has another hash: the chain was rebuilt. */
   | 'rewritten'
   /** The subject was anchored and has no events now: the whole chain was deleted. */
-  | 'subject-missing';
+  | 'subject-missing'
+  /**
+   * An event appended after a `sealed` checkpoint, with no seal and no sealed event before it in
+   * its chain: written, or rewritten with its seals stripped, by someone without the key.
+   */
+  | 'unsealed-since-checkpoint';
 
 /**
  * One subject's chain as the store holds it now, against its anchored head. Growing is fine; the
@@ -239,9 +258,14 @@ export class AnchorJoin {
   #next: CheckpointHead | undefined;
   #lastKey: string | undefined;
 
+  /**
+   * `sealed`: asked once the checkpoint's header was read (after its first head): whether it is a
+   * `sealed` checkpoint, whose later events must all carry seals.
+   */
   constructor(
     heads: AsyncIterable<CheckpointHead>,
     private readonly order: KeyOrder,
+    private readonly sealed: () => boolean = () => false,
   ) {
     this.#heads = heads[Symbol.asyncIterator]();
   }
@@ -249,23 +273,46 @@ export class AnchorJoin {
   /** Findings for anchored subjects before `key` (gone now) and for `key`'s own chain. */
   async *visit(
     key: string,
-    chain: readonly { readonly id: string; readonly seq: number; readonly hash: string }[],
+    chain: readonly {
+      readonly id: string;
+      readonly seq: number;
+      readonly hash: string;
+      readonly seal?: string;
+    }[],
   ): AsyncGenerator<AnchorFinding, void, undefined> {
     if (this.#lastKey !== undefined && this.order(this.#lastKey, key) >= 0) {
       // A walk in another order would report present subjects as missing.
       throw new Error('chains must be visited in strictly increasing subject key order');
     }
     this.#lastKey = key;
+    let anchoredSeq = 0;
     for (let head = await this.#peek(); head; head = await this.#peek()) {
       const position = this.order(head[0], key);
-      if (position > 0) return;
+      if (position > 0) break;
       this.#next = undefined;
       const kind = anchorProblem(head, position === 0 ? chain : []);
       if (kind) {
         const stored = kind === 'rewritten' ? chain.find((e) => e.seq === head[1]) : undefined;
         yield { subject: head[0], kind, seq: head[1], eventId: stored?.id ?? '' };
       }
-      if (position === 0) return;
+      if (position === 0) {
+        anchoredSeq = head[1];
+        break;
+      }
+    }
+    if (!this.sealed()) return;
+    // After a sealed event, a missing seal is verifyChain's `unsealed`: not reported twice.
+    let sealedBefore = false;
+    for (const event of chain) {
+      if (event.seal !== undefined) sealedBefore = true;
+      else if (!sealedBefore && event.seq > anchoredSeq) {
+        yield {
+          subject: key,
+          kind: 'unsealed-since-checkpoint',
+          seq: event.seq,
+          eventId: event.id,
+        };
+      }
     }
   }
 

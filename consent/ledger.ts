@@ -78,8 +78,14 @@ export interface ConsentEvent extends ConsentDecision {
   readonly recordedAt: string;
   /** Hash of the subject's previous event (consent/chain.ts): the chain that shows tampering. */
   readonly prevHash: string;
-  /** sha256 over this event's canonical form, prevHash included. */
+  /** sha256 over this event's canonical form, prevHash included (seal excluded). */
   readonly hash: string;
+  /**
+   * HMAC-SHA256 of `hash` under the server's ledger seal key (consent/chain.ts sealerOf): shows
+   * the event was written by the server, not rewritten in the database. Absent on events written
+   * before sealing, and by stores opened without a sealer (unit tests).
+   */
+  readonly seal?: string;
 }
 
 /**

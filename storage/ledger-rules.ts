@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chained } from '../consent/chain.js';
+import { chained, type Sealer } from '../consent/chain.js';
 import {
   LedgerConflictError,
   type AppendOptions,
@@ -39,15 +39,26 @@ export function checkHead(head: number, options: AppendOptions | undefined): voi
   }
 }
 
-/** A new event at `seq`, sealed onto the subject's chain after the event whose hash is given. */
+/** What a consent store is opened with. */
+export interface ConsentStoreOptions {
+  /** Seals every event appended (the server's and tools' stores); without it, none are sealed. */
+  readonly seal?: Sealer;
+}
+
+/**
+ * A new event at `seq`, chained onto the subject's chain after the event whose hash is given, and
+ * sealed when a sealer is given.
+ */
 export function toEvent(
   decision: ConsentDecision,
   seq: number,
   recordedAt: Date,
   prevHash: string,
+  seal?: Sealer,
 ): ConsentEvent {
   return chained(
     { ...decision, id: randomUUID(), seq, recordedAt: recordedAt.toISOString() },
     prevHash,
+    seal,
   );
 }

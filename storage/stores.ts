@@ -33,6 +33,7 @@ import { SqliteReadiness } from './sqlite/sqlite-readiness.js';
 import { SqlitePendingConfirmations } from './sqlite/sqlite-pending-confirmations.js';
 import { SqliteSuppressionList } from './sqlite/sqlite-suppression-list.js';
 import { SqliteTranscriptStore } from './sqlite/sqlite-transcript-store.js';
+import type { ConsentStoreOptions } from './ledger-rules.js';
 import { alwaysReady, type ReadinessProbe } from './readiness.js';
 import type { TranscriptSearch, TranscriptStoreWithRetention } from './transcript-rules.js';
 
@@ -60,8 +61,14 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export function openMemoryStores(): Stores {
-  const consent = new MemoryConsentStore();
+/**
+ * How stores are opened. `seal`: the server and the tools seal every ledger event they append
+ * (consent/chain.ts); stores opened without it, in unit tests, write unsealed events.
+ */
+export type StoreOptions = ConsentStoreOptions;
+
+export function openMemoryStores(options: StoreOptions = {}): Stores {
+  const consent = new MemoryConsentStore(options);
   return {
     ledger: consent,
     notices: consent,
@@ -78,9 +85,9 @@ export function openMemoryStores(): Stores {
 }
 
 /** The embedded default: one SQLite file in dataDir, nothing to install. */
-export function openEmbeddedStores(dataDir: string): Stores {
+export function openEmbeddedStores(dataDir: string, options: StoreOptions = {}): Stores {
   const db = openSqliteDatabase(dataDir);
-  const consent = new SqliteConsentStore(db);
+  const consent = new SqliteConsentStore(db, options);
   const stores = {
     ledger: consent,
     notices: consent,
@@ -105,10 +112,14 @@ export function openEmbeddedStores(dataDir: string): Stores {
 }
 
 /** Production: MongoDB 6-8 or FerretDB. Collections and indexes are created at start. */
-export async function openMongoStores(uri: string, dbName?: string): Promise<Stores> {
+export async function openMongoStores(
+  uri: string,
+  dbName?: string,
+  options: StoreOptions = {},
+): Promise<Stores> {
   const { client, db } = await connectMongo(uri, dbName);
   try {
-    const consent = new MongoConsentStore(db);
+    const consent = new MongoConsentStore(db, options);
     const botState = new MongoBotStorage(db);
     const transcripts = new MongoTranscriptStore(db);
     const suppression = new MongoSuppressionList(db);

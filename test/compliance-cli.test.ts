@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventHash } from '../consent/chain.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eventHash, sealerOf } from '../consent/chain.js';
 import type { ConsentEvent } from '../consent/ledger.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
-import type { VerificationReport } from '../bot/ledger-verification.js';
+import { verifyLedger, type VerificationReport } from '../bot/ledger-verification.js';
+import { startCheckpointSchedule } from '../bot/checkpoint-schedule.js';
+import { recordingLog } from './http-harness.js';
 import { openEmbeddedStores } from '../storage/stores.js';
 import { noticeHash } from '../consent/notice.js';
 import {
@@ -16,7 +18,7 @@ import {
   tamperSqlite,
   tamperSqliteNotice,
 } from './compliance-fixture.js';
-import { catalogue, temporaryFolder, TEST_SECRET_KEY } from './harness.js';
+import { catalogue, temporaryFolder, TEST_KEYS, TEST_SECRET_KEY } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -164,6 +166,86 @@ describe('npm run verify, on a SQLite data folder', { timeout: 90_000 }, () => {
   });
 });
 
+describe('npm run verify on a sealed ledger, on a SQLite data folder', { timeout: 90_000 }, () => {
+  const folder = temporaryFolder('consent-bot-sealed-');
+  const env = { STORE: 'embedded', DATA_DIR: folder.path, SECRET_KEY: TEST_SECRET_KEY };
+  let daves: readonly ConsentEvent[];
+
+  beforeAll(async () => {
+    // Sealed as the server seals, with the key derived from the same SECRET_KEY.
+    const stores = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
+    await seedManyEvents(stores.ledger, 4, 3);
+    for (let n = 1; n <= 5; n += 1) {
+      await stores.ledger.append(
+        [decision(DAVE, { decision: n === 3 ? 'withdrawn' : 'given' })],
+        day(n),
+      );
+    }
+    daves = await stores.ledger.history(pseudonym(DAVE));
+    await stores.close();
+  });
+  afterAll(() => {
+    folder.remove();
+  });
+
+  it('refuses to check seals without the server secret, and never makes one up', async () => {
+    const run = await verify([], { STORE: 'embedded', DATA_DIR: folder.path });
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('No secret: set SECRET_KEY or SECRET_KEY_FILE as for npm start');
+    expect(existsSync(join(folder.path, 'secret.key'))).toBe(false);
+  });
+
+  it('names the event rewritten in the database, every hash after it recomputed, as forged', async () => {
+    expect(daves.every((e) => e.seal === sealerOf(TEST_KEYS.sealKey)(e.hash))).toBe(true);
+    expect((await verify([], env)).code).toBe(0);
+
+    // Dave's withdrawal (seq 3) turned back into a consent, and the chain after it recomputed,
+    // as someone with write access to the database but without SECRET_KEY can do.
+    let prevHash = daves[1]!.hash;
+    for (const event of daves.slice(2)) {
+      const changed = {
+        ...event,
+        prevHash,
+        ...(event.seq === 3 ? { decision: 'given' as const } : {}),
+      };
+      const rewritten = { ...changed, hash: eventHash(changed) };
+      prevHash = rewritten.hash;
+      tamperSqlite(folder.path, pseudonym(DAVE), event.seq, () => rewritten);
+    }
+
+    const json = await verify(['--json'], env);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as VerificationReport;
+    const dave = subjectKey(pseudonym(DAVE));
+    expect(report.problems[0]).toEqual({
+      subject: dave,
+      kind: 'forged',
+      seq: 3,
+      eventId: daves[2]!.id,
+    });
+    expect(report.problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['forged', 3],
+      ['forged', 4],
+      ['forged', 5],
+    ]);
+
+    const human = await verify(['--channel', 'webchat', '--user', 'dave'], env);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain(`forged       ${dave}  seq 3  event ${daves[2]!.id}`);
+
+    // Stripping the seals instead passes the chain off as older than sealing: not after a seal.
+    for (const event of daves.slice(2)) {
+      tamperSqlite(folder.path, pseudonym(DAVE), event.seq, ({ seal: _seal, ...rest }) => rest);
+    }
+    const stripped = JSON.parse((await verify(['--json'], env)).stdout) as VerificationReport;
+    expect(stripped.problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['unsealed', 3],
+      ['unsealed', 4],
+      ['unsealed', 5],
+    ]);
+  });
+});
+
 describe('npm run verify with checkpoints, on a SQLite data folder', { timeout: 90_000 }, () => {
   const folder = temporaryFolder('consent-bot-anchor-');
   // Where the compliance officer keeps checkpoints: not the data folder.
@@ -201,8 +283,9 @@ describe('npm run verify with checkpoints, on a SQLite data folder', { timeout: 
     expect(lines).toHaveLength(9); // header, 6 heads, trailer, and the final newline
     expect(JSON.parse(lines[7]!)).toEqual({ subjects: 6, events: 18, problems: 0, digest });
 
-    // The ledger goes on: a chain grows, a new person arrives. Nothing is wrong with that.
-    const stores = openEmbeddedStores(folder.path);
+    // The ledger goes on: a chain grows, a new person arrives. Nothing is wrong with that. The
+    // server seals what it appends (the checkpoint says so, and unsealed events would be flagged).
+    const stores = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
     await stores.ledger.append([decision(person(1), { decision: 'withdrawn' })], day(20));
     await stores.ledger.append([decision({ channelId: 'webchat', userId: 'erin' })], day(21));
     await stores.close();
@@ -356,5 +439,106 @@ describe('npm run verify checks the notices the ledger names', { timeout: 90_000
       `notice-missing ${subjectKey(pseudonym(DAVE))}  seq 1  event ${daves[0]!.id}`,
     );
     expect(dave.stdout).not.toContain('dave');
+  });
+});
+
+describe('checkpoints taken on a timer, checked by npm run verify', { timeout: 90_000 }, () => {
+  const folder = temporaryFolder('consent-bot-scheduled-');
+  // CHECKPOINT_DIR: out of the data folder, where the database administrator cannot write.
+  const kept = temporaryFolder('consent-bot-scheduled-checkpoints-');
+  const env = { STORE: 'embedded', DATA_DIR: folder.path, SECRET_KEY: TEST_SECRET_KEY };
+  const person = (n: number): Subject => ({
+    channelId: n % 2 ? 'webchat' : 'msteams',
+    userId: `person-${n}`,
+  });
+  const files = (): string[] =>
+    readdirSync(kept.path)
+      .filter((name) => name.endsWith('.checkpoint'))
+      .sort();
+  afterAll(() => {
+    folder.remove();
+    kept.remove();
+  });
+
+  it('writes a checkpoint each interval, and the next run and --against find a person deleted since', async () => {
+    const stores = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
+    await seedManyEvents(stores.ledger, 5, 2);
+    const log = recordingLog();
+    const schedule = startCheckpointSchedule({
+      dir: kept.path,
+      everyMs: 20,
+      now: () => new Date(),
+      log,
+      verify: (anchoring) =>
+        verifyLedger(stores.ledger, {}, { sealKey: TEST_KEYS.sealKey, ...anchoring }),
+    });
+    try {
+      // Nobody runs a command: the timer takes the checkpoint.
+      await vi.waitFor(
+        () => {
+          expect(files().length).toBeGreaterThanOrEqual(1);
+        },
+        { timeout: 5000 },
+      );
+    } finally {
+      schedule.stop();
+    }
+    // Waits for a run in progress (or takes one more): none runs on these stores after this.
+    await schedule.runOnce();
+    const first = files()[0];
+    expect(first).toMatch(/^ledger-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.checkpoint$/);
+    const written = log.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(written[0]).toMatchObject({
+      event: 'checkpoint.written',
+      file: first,
+      subjects: 5,
+      events: 10,
+      problems: 0,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+    });
+    expect(log.lines.join('\n')).not.toContain('person-');
+    const anchored = join(kept.path, first!);
+    expect(await verify(['--against', anchored], env)).toMatchObject({ code: 0 });
+
+    // Someone with write access to the database deletes person 3 whole.
+    await stores.close();
+    for (const seq of [1, 2]) tamperSqlite(folder.path, pseudonym(person(3)), seq, 'delete');
+    const reopened = openEmbeddedStores(folder.path, { seal: sealerOf(TEST_KEYS.sealKey) });
+    const again = startCheckpointSchedule({
+      dir: kept.path,
+      everyMs: 3_600_000,
+      now: () => new Date(),
+      log,
+      verify: (anchoring) =>
+        verifyLedger(reopened.ledger, {}, { sealKey: TEST_KEYS.sealKey, ...anchoring }),
+    });
+    try {
+      const found = await again.runOnce();
+      expect(found?.report.problems).toEqual([
+        {
+          subject: subjectKey(pseudonym(person(3))),
+          kind: 'subject-missing',
+          seq: 2,
+          eventId: '',
+        },
+      ]);
+      expect(found?.checkpoint.file).toMatch(/\.problems\.checkpoint$/);
+      // The next run still checks against the last intact checkpoint: the deletion is not
+      // forgotten because a checkpoint was taken after it.
+      const still = await again.runOnce();
+      expect(still?.against).toBe(found?.against);
+      expect(still?.report.problemCount).toBe(1);
+    } finally {
+      again.stop();
+      await reopened.close();
+    }
+    expect(log.lines.some((line) => line.includes('"checkpoint.ledger_not_intact"'))).toBe(true);
+    expect(log.lines.join('\n')).not.toContain('person-');
+
+    const json = await verify(['--against', anchored, '--json'], env);
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as VerificationReport).problems).toEqual([
+      { subject: subjectKey(pseudonym(person(3))), kind: 'subject-missing', seq: 2, eventId: '' },
+    ]);
   });
 });

@@ -82,6 +82,7 @@ export async function serveComplianceRoutes(
         { TRANSCRIPT_RETENTION_DAYS: RETENTION_DAYS },
         () => new Date(),
       ),
+      sealKey: TEST_KEYS.sealKey,
       ...overrides,
     });
   });

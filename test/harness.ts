@@ -12,6 +12,7 @@ import { deriveKeys, type Keys } from '../bot/secrets.js';
 import { createMailer, type Mailer } from '../bot/mailer.js';
 import { loadCatalogue } from '../bot/catalogue-file.js';
 import { openMemoryStores, type Stores } from '../storage/stores.js';
+import { sealerOf } from '../consent/chain.js';
 
 export const catalogue: Catalogue = loadCatalogue('catalogue/default-catalogue.json');
 
@@ -50,9 +51,10 @@ export const TEST_KEYS: Keys = deriveKeys(Buffer.from(TEST_SECRET_KEY));
  * TestAdapter. Each call returns what the person saw for that one message.
  */
 export function startTestBot(options: TestBotOptions = {}) {
-  const stores = options.stores ?? openMemoryStores();
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
   const keys = options.keys ?? TEST_KEYS;
+  // Sealed as the server seals (bot/main.ts).
+  const stores = options.stores ?? openMemoryStores({ seal: sealerOf(keys.sealKey) });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
   const silent = createLogger('silent');
   const { bot, optOutGuard, transcriptLogger } = createConsentTurns({
     config,

@@ -5,6 +5,7 @@ import { loadConfig } from '../bot/config.js';
 import { ROUTER_OPTIONS } from '../bot/http-common.js';
 import { createLogger, type Logger } from '../bot/log.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
+import { sealerOf } from '../consent/chain.js';
 import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
 
 /** The real server (restify + CloudAdapter) on a free port, and a customer's HTTP client. */
@@ -40,7 +41,8 @@ export async function startServer(
     RATE_LIMIT_EMAIL_LINKS: '0',
     ...env,
   });
-  const opened = openEmbeddedStores(config.DATA_DIR);
+  // Sealed as the server seals (bot/main.ts).
+  const opened = openEmbeddedStores(config.DATA_DIR, { seal: sealerOf(TEST_KEYS.sealKey) });
   const stores = options.wrap ? options.wrap(opened) : opened;
   const app = createApp({
     config,
@@ -61,6 +63,7 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     async close() {
       app.retention.stop();
+      app.checkpoints?.stop();
       await new Promise<void>((resolve) => {
         app.server.close(() => {
           resolve();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
-import { openMongoStores, type Stores } from '../storage/stores.js';
+import { openMongoStores, type StoreOptions, type Stores } from '../storage/stores.js';
 
 /** A database of its own on the run's MongoDB-wire server, so test files run in parallel. */
 export function freshDatabaseName(prefix: string): string {
@@ -11,10 +11,11 @@ export function freshDatabaseName(prefix: string): string {
 /** The real Mongo stores on a fresh database, dropped when closed. */
 export async function openTestMongoStores(
   prefix = 'contract',
+  options: StoreOptions = {},
 ): Promise<Stores & { readonly databaseName: string }> {
   const uri = inject('mongoUri');
   const name = freshDatabaseName(prefix);
-  const stores = await openMongoStores(uri, name);
+  const stores = await openMongoStores(uri, name, options);
   return {
     ...stores,
     databaseName: name,

@@ -12,17 +12,17 @@ import {
   type NoticeRecord,
 } from '../consent/ledger.js';
 import type { Subject } from '../consent/subject.js';
-import { GENESIS_HASH, verifyChain } from '../consent/chain.js';
+import { eventHash, GENESIS_HASH, sealerOf, verifyChain } from '../consent/chain.js';
 import { loadCatalogue } from '../bot/catalogue-file.js';
 import { ETagConflictError } from '../storage/errors.js';
-import type { Stores } from '../storage/stores.js';
+import type { StoreOptions, Stores } from '../storage/stores.js';
 import { expectCallerError } from './rejection.js';
 
 /**
  * Contract suites every storage backend runs unchanged (architecture habit 3). A backend passes or
  * it does not: there is no branch on the backend's name in here.
  */
-export type OpenStores = () => Promise<Stores> | Stores;
+export type OpenStores = (options?: StoreOptions) => Promise<Stores> | Stores;
 
 const catalogue = loadCatalogue(
   fileURLToPath(new URL('../catalogue/default-catalogue.json', import.meta.url)),
@@ -92,6 +92,44 @@ export function freshStores(open: OpenStores): () => Stores {
 export function describeConsentLedgerContract(name: string, open: OpenStores): void {
   describe(`ConsentLedger and NoticeArchive contract: ${name}`, () => {
     const current = freshStores(open);
+
+    describe('sealing', () => {
+      const sealKey = Buffer.from('the ledger seal key of this contract, 32+ bytes');
+      const seal = sealerOf(sealKey);
+
+      it('seals every event it appends when opened with a sealer, and stores the seal', async () => {
+        const stores = await open({ seal });
+        try {
+          const alice = subjectOf('alice');
+          const appended = [
+            ...(await stores.ledger.append(
+              [decisionOf(alice), decisionOf(alice, { purposeId: 'analytics' })],
+              AT,
+            )),
+            ...(await stores.ledger.append([decisionOf(alice, { decision: 'withdrawn' })], AT)),
+          ];
+          for (const event of appended) {
+            expect(event.seal).toBe(seal(event.hash));
+            expect(event.hash).toBe(eventHash(event));
+          }
+          const stored = await stores.ledger.history(alice);
+          expect(stored).toEqual(appended);
+          expect(stored.map((e) => e.seal)).toEqual(appended.map((e) => seal(e.hash)));
+          const scanned = [];
+          for await (const event of stores.ledger.scan({}, 'chain')) scanned.push(event);
+          expect(scanned).toEqual(appended);
+          expect(verifyChain(stored, { sealKey })).toEqual([]);
+        } finally {
+          await stores.close();
+        }
+      });
+
+      it('seals nothing when opened without a sealer', async () => {
+        const [event] = await current().ledger.append([decisionOf(subjectOf('bob'))], AT);
+        expect(event).toBeDefined();
+        expect(event).not.toHaveProperty('seal');
+      });
+    });
 
     describe('append and history', () => {
       it('assigns seq 1..n per subject without gaps', async () => {

@@ -13,25 +13,21 @@
  * Prints counts, pseudonymous subject keys and event ids, never a raw user id.
  */
 import { existsSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance-params.js';
 import { ConfigError, loadConfig } from '../bot/config.js';
 import { openStores } from '../bot/configured-stores.js';
 import { verifyLedger, type VerificationReport } from '../bot/ledger-verification.js';
 import { proofChecksOf } from '../bot/proof-checks.js';
-import { createLogger } from '../bot/log.js';
-import { deriveKeys, loadMasterSecret } from '../bot/secrets.js';
+import { deriveKeys, findMasterSecret } from '../bot/secrets.js';
+import { CheckpointError } from '../consent/checkpoint.js';
 import {
-  CheckpointError,
-  CheckpointReader,
-  CheckpointWriter,
-  type CheckpointHead,
-  type CheckpointTrailer,
-} from '../consent/checkpoint.js';
+  createCheckpoint,
+  openCheckpoint,
+  type CheckpointSummary,
+} from '../bot/checkpoint-files.js';
 import type { LedgerQuery } from '../consent/ledger.js';
-import { compareUtf8 } from '../storage/transcript-rules.js';
+import { sealerOf } from '../consent/chain.js';
 
 const USAGE = `usage: npm run verify -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--channel ID --user ID] [--json]
        npm run verify -- [--against FILE [--digest HEX]] [--checkpoint-out FILE] [--json]`;
@@ -43,13 +39,6 @@ const ERROR = 2;
 function exitWith(code: number, message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(code);
-}
-
-/** A checkpoint file as the report names it. */
-interface CheckpointSummary extends Omit<CheckpointTrailer, 'problems'> {
-  readonly file: string;
-  readonly createdAt: string;
-  readonly problems?: number;
 }
 
 interface Checkpoints {
@@ -90,47 +79,6 @@ function describeReport(
     lines.push(`Checkpoint written: ${described(checkpoints.checkpoint)}.`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Opens a checkpoint to read: its heads, read line by line as the walk needs them. */
-async function openCheckpoint(
-  file: string,
-): Promise<{ handle: FileHandle; reader: CheckpointReader }> {
-  const handle = await open(file, 'r');
-  const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Infinity });
-  return { handle, reader: new CheckpointReader(lines, compareUtf8) };
-}
-
-/**
- * A new checkpoint file, written line by line as the walk goes. Never overwrites one (an anchor
- * must not be replaced by mistake); synced to disk before it is reported written.
- */
-async function createCheckpoint(file: string, now: Date) {
-  const handle = await open(file, 'wx');
-  const writer = new CheckpointWriter();
-  // Lines gather into chunks of about 64 KiB: one write per chunk, awaited, so memory stays flat.
-  let chunk = writer.header(now);
-  const write = async (line: string, last = false): Promise<void> => {
-    chunk += line;
-    if (chunk.length < 65_536 && !last) return;
-    const full = chunk;
-    chunk = '';
-    await handle.appendFile(full);
-  };
-  return {
-    head: (head: CheckpointHead, events: number) => write(writer.head(head, events)),
-    async seal(problems: number): Promise<CheckpointSummary> {
-      const { line, ...trailer } = writer.trailer(problems);
-      await write(line, true);
-      await handle.sync();
-      await handle.close();
-      return { file, createdAt: now.toISOString(), ...trailer };
-    },
-    async discard(): Promise<void> {
-      await handle.close().catch(() => undefined);
-      await rm(file, { force: true });
-    },
-  };
 }
 
 /** A checkpoint file that cannot be opened: its message is complete, with no personal data. */
@@ -205,9 +153,16 @@ async function main(): Promise<number> {
   if (config.STORE === 'embedded' && !existsSync(config.DATA_DIR)) {
     exitWith(ERROR, `DATA_DIR ${config.DATA_DIR} does not exist: no embedded store to verify`);
   }
-  // Logs go to stderr, so that --json output on stdout stays one JSON document.
-  const log = createLogger(config.LOG_LEVEL, (line) => process.stderr.write(`${line}\n`));
-  const keys = deriveKeys(loadMasterSecret(config, log));
+  // The server's secret: pseudonyms, and the key that seals every event (run with the same
+  // SECRET_KEY, SECRET_KEY_FILE or DATA_DIR as npm start, or every sealed event reads as forged).
+  const secret = findMasterSecret(config);
+  if (!secret) {
+    exitWith(
+      ERROR,
+      'No secret: set SECRET_KEY or SECRET_KEY_FILE as for npm start (seals and pseudonyms need it)',
+    );
+  }
+  const keys = deriveKeys(secret);
   const query: LedgerQuery = {
     ...(filter.subject
       ? { subject: keys.ledgerSubject(filter.subject) }
@@ -217,7 +172,7 @@ async function main(): Promise<number> {
     ...range,
   };
 
-  const stores = await openStores(config);
+  const stores = await openStores(config, { seal: sealerOf(keys.sealKey) });
   let anchor: Awaited<ReturnType<typeof openCheckpoint>> | undefined;
   let output: Awaited<ReturnType<typeof createCheckpoint>> | undefined;
   try {
@@ -235,7 +190,13 @@ async function main(): Promise<number> {
       : undefined;
     const report = await verifyLedger(stores.ledger, query, {
       checkEvent: proofChecksOf(stores, keys, config, () => new Date())(),
-      ...(anchor ? { against: anchor.reader.heads() } : {}),
+      sealKey: keys.sealKey,
+      ...(anchor
+        ? {
+            against: anchor.reader.heads(),
+            againstSealed: () => anchor?.reader.header?.sealed === true,
+          }
+        : {}),
       ...(output ? { onHead: output.head } : {}),
     });
     let checked: CheckpointSummary | undefined;

@@ -14,7 +14,13 @@ import type {
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { attempt } from '../errors.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
-import { checkHead, deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import {
+  checkHead,
+  deliveryKey,
+  singleSubjectKey,
+  toEvent,
+  type ConsentStoreOptions,
+} from '../ledger-rules.js';
 import { compareUtf8 } from '../transcript-rules.js';
 import {
   checkPeriod,
@@ -38,6 +44,11 @@ const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 export class MemoryConsentStore implements ConsentLedger, LedgerSearch, NoticeArchive {
   readonly #events = new Map<string, string[]>();
   readonly #notices = new Map<string, string>();
+  readonly #options: ConsentStoreOptions;
+
+  constructor(options: ConsentStoreOptions = {}) {
+    this.#options = options;
+  }
 
   append(
     decisions: readonly ConsentDecision[],
@@ -69,7 +80,7 @@ export class MemoryConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
         result.push(already);
         continue;
       }
-      const event = toEvent(decision, stored.length + 1, recordedAt, prevHash);
+      const event = toEvent(decision, stored.length + 1, recordedAt, prevHash, this.#options.seal);
       prevHash = event.hash;
       stored.push(JSON.stringify(event));
       seen.set(deliveryKey(event), event);

@@ -15,7 +15,13 @@ import {
 } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
-import { checkHead, deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import {
+  checkHead,
+  deliveryKey,
+  singleSubjectKey,
+  toEvent,
+  type ConsentStoreOptions,
+} from '../ledger-rules.js';
 import {
   checkPeriod,
   DecisionTally,
@@ -107,7 +113,10 @@ export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArc
   readonly #events: Collection<EventDocument>;
   readonly #notices: Collection<NoticeDocument>;
 
-  constructor(db: Db) {
+  readonly #options: ConsentStoreOptions;
+
+  constructor(db: Db, options: ConsentStoreOptions = {}) {
+    this.#options = options;
     this.#events = db.collection<EventDocument>('consent_events');
     this.#notices = db.collection<NoticeDocument>('notices');
   }
@@ -183,7 +192,7 @@ export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArc
       const result = decisions.map((decision) => {
         const already = recorded.get(deliveryKey(decision));
         if (already) return already;
-        const event = toEvent(decision, seq++, at, prevHash);
+        const event = toEvent(decision, seq++, at, prevHash, this.#options.seal);
         prevHash = event.hash;
         fresh.push({
           _id: `${key}#${event.seq}`,

@@ -12,7 +12,7 @@ import { ETagConflictError } from '../errors.js';
 import { openMongoStores } from '../stores.js';
 import { AT, decisionOf, subjectOf } from '../../test/storage-contract.js';
 
-describeConsentLedgerContract('mongo', () => openTestMongoStores());
+describeConsentLedgerContract('mongo', (options) => openTestMongoStores('contract', options));
 describeLedgerSearchContract('mongo', () => openTestMongoStores());
 describeAccessLogContract('mongo', () => openTestMongoStores());
 describeBotStateContract('mongo', () => openTestMongoStores());

@@ -15,7 +15,13 @@ import type {
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { attempt } from '../errors.js';
 import { GENESIS_HASH } from '../../consent/chain.js';
-import { checkHead, deliveryKey, singleSubjectKey, toEvent } from '../ledger-rules.js';
+import {
+  checkHead,
+  deliveryKey,
+  singleSubjectKey,
+  toEvent,
+  type ConsentStoreOptions,
+} from '../ledger-rules.js';
 import {
   checkPeriod,
   decodeEventCursor,
@@ -156,8 +162,9 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
   readonly #head: Database.Statement<[string], { seq: number }>;
   readonly #latest: Database.Statement<{ key: string }, { body: string }>;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, storeOptions: ConsentStoreOptions = {}) {
     this.#db = db;
+    const { seal } = storeOptions;
     db.exec(SCHEMA);
     db.transaction(() => {
       addMissingColumns(db, 'consent_events', SEARCH_COLUMNS);
@@ -184,7 +191,7 @@ export class SqliteConsentStore implements ConsentLedger, LedgerSearch, NoticeAr
         return decisions.map((decision, index) => {
           const already = recorded[index];
           if (already) return JSON.parse(already.body) as ConsentEvent;
-          const event = toEvent(decision, seq++, at, prevHash);
+          const event = toEvent(decision, seq++, at, prevHash, seal);
           prevHash = event.hash;
           const body = JSON.stringify(event);
           insert.run(key, event.seq, deliveryKey(event), event.purposeId, event.recordedAt, body);

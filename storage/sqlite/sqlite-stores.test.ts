@@ -16,7 +16,7 @@ import {
   describeLedgerSearchContract,
   subjectOf,
 } from '../../test/storage-contract.js';
-import { openEmbeddedStores, type Stores } from '../stores.js';
+import { openEmbeddedStores, type StoreOptions, type Stores } from '../stores.js';
 
 const AT = new Date('2026-11-02T09:30:00.000Z');
 const DATABASE_FILE = 'consent-bot.sqlite';
@@ -31,8 +31,8 @@ function newFolder(): string {
   return folder;
 }
 
-function open(folder: string): Stores {
-  const stores = openEmbeddedStores(folder);
+function open(folder: string, options?: StoreOptions): Stores {
+  const stores = openEmbeddedStores(folder, options);
   opened.push(stores);
   return stores;
 }
@@ -42,7 +42,7 @@ afterEach(async () => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-describeConsentLedgerContract('embedded sqlite', () => open(newFolder()));
+describeConsentLedgerContract('embedded sqlite', (options) => open(newFolder(), options));
 describeLedgerSearchContract('embedded sqlite', () => open(newFolder()));
 describeAccessLogContract('embedded sqlite', () => open(newFolder()));
 describeBotStateContract('embedded sqlite', () => open(newFolder()));
