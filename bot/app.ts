@@ -44,7 +44,7 @@ import { TranscriptLoggingMiddleware } from './transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
 import { startCheckpointSchedule, type CheckpointSchedule } from './checkpoint-schedule.js';
 import { verifyLedger } from './ledger-verification.js';
-// Hand-offs (issue 5): agents to the bot, the bot to people.
+// Hand-offs: agents to the bot, the bot to people.
 import { Handoffs } from './handoff.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
 
@@ -107,7 +107,7 @@ export interface ConsentTurns {
   readonly doubleOptIn: DoubleOptIn;
   /** What export and erasure reach, shared by the chat and the agents' API. */
   readonly subjectData: SubjectDataDeps;
-  /** Agents' hand-offs to the bot (issue 5). */
+  /** Agents' hand-offs to the bot. */
   readonly handoffs: Handoffs;
 }
 
@@ -137,13 +137,13 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
     log,
   });
   const subjectData = subjectDataOf(deps, now);
-  // Hand-offs (issue 5): shared by the bot, the opt-out guard and the agents' route.
+  // Hand-offs: shared by the bot, the opt-out guard and the agents' route.
   const handoffs = new Handoffs({ storage: stores.botState, log, now });
   const controller = controllerDetailsOf(catalogue);
   const common = {
     handoffs,
     catalogue,
-    // Decisions made in chat carry the digest of their transcript (issue 5).
+    // Decisions made in chat carry the digest of their transcript.
     ledger: linkTranscripts(stores.ledger, stores.transcripts, log),
     memory: new ConversationMemory(stores.botState, stores.ledger),
     confirmations: stores.confirmations,
@@ -166,7 +166,7 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
       notices: stores.notices,
       addresses: stores.addresses,
       reasons: stores.reasons,
-      // Hand-offs and receipts in chat (issue 5).
+      // Hand-offs and receipts in chat.
       transcripts: stores.transcripts,
       ...(controller ? { controller } : {}),
       rights: {
@@ -316,7 +316,7 @@ export function createApp(deps: AppDeps): App {
     auth,
     log,
   });
-  // Hand-offs (issue 5): support agents hand a conversation to the bot.
+  // Hand-offs: support agents hand a conversation to the bot.
   registerHandoffRoutes(server, {
     adapter,
     bot,

@@ -5,7 +5,7 @@ import { subjectKey } from '../consent/subject.js';
 import { compareUtf8 } from '../storage/transcript-rules.js';
 
 /**
- * Verification of the whole ledger, or of a window of it (issue 5): every subject's hash chain,
+ * Verification of the whole ledger, or of a window of it: every subject's hash chain,
  * walked subject by subject so that memory holds one person's events at a time, however large
  * the ledger. What chains cannot show: events removed from the END of a chain, or a whole chain,
  * leave no trace (nothing points forward); a checkpoint (consent/checkpoint.ts) kept elsewhere

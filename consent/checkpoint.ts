@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './chain.js';
 
 /**
- * Anchoring the ledger (issue 5's blind spot). Nothing in a hash chain points forward, so events
+ * Anchoring the ledger (what chains cannot show). Nothing in a hash chain points forward, so events
  * cut from the end of a person's chain, or a whole person's chain deleted, leave no trace in the
  * chains. A checkpoint records every chain's head (last seq and its hash) at one moment; kept
  * where the database administrator cannot write (a file the compliance officer keeps, WORM

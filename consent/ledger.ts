@@ -39,7 +39,7 @@ export interface ConsentDecision {
   /** True when the person made an express statement (GDPR art. 9(2)(a)). */
   readonly explicit: boolean;
   /**
-   * The conversation's transcript as it stood when the decision was made (issue 5): the first
+   * The conversation's transcript as it stood when the decision was made: the first
    * `activities` stored activities of the conversation, whose digest (consent/transcript-digest.ts)
    * is `digest`. Part of the event's hash, so neither can be changed unseen. Absent for decisions
    * made outside a conversation (an e-mail link, an API call, an expiry).
@@ -156,7 +156,7 @@ export interface DecisionCount {
 export type Period = 'day' | 'month';
 
 /**
- * Reading the whole ledger, for compliance review (issue 5). Every method is index-backed on the
+ * Reading the whole ledger, for compliance review. Every method is index-backed on the
  * durable stores, so its cost follows what it returns, not the size of the ledger.
  */
 export interface LedgerSearch {

@@ -50,7 +50,7 @@ export interface Stores {
   readonly suppression: SuppressionList;
   /** Double opt-in tokens: stored hashed, single use, expiring. */
   readonly confirmations: PendingConfirmations;
-  /** Why people left: day and reason only, never who (issue 4). */
+  /** Why people left: day and reason only, never who. */
   readonly reasons: OptOutReasons;
   /** E-mail addresses people confirmed: personal data, erased with them. */
   readonly addresses: ContactAddresses;
