@@ -4,6 +4,7 @@ import type { CheckpointHead } from '../consent/checkpoint.js';
 import { createCheckpoint, openCheckpoint, type CheckpointSummary } from './checkpoint-files.js';
 import type { VerificationOptions, VerificationReport } from './ledger-verification.js';
 import type { LogFields } from './log.js';
+import { errorCodeOf, repeating } from '../storage/repeating.js';
 
 /**
  * Checkpoints taken on a timer. A hash chain cannot show events cut from its end, nor a whole
@@ -66,8 +67,6 @@ export interface CheckpointSchedule {
   stop(): void;
 }
 
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /** The newest checkpoint of the folder whose walk found the store intact, if any. */
 async function lastIntact(dir: string): Promise<string | undefined> {
   const names = (await readdir(dir)).filter((name) => NAME.test(name)).sort();
@@ -99,15 +98,8 @@ function kindsOf(report: VerificationReport): string {
  */
 export function startCheckpointSchedule(options: CheckpointScheduleOptions): CheckpointSchedule {
   const { dir, everyMs, now, log, verify } = options;
-  if (!Number.isSafeInteger(everyMs) || everyMs < 1 || everyMs > MAX_TIMEOUT_MS) {
-    throw new RangeError(`checkpoints: everyMs must be a whole number from 1 to ${MAX_TIMEOUT_MS}`);
-  }
-  let running: Promise<CheckpointRun | undefined> | undefined;
   /** The last intact checkpoint this process wrote: its disappearance is itself an alarm. */
   let lastWritten: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-
   const run = async (): Promise<CheckpointRun> => {
     const started = Date.now();
     const at = now();
@@ -175,43 +167,10 @@ export function startCheckpointSchedule(options: CheckpointScheduleOptions): Che
     }
   };
 
-  const runOnce = (): Promise<CheckpointRun | undefined> => {
-    running ??= run()
-      .catch((error: unknown) => {
-        log.error('checkpoint.failed', codeOf(error));
-        return undefined;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void runOnce().then(schedule);
-    }, everyMs);
-    timer.unref();
-  };
-
-  schedule();
-  return {
-    runOnce,
-    stop: () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-    },
-  };
-}
-
-/** The error's class and code, never its message. */
-function codeOf(error: unknown): LogFields {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { error: error.name, code: typeof code === 'string' ? code : undefined };
-  }
-  return { error: typeof error };
+  return repeating('checkpoints', everyMs, () =>
+    run().catch((error: unknown) => {
+      log.error('checkpoint.failed', errorCodeOf(error));
+      return undefined;
+    }),
+  );
 }

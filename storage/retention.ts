@@ -1,3 +1,4 @@
+import { errorCodeOf, repeating } from './repeating.js';
 /**
  * Retention by a scheduled clean-up, not TTL indexes: FerretDB v1 has none, SQLite neither, and a
  * clean-up that runs in the app is one that tests can run and check (storage limitation, GDPR
@@ -36,26 +37,15 @@ export interface RetentionSchedule {
   stop(): void;
 }
 
-/** Node clamps longer timeouts to 1 ms (with a warning), which would turn the schedule into a loop. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /**
- * Runs the jobs every `everyMs`, first after one interval (call runOnce at start-up for an
- * immediate pass). Runs never overlap: the next one is timed from the end of the last. One job's
- * failure is logged (by error code, never message: it may quote personal data) and the other jobs
- * still run. The timer is unref'd, so the schedule never keeps the process alive.
+ * Runs the jobs every `everyMs` (storage/repeating.ts: never overlapping, never keeping the
+ * process alive). One job's failure is logged (by error code, never message: it may quote
+ * personal data) and the other jobs still run.
  */
 export function startRetentionSchedule(options: RetentionScheduleOptions): RetentionSchedule {
   const { jobs, everyMs, now, log } = options;
-  if (!Number.isSafeInteger(everyMs) || everyMs < 1 || everyMs > MAX_TIMEOUT_MS) {
-    throw new RangeError(`retention: everyMs must be a whole number from 1 to ${MAX_TIMEOUT_MS}`);
-  }
   const names = new Set(jobs.map((job) => job.name));
   if (names.size !== jobs.length) throw new RangeError('retention: job names must be unique');
-
-  let running: Promise<Record<string, number>> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
 
   const runJobs = async (): Promise<Record<string, number>> => {
     const deleted: Record<string, number> = {};
@@ -63,7 +53,7 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
     try {
       at = now();
     } catch (error) {
-      log.error('retention.run_failed', codeOf(error));
+      log.error('retention.run_failed', errorCodeOf(error));
       return deleted;
     }
     for (const job of jobs) {
@@ -73,44 +63,11 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
         deleted[job.name] = count;
         log.info('retention.job_done', { job: job.name, deleted: count, ms: Date.now() - started });
       } catch (error) {
-        log.error('retention.job_failed', { job: job.name, ...codeOf(error) });
+        log.error('retention.job_failed', { job: job.name, ...errorCodeOf(error) });
       }
     }
     return deleted;
   };
 
-  const runOnce = (): Promise<Record<string, number>> => {
-    running ??= runJobs().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void runOnce().then(schedule);
-    }, everyMs);
-    timer.unref();
-  };
-
-  schedule();
-  return {
-    runOnce,
-    stop: () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-    },
-  };
-}
-
-/** The error's class and code, never its message. */
-function codeOf(error: unknown): RetentionLogFields {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { error: error.name, code: typeof code === 'string' ? code : undefined };
-  }
-  return { error: typeof error };
+  return repeating('retention', everyMs, runJobs);
 }
