@@ -26,13 +26,17 @@ export interface OptOutGuardDeps extends WithdrawalDeps {
   readonly handoffs: Handoffs;
 }
 
-/** Text a message carries, typed or inside a card submission. */
-function wordsOf(context: TurnContext): string {
-  const text = context.activity.text;
-  const value: unknown = context.activity.value;
+/**
+ * Text a message carries, typed or inside a card submission: what the guard and the rate limits
+ * read to tell a stop, so a stop is heard the same way everywhere.
+ */
+export function wordsOf(activity: { readonly text?: unknown; readonly value?: unknown }): string {
+  const { text, value } = activity;
   const submitted =
     value && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
-  return [text, typeof submitted === 'string' ? submitted : ''].join(' ').trim();
+  return [typeof text === 'string' ? text : '', typeof submitted === 'string' ? submitted : '']
+    .join(' ')
+    .trim();
 }
 
 /**
@@ -49,7 +53,7 @@ export class OptOutGuard implements Middleware {
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     if (context.activity.type !== 'message') return next();
-    const intent = detectKeywordIntent(wordsOf(context), this.#deps.catalogue);
+    const intent = detectKeywordIntent(wordsOf(context.activity), this.#deps.catalogue);
     if (intent?.kind !== 'withdraw') return next();
     await this.#withdraw(context, intent.purposeIds);
   }

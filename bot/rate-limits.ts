@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Next, Request, RequestHandler, Response } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import { detectKeywordIntent } from '../consent/opt-out.js';
+import { wordsOf } from './opt-out-guard.js';
 import type { Config } from './config.js';
 import { fail } from './http-common.js';
 import { errorFields, type Logger } from './log.js';
@@ -136,8 +137,8 @@ export function rateLimits(deps: RateLimitDeps): RequestHandler {
   };
 
   const isStop = (body: unknown): boolean => {
-    if (!isObject(body) || body.type !== 'message' || typeof body.text !== 'string') return false;
-    return detectKeywordIntent(body.text, catalogue)?.kind === 'withdraw';
+    if (!isObject(body) || body.type !== 'message') return false;
+    return detectKeywordIntent(wordsOf(body), catalogue)?.kind === 'withdraw';
   };
 
   const isSignedUnsubscribe = (req: Request): boolean => {

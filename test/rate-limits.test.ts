@@ -53,6 +53,8 @@ function chat(url: string, user: string, conversation = `conv-${user}`) {
     join: () => post({ type: 'conversationUpdate', membersAdded: [{ id: user }] }),
     say: (text: string, headers: Record<string, string> = {}) =>
       post({ type: 'message', text }, headers),
+    /** A card's Action.Submit, as Web Chat and Teams send it: no text, the words in `value`. */
+    submit: (value: Record<string, unknown>) => post({ type: 'message', value }),
   };
 }
 
@@ -138,6 +140,20 @@ describe('rate limits on the messaging endpoint', () => {
     expect(body.events.map((e) => e.decision)).toContain('withdrawn');
     // Still over the limit for anything else.
     await expectRateLimited(await person.say('hello again'));
+  });
+
+  it('records a stop sent as a card submission over the budget of a conversation', async () => {
+    const server = await start({ RATE_LIMIT_CONVERSATION: '2' });
+    const person = chat(server.url, 'card-flooder');
+    expect((await person.join()).status).toBe(200);
+    expect((await person.say('yes')).status).toBe(200);
+    await expectRateLimited(await person.say('hello'));
+    const stop = await person.submit({ text: 'stop' });
+    expect(stop.status).toBe(200);
+    const response = await consents(server.url, 'card-flooder', AGENT);
+    const body = (await response.json()) as { purposes: { status: string }[] };
+    expect(body.purposes.map((p) => p.status)).toEqual(body.purposes.map(() => 'withdrawn'));
+    expect(body.purposes.length).toBeGreaterThan(0);
   });
 
   it('answers 429 past the budget of an address across conversations, but not to a stop', async () => {
