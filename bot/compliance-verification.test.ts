@@ -9,6 +9,7 @@ import { openEmbeddedStores, type Stores } from '../storage/stores.js';
 import {
   decision,
   get,
+  problemAt,
   pseudonym,
   seedManyEvents,
   serveComplianceRoutes,
@@ -95,29 +96,23 @@ describe('verification of the ledger on SQLite, after tampering in the database 
     const whole = await verifyLedger(stores.ledger, {});
     expect(whole.intact).toBe(false);
     expect(whole.events).toBe(309);
-    const at = (subject: Subject, kind: string, event: ConsentEvent) => ({
-      subject: subjectKey(pseudonym(subject)),
-      kind,
-      seq: event.seq,
-      eventId: event.id,
-    });
     expect(whole.problems).toHaveLength(5);
     expect(whole.problems).toEqual(
       expect.arrayContaining([
-        at(person7, 'altered', altered),
-        at(person9, 'missing', afterDeleted),
-        at(person9, 'broken-link', afterDeleted),
-        at(DAVE, 'broken-link', daveThird),
-        at(DAVE, 'broken-link', daveFourth),
+        problemAt(person7, 'altered', altered),
+        problemAt(person9, 'missing', afterDeleted),
+        problemAt(person9, 'broken-link', afterDeleted),
+        problemAt(DAVE, 'broken-link', daveThird),
+        problemAt(DAVE, 'broken-link', daveFourth),
       ]),
     );
 
     // The window starts exactly at the re-sealed event: only the link to the event before the
     // window shows it.
     const edge = await verifyLedger(stores.ledger, { from: day(3), to: day(4) });
-    expect(edge.problems).toEqual([at(DAVE, 'broken-link', daveThird)]);
+    expect(edge.problems).toEqual([problemAt(DAVE, 'broken-link', daveThird)]);
     const next = await verifyLedger(stores.ledger, { from: day(4) });
-    expect(next.problems).toEqual([at(DAVE, 'broken-link', daveFourth)]);
+    expect(next.problems).toEqual([problemAt(DAVE, 'broken-link', daveFourth)]);
     expect((await verifyLedger(stores.ledger, { from: day(1), to: day(3) })).intact).toBe(true);
 
     const capped = await verifyLedger(stores.ledger, {}, { maxProblems: 2 });
@@ -137,7 +132,7 @@ describe('verification of the ledger on SQLite, after tampering in the database 
         subjects: 2,
         events: 2,
         intact: false,
-        problems: [at(DAVE, 'broken-link', daveThird)],
+        problems: [problemAt(DAVE, 'broken-link', daveThird)],
         problemCount: 1,
       });
       const dave = await get<VerifyBody>(
@@ -145,8 +140,8 @@ describe('verification of the ledger on SQLite, after tampering in the database 
         `/api/compliance/verify?channelId=webchat&userId=dave`,
       );
       expect(dave.body.problems).toEqual([
-        at(DAVE, 'broken-link', daveThird),
-        at(DAVE, 'broken-link', daveFourth),
+        problemAt(DAVE, 'broken-link', daveThird),
+        problemAt(DAVE, 'broken-link', daveFourth),
       ]);
     } finally {
       await api.close();
@@ -213,15 +208,9 @@ describe('verification of the notices the ledger names, on SQLite', () => {
     stores = openEmbeddedStores(folder.path);
     expect((await verifyLedger(stores.ledger, {})).intact).toBe(true);
 
-    const at = (subject: Subject, kind: string, event: ConsentEvent) => ({
-      subject: subjectKey(pseudonym(subject)),
-      kind,
-      seq: event.seq,
-      eventId: event.id,
-    });
     const expected = [
-      ...daves.map((e) => at(DAVE, 'notice-missing', e)),
-      ...erins.map((e) => at(ERIN, 'notice-altered', e)),
+      ...daves.map((e) => problemAt(DAVE, 'notice-missing', e)),
+      ...erins.map((e) => problemAt(ERIN, 'notice-altered', e)),
     ];
     const whole = await verifyLedger(stores.ledger, {}, { checkEvent: checks() });
     expect(whole).toMatchObject({ intact: false, problemCount: 6 });
@@ -247,7 +236,7 @@ describe('verification of the notices the ledger names, on SQLite', () => {
         '/api/compliance/verify?channelId=webchat&userId=dave',
       );
       expect(dave.body).toMatchObject({ scope: 'subject', intact: false });
-      expect(dave.body.problems).toEqual(daves.map((e) => at(DAVE, 'notice-missing', e)));
+      expect(dave.body.problems).toEqual(daves.map((e) => problemAt(DAVE, 'notice-missing', e)));
     } finally {
       await api.close();
     }

@@ -13,6 +13,7 @@ import { openEmbeddedStores } from '../storage/stores.js';
 import { noticeHash } from '../consent/notice.js';
 import {
   decision,
+  problemAt,
   pseudonym,
   seedManyEvents,
   tamperSqlite,
@@ -77,13 +78,6 @@ describe('npm run verify, on a SQLite data folder', { timeout: 90_000 }, () => {
     folder.remove();
   });
 
-  const at = (subject: Subject, kind: string, event: ConsentEvent) => ({
-    subject: subjectKey(pseudonym(subject)),
-    kind,
-    seq: event.seq,
-    eventId: event.id,
-  });
-
   it('exits 0 on an intact ledger, then 1 with every problem located once it is tampered with', async () => {
     const intact = await verify([], env);
     expect(intact).toEqual({
@@ -105,9 +99,9 @@ describe('npm run verify, on a SQLite data folder', { timeout: 90_000 }, () => {
     expect(report).toMatchObject({ scope: 'store', subjects: 21, events: 105, intact: false });
     expect(report.problems).toEqual(
       expect.arrayContaining([
-        at(PERSON_3, 'altered', altered),
-        at(DAVE, 'broken-link', daveThird),
-        at(DAVE, 'broken-link', daveFourth),
+        problemAt(PERSON_3, 'altered', altered),
+        problemAt(DAVE, 'broken-link', daveThird),
+        problemAt(DAVE, 'broken-link', daveFourth),
       ]),
     );
     expect(report.problemCount).toBe(3);
@@ -124,7 +118,7 @@ describe('npm run verify, on a SQLite data folder', { timeout: 90_000 }, () => {
     const edge = await verify(['--from', '2026-11-03', '--to', '2026-11-04', '--json'], env);
     expect(edge.code).toBe(1);
     expect((JSON.parse(edge.stdout) as VerificationReport).problems).toEqual([
-      at(DAVE, 'broken-link', daveThird),
+      problemAt(DAVE, 'broken-link', daveThird),
     ]);
     const before = await verify(['--from', '2026-11-01', '--to', '2026-11-03'], env);
     expect(before.code).toBe(0);
@@ -408,13 +402,6 @@ describe('npm run verify checks the notices the ledger names', { timeout: 90_000
     folder.remove();
   });
 
-  const at = (subject: Subject, kind: string, event: ConsentEvent) => ({
-    subject: subjectKey(pseudonym(subject)),
-    kind,
-    seq: event.seq,
-    eventId: event.id,
-  });
-
   it('exits 1 naming each event whose notice was deleted or rewritten in the database', async () => {
     expect(await verify([], env)).toMatchObject({ code: 0 });
 
@@ -427,8 +414,8 @@ describe('npm run verify checks the notices the ledger names', { timeout: 90_000
     expect(report).toMatchObject({ subjects: 7, events: 14, intact: false, problemCount: 4 });
     expect(report.problems).toEqual(
       expect.arrayContaining([
-        ...daves.map((e) => at(DAVE, 'notice-missing', e)),
-        ...erins.map((e) => at(ERIN, 'notice-altered', e)),
+        ...daves.map((e) => problemAt(DAVE, 'notice-missing', e)),
+        ...erins.map((e) => problemAt(ERIN, 'notice-altered', e)),
       ]),
     );
 

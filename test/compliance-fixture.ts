@@ -161,6 +161,14 @@ export const NEWSLETTER_HASH = createHash('sha256').update(NEWSLETTER_NOTICE).di
 
 export const pseudonym = (subject: Subject): Subject => TEST_KEYS.ledgerSubject(subject);
 
+/** The verification problem an event of this (raw) subject should be reported as. */
+export const problemAt = (subject: Subject, kind: string, event: ConsentEvent) => ({
+  subject: subjectKey(pseudonym(subject)),
+  kind,
+  seq: event.seq,
+  eventId: event.id,
+});
+
 let activity = 0;
 export function decision(
   subject: Subject,
