@@ -8,45 +8,45 @@ import { join } from 'node:path';
 import type { Server } from 'restify';
 import type { Catalogue } from '../consent/catalogue.js';
 import type { Stores } from '../storage/stores.js';
-import { anyOf, jwtAuthenticator, tokenAuthenticator, type Authenticator } from './auth.js';
-import type { Config } from './config.js';
-import { ConsentBot } from './consent-bot.js';
+import { anyOf, jwtAuthenticator, tokenAuthenticator, type Authenticator } from './http/auth.js';
+import type { Config } from './platform/config.js';
+import { ConsentBot } from './chat/consent-bot.js';
 import { controllerDetailsOf } from '../consent/receipts.js';
-import { ConversationMemory } from './conversation-memory.js';
-import { createTranslator, localeFrom, type Translator } from './i18n.js';
-import { errorFields, type Logger } from './log.js';
-import type { Keys } from './secrets.js';
+import { ConversationMemory } from './chat/conversation-memory.js';
+import { createTranslator, localeFrom, type Translator } from './platform/i18n.js';
+import { errorFields, type Logger } from './platform/log.js';
+import type { Keys } from './platform/secrets.js';
 import { suppressionEntriesFor } from '../consent/suppression.js';
 import type { Subject } from '../consent/subject.js';
-import { registerComplianceRoutes } from './compliance-routes.js';
-import { registerContactPermissionRoutes } from './contact-permission-routes.js';
-import { DoubleOptIn } from './double-opt-in.js';
-import { verifyLink } from './links.js';
-import { createMailer, type Mailer } from './mailer.js';
-import { registerConsoleRoutes } from './console-routes.js';
-import { registerReceiptRoutes } from './receipt-routes.js';
-import { registerReportRoutes } from './report-routes.js';
-import { registerRightsRoutes } from './rights-routes.js';
+import { registerComplianceRoutes } from './compliance/routes.js';
+import { registerContactPermissionRoutes } from './subjects/contact-permission-routes.js';
+import { DoubleOptIn } from './email/double-opt-in.js';
+import { verifyLink } from './email/links.js';
+import { createMailer, type Mailer } from './email/mailer.js';
+import { registerConsoleRoutes } from './compliance/console-routes.js';
+import { registerReceiptRoutes } from './subjects/receipt-routes.js';
+import { registerReportRoutes } from './compliance/report-routes.js';
+import { registerRightsRoutes } from './subjects/rights-routes.js';
 import {
   describeErasure,
   eraseSubject,
   exportSubject,
   summariseExport,
   type SubjectDataDeps,
-} from './subject-data.js';
-import { OptOutGuard } from './opt-out-guard.js';
-import { rateLimitSettingsOf } from './rate-limits.js';
-import { ConsentAdapter, isProactive, ReplyDeliveryMiddleware } from './reply-delivery.js';
-import { createServer } from './server.js';
-import { linkTranscripts } from './transcript-links.js';
-import { proofChecksOf } from './proof-checks.js';
-import { TranscriptLoggingMiddleware } from './transcript-logger.js';
+} from './subjects/subject-data.js';
+import { OptOutGuard } from './chat/opt-out-guard.js';
+import { rateLimitSettingsOf } from './chat/rate-limits.js';
+import { ConsentAdapter, isProactive, ReplyDeliveryMiddleware } from './chat/reply-delivery.js';
+import { createServer } from './http/server.js';
+import { linkTranscripts } from './proof/transcript-links.js';
+import { proofChecksOf } from './proof/proof-checks.js';
+import { TranscriptLoggingMiddleware } from './chat/transcript-logger.js';
 import { startRetentionSchedule, type RetentionSchedule } from '../storage/retention.js';
-import { startCheckpointSchedule, type CheckpointSchedule } from './checkpoint-schedule.js';
-import { verifyLedger } from './ledger-verification.js';
+import { startCheckpointSchedule, type CheckpointSchedule } from './proof/checkpoint-schedule.js';
+import { verifyLedger } from './proof/ledger-verification.js';
 // Hand-offs: agents to the bot, the bot to people.
-import { Handoffs } from './handoff.js';
-import { registerHandoffRoutes } from './handoff-routes.js';
+import { Handoffs } from './chat/handoff.js';
+import { registerHandoffRoutes } from './agents/routes.js';
 
 export interface App {
   readonly server: Server;

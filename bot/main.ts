@@ -1,9 +1,9 @@
-import { loadCatalogue } from './catalogue-file.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadCatalogue } from './platform/catalogue-file.js';
+import { ConfigError, loadConfig } from './platform/config.js';
 import { createApp } from './app.js';
-import { createLogger } from './log.js';
-import { openStores } from './configured-stores.js';
-import { deriveKeys, loadMasterSecret } from './secrets.js';
+import { createLogger } from './platform/log.js';
+import { openStores } from './platform/configured-stores.js';
+import { deriveKeys, loadMasterSecret } from './platform/secrets.js';
 import { sealerOf } from '../consent/chain.js';
 
 async function start(): Promise<void> {

@@ -31,7 +31,7 @@ export function eventHash(event: Omit<ConsentEvent, 'hash'>): string {
 /**
  * A plain hash chain has no key: whoever can write to the database can change an event and
  * recompute every hash after it, and the chain verifies again. The seal is an HMAC of the event's
- * hash under a key derived from the server's secret (bot/secrets.ts), which the database
+ * hash under a key derived from the server's secret (bot/platform/secrets.ts), which the database
  * administrator does not hold: a rewritten event cannot be given a matching seal, so verification
  * names it (GDPR art. 5(2) and 7(1): the controller must be able to demonstrate consent, and the
  * proof must not be rewritable by whoever runs the database).

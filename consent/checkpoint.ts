@@ -8,7 +8,7 @@ import { canonicalJson } from './chain.js';
  * where the database administrator cannot write (a file the compliance officer keeps, WORM
  * storage, its digest pasted into a ticket), it later shows what the store lost since.
  *
- * Erasure (GDPR art. 17, bot/subject-data.ts eraseSubject) keeps a person's pseudonymous ledger
+ * Erasure (GDPR art. 17, bot/subjects/subject-data.ts eraseSubject) keeps a person's pseudonymous ledger
  * events, so a lawfully erased person is still in the ledger: a subject missing against a
  * checkpoint is never an erasure.
  *

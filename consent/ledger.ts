@@ -126,7 +126,7 @@ export interface ConsentLedger {
  * with AND. `from` is inclusive and `to` exclusive, on recordedAt.
  */
 export interface LedgerQuery {
-  /** The ledger's subject, i.e. already pseudonymised (bot/secrets.ts ledgerSubject). */
+  /** The ledger's subject, i.e. already pseudonymised (bot/platform/secrets.ts ledgerSubject). */
   readonly subject?: Subject;
   readonly channelId?: string;
   readonly purposeId?: string;

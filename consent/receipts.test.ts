@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCatalogue } from '../bot/catalogue-file.js';
+import { parseCatalogue } from '../bot/platform/catalogue-file.js';
 import { chained, GENESIS_HASH } from './chain.js';
 import type { ConsentEvent, Decision } from './ledger.js';
 import {

@@ -39,7 +39,7 @@ export function transcriptLink(activities: readonly unknown[]): TranscriptLink |
  *   beginning is still there;
  * - `unavailable`: the conversation's beginning is gone, so there is nothing left to compare.
  *   Lawful when retention (only past its period) or erasure removed it; verification tells which
- *   (bot/transcript-links.ts), since a beginning deleted early would hide any later edit.
+ *   (bot/proof/transcript-links.ts), since a beginning deleted early would hide any later edit.
  */
 export type TranscriptCheck = 'intact' | 'altered' | 'unavailable';
 

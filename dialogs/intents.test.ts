@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import raw from '../catalogue/default-catalogue.json' with { type: 'json' };
 import en from '../locales/en/translation.json' with { type: 'json' };
 import fr from '../locales/fr/translation.json' with { type: 'json' };
-import { parseCatalogue } from '../bot/catalogue-file.js';
+import { parseCatalogue } from '../bot/platform/catalogue-file.js';
 import type { ConversationEvent } from './events.js';
 import { purposeRefs, understand, understandSubmission } from './intents.js';
 import { detectKeywordIntent, MAX_MATCHER_INPUT, measureMatcherWork } from '../consent/opt-out.js';

@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, type Locale } from '../consent/catalogue.js';
 import { deriveStatuses } from '../consent/ledger.js';
-import { loadCatalogue } from '../bot/catalogue-file.js';
-import { createTranslator, RESOURCES } from '../bot/i18n.js';
-import { purposeNotice, renderOutputs, type RenderInput } from '../bot/render.js';
+import { loadCatalogue } from '../bot/platform/catalogue-file.js';
+import { createTranslator, RESOURCES } from '../bot/platform/i18n.js';
+import { purposeNotice, renderOutputs, type RenderInput } from '../bot/chat/render.js';
 import { QUESTION_TOPICS } from '../dialogs/events.js';
 import { SAY_KEYS, type ConversationOutput } from '../dialogs/outputs.js';
 

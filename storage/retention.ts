@@ -12,7 +12,7 @@ export interface RetentionJob {
 
 type RetentionLogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/** The part of the bot's logger the schedule uses (structurally the same as bot/log.ts). */
+/** The part of the bot's logger the schedule uses (structurally the same as bot/platform/log.ts). */
 export interface RetentionLog {
   info(event: string, fields: RetentionLogFields): void;
   error(event: string, fields: RetentionLogFields): void;

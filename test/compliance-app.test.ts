@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsentItem } from '../bot/compliance-timeline.js';
+import type { ConsentItem } from '../bot/compliance/timeline.js';
 import { subjectKey } from '../consent/subject.js';
 import {
   get,

@@ -15,12 +15,12 @@ import type { OptOutReasons } from '../consent/opt-out-reasons.js';
 import type { SuppressionList } from '../consent/suppression.js';
 import { controllerDetailsOf, type ControllerDetails } from '../consent/receipts.js';
 import { subjectKey, type Subject } from '../consent/subject.js';
-import { tokenAuthenticator } from '../bot/auth.js';
-import { proofChecksOf } from '../bot/proof-checks.js';
-import { registerComplianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance-routes.js';
-import type { TimelineItem } from '../bot/compliance-timeline.js';
-import type { ApiToken } from '../bot/config.js';
-import type { VerificationReport } from '../bot/ledger-verification.js';
+import { tokenAuthenticator } from '../bot/http/auth.js';
+import { proofChecksOf } from '../bot/proof/proof-checks.js';
+import { registerComplianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance/routes.js';
+import type { TimelineItem } from '../bot/compliance/timeline.js';
+import type { ApiToken } from '../bot/platform/config.js';
+import type { VerificationReport } from '../bot/proof/ledger-verification.js';
 import type {
   ConversationSummary,
   TranscriptSearch,
@@ -36,7 +36,7 @@ export interface ComplianceStores {
   readonly transcripts: TranscriptStoreWithRetention & TranscriptSearch;
   readonly accessLog: AccessLog;
   readonly reasons: OptOutReasons;
-  /** Where erasure marks whom it erased: verification asks it (bot/proof-checks.ts). */
+  /** Where erasure marks whom it erased: verification asks it (bot/proof/proof-checks.ts). */
   readonly suppression: SuppressionList;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentEvent } from '../consent/ledger.js';
 import { hasKantaraReceipt } from '../consent/receipts.js';
-import { CSV_COLUMNS } from '../bot/compliance-export.js';
+import { CSV_COLUMNS } from '../bot/compliance/export.js';
 import { temporaryFolder, TEST_KEYS } from './harness.js';
 import { COMPLIANCE, customer, MARKETING, startServer, type Running } from './http-harness.js';
 

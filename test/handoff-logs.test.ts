@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import { TestAdapter } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { createConsentTurns } from '../bot/app.js';
-import { loadConfig } from '../bot/config.js';
-import { Handoffs } from '../bot/handoff.js';
-import { createMailer } from '../bot/mailer.js';
+import { loadConfig } from '../bot/platform/config.js';
+import { Handoffs } from '../bot/chat/handoff.js';
+import { createMailer } from '../bot/email/mailer.js';
 import { openMemoryStores } from '../storage/stores.js';
 import { catalogue, TEST_KEYS, TEST_OUTBOX } from './harness.js';
 import { recordingLog } from './http-harness.js';
@@ -46,7 +46,7 @@ describe('hand-off logs', () => {
     const lines = log.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.find((l) => l.event === 'handoff.to_human')).toMatchObject({
       level: 'info',
-      // The conversation by its keyed hash only (see bot/log.ts).
+      // The conversation by its keyed hash only (see bot/platform/log.ts).
       conversation: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown,
       reason: 'requested',
       transcriptActivities: expect.any(Number) as unknown,

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
-import { createTranslator, listOf } from '../bot/i18n.js';
+import { createTranslator, listOf } from '../bot/platform/i18n.js';
 import { validateKantaraReceipt } from '../consent/receipts.js';
 import { subjectKey } from '../consent/subject.js';
 import { renderReplies } from '../tools/chat.js';

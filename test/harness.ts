@@ -6,11 +6,11 @@ import { TestAdapter, type Activity } from 'botbuilder';
 import type { Catalogue } from '../consent/catalogue.js';
 import { deriveStatuses, type ConsentStatus } from '../consent/ledger.js';
 import { createConsentTurns } from '../bot/app.js';
-import { loadConfig } from '../bot/config.js';
-import { createLogger } from '../bot/log.js';
-import { deriveKeys, type Keys } from '../bot/secrets.js';
-import { createMailer, type Mailer } from '../bot/mailer.js';
-import { loadCatalogue } from '../bot/catalogue-file.js';
+import { loadConfig } from '../bot/platform/config.js';
+import { createLogger } from '../bot/platform/log.js';
+import { deriveKeys, type Keys } from '../bot/platform/secrets.js';
+import { createMailer, type Mailer } from '../bot/email/mailer.js';
+import { loadCatalogue } from '../bot/platform/catalogue-file.js';
 import { openMemoryStores, type Stores } from '../storage/stores.js';
 import { sealerOf } from '../consent/chain.js';
 

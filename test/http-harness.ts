@@ -1,9 +1,9 @@
 import restify, { type Server } from 'restify';
 import { expect } from 'vitest';
 import { createApp, type App } from '../bot/app.js';
-import { loadConfig } from '../bot/config.js';
-import { ROUTER_OPTIONS } from '../bot/http-common.js';
-import { createLogger, type Logger } from '../bot/log.js';
+import { loadConfig } from '../bot/platform/config.js';
+import { ROUTER_OPTIONS } from '../bot/http/http-common.js';
+import { createLogger, type Logger } from '../bot/platform/log.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
 import { sealerOf } from '../consent/chain.js';
 import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
@@ -117,7 +117,7 @@ export function customer(
 }
 
 /**
- * Routes on a real restify server that parses bodies and queries as bot/server.ts does, on a free
+ * Routes on a real restify server that parses bodies and queries as bot/http/server.ts does, on a free
  * port: for testing one group of routes on its own.
  */
 export async function routesOnFreePort(

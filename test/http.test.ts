@@ -1,8 +1,8 @@
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
-import { MAX_ID_CHARS } from '../bot/http-common.js';
-import { createTranslator } from '../bot/i18n.js';
+import { MAX_ID_CHARS } from '../bot/http/http-common.js';
+import { createTranslator } from '../bot/platform/i18n.js';
 import { validateKantaraReceipt } from '../consent/receipts.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
 import type { Stores } from '../storage/stores.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTranslator, listOf } from '../bot/i18n.js';
+import { createTranslator, listOf } from '../bot/platform/i18n.js';
 import { INVISIBLE } from './opt-out-phrasings.js';
 import { catalogue } from './harness.js';
 import { customer, type BotActivity } from './http-harness.js';

@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../bot/config.js';
+import { ROLES, type Role } from '../bot/platform/config.js';
 import {
   AGENT,
   COMPLIANCE,

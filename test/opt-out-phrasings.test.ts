@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { needsDoubleOptIn, type ConsentDecision, type ConsentStatus } from '../consent/ledger.js';
 import { detectKeywordIntent } from '../consent/opt-out.js';
-import { createTranslator, listOf } from '../bot/i18n.js';
+import { createTranslator, listOf } from '../bot/platform/i18n.js';
 import { catalogue, startTestBot, type TestBot } from './harness.js';
 import { WITHDRAW_ALL } from './opt-out-phrasings.js';
 

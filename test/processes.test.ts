@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { ConsentEvent, Decision } from '../consent/ledger.js';
-import { createTranslator, listOf } from '../bot/i18n.js';
+import { createTranslator, listOf } from '../bot/platform/i18n.js';
 import { openMongoStores } from '../storage/stores.js';
 import { catalogue, temporaryFolder, TEST_KEYS } from './harness.js';
 import { send, startServerProcess, TEST_TOKEN, type ServerProcess } from './server-process.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signLink } from '../bot/links.js';
+import { signLink } from '../bot/email/links.js';
 import { TEST_KEYS } from './harness.js';
 import { AGENT, startServer, type Running } from './http-harness.js';
 

@@ -1,8 +1,8 @@
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsentDecision } from '../consent/ledger.js';
-import { parseCatalogue } from '../bot/catalogue-file.js';
-import { createTranslator } from '../bot/i18n.js';
+import { parseCatalogue } from '../bot/platform/catalogue-file.js';
+import { createTranslator } from '../bot/platform/i18n.js';
 import raw from '../catalogue/default-catalogue.json' with { type: 'json' };
 import enRights from '../locales/en/rights.json' with { type: 'json' };
 import { openMemoryStores } from '../storage/stores.js';

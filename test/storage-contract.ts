@@ -13,7 +13,7 @@ import {
 } from '../consent/ledger.js';
 import type { Subject } from '../consent/subject.js';
 import { eventHash, GENESIS_HASH, sealerOf, verifyChain } from '../consent/chain.js';
-import { loadCatalogue } from '../bot/catalogue-file.js';
+import { loadCatalogue } from '../bot/platform/catalogue-file.js';
 import { ETagConflictError } from '../storage/errors.js';
 import type { StoreOptions, Stores } from '../storage/stores.js';
 import { expectCallerError } from './rejection.js';

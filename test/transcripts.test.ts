@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateKantaraReceipt } from '../consent/receipts.js';
 import { LOCALES, type Locale } from '../consent/catalogue.js';
 import { StoreUnavailableError } from '../consent/ledger.js';
-import { createTranslator, listOf } from '../bot/i18n.js';
+import { createTranslator, listOf } from '../bot/platform/i18n.js';
 import { OPT_OUT_REASONS } from '../consent/opt-out-reasons.js';
 import { openEmbeddedStores, openMemoryStores, type Stores } from '../storage/stores.js';
 import {

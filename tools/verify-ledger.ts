@@ -14,18 +14,18 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance-params.js';
-import { ConfigError, loadConfig } from '../bot/config.js';
-import { openStores } from '../bot/configured-stores.js';
-import { verifyLedger, type VerificationReport } from '../bot/ledger-verification.js';
-import { proofChecksOf } from '../bot/proof-checks.js';
-import { deriveKeys, findMasterSecret } from '../bot/secrets.js';
+import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance/params.js';
+import { ConfigError, loadConfig } from '../bot/platform/config.js';
+import { openStores } from '../bot/platform/configured-stores.js';
+import { verifyLedger, type VerificationReport } from '../bot/proof/ledger-verification.js';
+import { proofChecksOf } from '../bot/proof/proof-checks.js';
+import { deriveKeys, findMasterSecret } from '../bot/platform/secrets.js';
 import { CheckpointError } from '../consent/checkpoint.js';
 import {
   createCheckpoint,
   openCheckpoint,
   type CheckpointSummary,
-} from '../bot/checkpoint-files.js';
+} from '../bot/proof/checkpoint-files.js';
 import type { LedgerQuery } from '../consent/ledger.js';
 import { sealerOf } from '../consent/chain.js';
 
