@@ -21,18 +21,25 @@ import { SqliteTranscriptStore } from './sqlite-transcript-store.js';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
 
 /**
- * Ledger search at scale on the embedded store: 100,000 events of 10,000 people over a year. The
- * bounds are outcomes ("well under a second" on a noisy 2-core machine), not a benchmark: they
- * fail when a query stops being an index range scan and starts reading the whole ledger.
+ * Ledger search at scale on the embedded store: 100,000 events of 10,000 people over a year. Each
+ * query is held against what reading the whole ledger costs in the same run (`wholeLedgerMs`, one
+ * full scan), not against a fixed time: a query that stops being an index range and starts reading
+ * the whole ledger fails on any machine, and a loaded machine slows both sides alike.
  */
 const EVENTS = 100_000;
-const BOUND_MS = 500;
+/** A search or a page reads at most this share of what a whole-ledger scan costs. */
+const SEARCH_SHARE = 1 / 10;
+/** Counting a year reads every event's index entry, never an event itself. */
+const COUNT_SHARE = 1 / 3;
+/** A page over HTTP, all of its own costs included. */
+const HTTP_SHARE = 1 / 3;
 
 /** /dev/shm when there is one: the seeding writes 100,000 rows, not what is measured. */
 const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ledger-perf-'));
 let db: SqliteDatabase;
 let store: SqliteConsentStore;
 let seedMs = 0;
+let wholeLedgerMs = 0;
 
 beforeAll(async () => {
   db = openSqliteDatabase(folder);
@@ -40,6 +47,11 @@ beforeAll(async () => {
   const started = performance.now();
   await seedLedger(db, store, EVENTS);
   seedMs = performance.now() - started;
+  const scanStarted = performance.now();
+  let scanned = 0;
+  for await (const _event of store.scan({}, 'recorded')) scanned += 1;
+  wholeLedgerMs = performance.now() - scanStarted;
+  if (scanned !== EVENTS) throw new Error(`seeded ${scanned} events, not ${EVENTS}`);
 }, 120_000);
 
 afterAll(() => {
@@ -89,12 +101,14 @@ describe(`embedded sqlite ledger search over ${EVENTS.toLocaleString('en')} even
   it('was seeded through the store, quickly', async () => {
     const counts = await store.countDecisions({}, 'month');
     expect(counts.reduce((sum, c) => sum + c.count, 0)).toBe(EVENTS);
-    console.info(`seeded ${EVENTS} events in ${Math.round(seedMs)} ms`);
+    console.info(
+      `seeded ${EVENTS} events in ${Math.round(seedMs)} ms; a whole-ledger scan takes ${Math.round(wholeLedgerMs)} ms`,
+    );
     expect(seedMs).toBeLessThan(60_000);
   });
 
   for (const [name, query, index] of FILTERS) {
-    it(`searches by ${name}: first page and page 51, each well under a second`, async () => {
+    it(`searches by ${name}: first page and page 51, each a fraction of a whole-ledger scan`, async () => {
       const seen = recordStatements(db);
       const first = await timed(() => store.search(query, { limit: 50 }));
       expect(first.result.events).toHaveLength(50);
@@ -113,15 +127,15 @@ describe(`embedded sqlite ledger search over ${EVENTS.toLocaleString('en')} even
       console.info(
         `${name}: first page ${first.ms.toFixed(1)} ms, page 51 ${deep.ms.toFixed(1)} ms`,
       );
-      expect(first.ms).toBeLessThan(BOUND_MS);
-      expect(deep.ms).toBeLessThan(BOUND_MS);
+      expect(first.ms).toBeLessThan(wholeLedgerMs * SEARCH_SHARE);
+      expect(deep.ms).toBeLessThan(wholeLedgerMs * SEARCH_SHARE);
       const plan = planOf(db, seen.at(-1) ?? '');
       expect(plan).toContain(`USING INDEX ${index}`);
       expect(plan).not.toContain('TEMP B-TREE');
     });
   }
 
-  it("searches one person's history and one conversation, well under a second", async () => {
+  it("searches one person's history and one conversation, a fraction of a whole-ledger scan", async () => {
     const person = await timed(() =>
       store.search({ subject: subjectOf('p:4242', 'webchat') }, { limit: 50 }),
     );
@@ -133,24 +147,24 @@ describe(`embedded sqlite ledger search over ${EVENTS.toLocaleString('en')} even
     console.info(
       `subject ${person.ms.toFixed(1)} ms, conversation ${conversation.ms.toFixed(1)} ms`,
     );
-    expect(person.ms).toBeLessThan(BOUND_MS);
-    expect(conversation.ms).toBeLessThan(BOUND_MS);
+    expect(person.ms).toBeLessThan(wholeLedgerMs * SEARCH_SHARE);
+    expect(conversation.ms).toBeLessThan(wholeLedgerMs * SEARCH_SHARE);
   });
 
-  it('counts a year of decisions per month and per day, exactly, well under a second', async () => {
+  it('counts a year of decisions per month and per day, exactly, a fraction of a whole-ledger scan', async () => {
     const year = { from: new Date(YEAR_START), to: new Date(YEAR_START + YEAR_MS) };
     for (const period of ['month', 'day'] as const) {
       const { result, ms } = await timed(() => store.countDecisions(year, period));
       expect(result.reduce((sum, c) => sum + c.count, 0)).toBe(EVENTS);
       expect(new Set(result.map((c) => c.period)).size).toBe(period === 'month' ? 12 : 365);
       console.info(`countDecisions by ${period}: ${ms.toFixed(1)} ms, ${result.length} rows`);
-      expect(ms).toBeLessThan(BOUND_MS);
+      expect(ms).toBeLessThan(wholeLedgerMs * COUNT_SHARE);
     }
     const purpose = await timed(() =>
       store.countDecisions({ ...year, purposeId: 'newsletter' }, 'month'),
     );
     expect(purpose.result.reduce((sum, c) => sum + c.count, 0)).toBe(EVENTS / PURPOSES.length);
-    expect(purpose.ms).toBeLessThan(BOUND_MS);
+    expect(purpose.ms).toBeLessThan(wholeLedgerMs * COUNT_SHARE);
   });
 
   it('streams all events in a scan, in order, with bounded memory', async () => {
@@ -220,7 +234,7 @@ describe(`the compliance API over ${EVENTS.toLocaleString('en')} events`, () => 
   const get = (path: string) =>
     fetch(`${routes.url}${path}`, { headers: { authorization: `Bearer ${COMPLIANCE}` } });
 
-  it('answers a search, and its 21st page, well under a second', async () => {
+  it('answers a search, and its 21st page, a fraction of a whole-ledger scan', async () => {
     let path = '/api/compliance/events?purposeId=location&decision=withdrawn&limit=100';
     const first = await timed(async () => (await get(path)).json() as Promise<EventsBody>);
     expect(first.result.events).toHaveLength(100);
@@ -236,39 +250,45 @@ describe(`the compliance API over ${EVENTS.toLocaleString('en')} events`, () => 
     console.info(
       `HTTP search: first page ${first.ms.toFixed(1)} ms, deep ${deep.ms.toFixed(1)} ms`,
     );
-    expect(first.ms).toBeLessThan(BOUND_MS);
-    expect(deep.ms).toBeLessThan(BOUND_MS);
+    // Over HTTP a page also pays for authentication, the access record and serialisation.
+    expect(first.ms).toBeLessThan(wholeLedgerMs * HTTP_SHARE);
+    expect(deep.ms).toBeLessThan(wholeLedgerMs * HTTP_SHARE);
   });
 
   it.each([
     ['events.jsonl', EVENTS],
     ['events.csv', EVENTS + 1],
-  ])('streams the whole %s export, first bytes at once, in bounded memory', async (file, lines) => {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    gc?.();
-    const baseline = process.memoryUsage().heapUsed;
-    let peak = baseline;
-    const started = performance.now();
-    const response = await get(`/api/compliance/export/${file}`);
-    expect(response.status).toBe(200);
-    let firstByteMs: number | undefined;
-    let newlines = 0;
-    let chunks = 0;
-    for await (const value of response.body as AsyncIterable<Uint8Array>) {
-      firstByteMs ??= performance.now() - started;
-      for (const byte of value) if (byte === 10) newlines += 1;
-      chunks += 1;
-      if (chunks % 50 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
-    }
-    const ms = performance.now() - started;
-    const growthMb = (peak - baseline) / 1024 / 1024;
-    console.info(
-      `${file}: first bytes ${firstByteMs?.toFixed(1)} ms, ${newlines} lines in ${Math.round(ms)} ms, ${chunks} chunks, heap growth ${growthMb.toFixed(1)} MB`,
-    );
-    expect(newlines).toBe(lines);
-    expect(firstByteMs).toBeLessThan(BOUND_MS);
-    expect(chunks).toBeGreaterThan(10);
-    // The export is about 60 MB of text: holding it, or the events, would show here.
-    expect(growthMb).toBeLessThan(50);
-  });
+  ])(
+    'streams the whole %s export, first bytes long before the last, in bounded memory',
+    async (file, lines) => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const baseline = process.memoryUsage().heapUsed;
+      let peak = baseline;
+      const started = performance.now();
+      const response = await get(`/api/compliance/export/${file}`);
+      expect(response.status).toBe(200);
+      let firstByteMs: number | undefined;
+      let newlines = 0;
+      let chunks = 0;
+      for await (const value of response.body as AsyncIterable<Uint8Array>) {
+        firstByteMs ??= performance.now() - started;
+        for (const byte of value) if (byte === 10) newlines += 1;
+        chunks += 1;
+        if (chunks % 50 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }
+      const ms = performance.now() - started;
+      const growthMb = (peak - baseline) / 1024 / 1024;
+      console.info(
+        `${file}: first bytes ${firstByteMs?.toFixed(1)} ms, ${newlines} lines in ${Math.round(ms)} ms, ${chunks} chunks, heap growth ${growthMb.toFixed(1)} MB`,
+      );
+      expect(newlines).toBe(lines);
+      // Streamed, not built then sent: the first bytes come long before the last. A ratio of the
+      // same run's total holds on a loaded machine, where any fixed bound in ms would not.
+      expect(firstByteMs).toBeLessThan(ms / 5);
+      expect(chunks).toBeGreaterThan(10);
+      // The export is about 60 MB of text: holding it, or the events, would show here.
+      expect(growthMb).toBeLessThan(50);
+    },
+  );
 });
