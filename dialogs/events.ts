@@ -36,6 +36,11 @@ export type ConversationEvent =
       readonly type: 'conversation.started';
       readonly purposes: readonly PurposeRef[];
       readonly returning: boolean;
+      /**
+       * The person's first message, when they wrote first: the conversation decides what of it
+       * to answer before, instead of, or after its welcome. Never a decision: nothing was shown.
+       */
+      readonly message?: ConversationEvent;
     }
   | { readonly type: 'user.agreed' }
   | { readonly type: 'user.agreedExplicitly' }
