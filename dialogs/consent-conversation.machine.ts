@@ -10,9 +10,12 @@ import type { AskStep, ConversationOutput, HandoffEnding, SayKey } from './outpu
  * The machine does no I/O and holds no text. It emits `record` outputs, which the bot makes durable
  * before it replies, and message outputs, which the bot renders with i18next.
  *
- * Withdrawal is not decided here: the opt-out guard records it before this machine sees the
- * message, then sends `user.withdrew` so the conversation stops without a word (rule 7: after a
- * stop, the confirmation is the only message).
+ * The first message of a conversation arrives with `conversation.started`: the idle state decides
+ * what of it to answer (never a decision: nothing was shown yet).
+ *
+ * Withdrawal is not decided here: the opt-out guard sends `user.withdrew`, saves the conversation
+ * as stopped, then records the withdrawal, so the conversation stops without a word (the stop's
+ * confirmation is the only message of that turn, GDPR art. 7(3): withdrawing as easy as giving).
  *
  * Hand-offs go both ways. To a person: when asked, or after two answers in a row the bot could
  * not understand; while a person has the conversation the machine ignores what the customer says
