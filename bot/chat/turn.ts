@@ -135,7 +135,10 @@ export class TurnRunner {
         // Keep the conversation where it was: the person can simply answer again.
         return {
           data,
-          result: { replies: [MessageFactory.text(turn.t('error.notRecorded'))], afterSave: noop },
+          result: {
+            replies: [MessageFactory.text(turn.t('error.notRecorded'))],
+            afterSave: NOTHING.afterSave,
+          },
         };
       }
     });
@@ -185,7 +188,10 @@ export class TurnRunner {
     }
     const t = deps.translator(locale);
     if (!(await record({ facts, locale, t })) || !marked) return;
-    const turn = this.#turn(context, facts, marked.data, locale, marked.outputs);
+    // A stop's turn appends nothing but the withdrawal: an output that needs proof (a decision,
+    // a notice) has no place in it and is not carried out, so nothing unrecorded is ever acted on.
+    const outputs = marked.outputs.filter((o) => !handlerOf(o).decisions && !handlerOf(o).notices);
+    const turn = this.#turn(context, facts, marked.data, locale, outputs);
     try {
       const done = await carryOut(turn);
       if (done.replies.length > 0) await context.sendActivities([...done.replies]);
@@ -195,7 +201,7 @@ export class TurnRunner {
       deps.log.error('turn.outputs_failed', {
         conversation: facts.conversationId,
         activity: facts.activityId,
-        outputs: marked.outputs.map((o) => o.type).join(','),
+        outputs: outputs.map((o) => o.type).join(','),
         ...errorFields(error),
       });
     }
@@ -253,8 +259,4 @@ function switchedTo(events: readonly ConversationEvent[]): Locale | undefined {
     if (said?.type === 'user.switchedLocale') return said.locale;
   }
   return undefined;
-}
-
-function noop(): void {
-  // Nothing to do once saved.
 }
