@@ -67,6 +67,13 @@ export default tseslint.config(
     ),
   },
   {
+    files: ['bot/email/**/*.ts'],
+    rules: boundary(
+      ['**/chat/**'],
+      'bot/email/ is used by the chat, never the other way round: shared rules go to consent/.',
+    ),
+  },
+  {
     // Tests may cross layers: a dialogs test loads the real catalogue through bot/.
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
     rules: {

@@ -35,6 +35,7 @@ import {
   type SubjectDataDeps,
 } from './subjects/subject-data.js';
 import { OptOutGuard } from './chat/opt-out-guard.js';
+import { TurnRunner } from './chat/turn.js';
 import { rateLimitSettingsOf } from './chat/rate-limits.js';
 import { ConsentAdapter, isProactive, ReplyDeliveryMiddleware } from './chat/reply-delivery.js';
 import { createServer } from './http/server.js';
@@ -154,37 +155,42 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
     keys,
     doubleOptIn,
   };
+  // One turn runner for the bot and the opt-out guard: a stop and a "yes" keep the same order.
+  const turns = new TurnRunner({
+    ...common,
+    notices: stores.notices,
+    reasons: stores.reasons,
+    // Hand-offs and receipts in chat.
+    transcripts: stores.transcripts,
+    ...(controller ? { controller } : {}),
+    rights: {
+      export: async (user, ledgerSubject, t, locale) => {
+        const exported = await exportSubject(subjectData, user, ledgerSubject);
+        return { summary: summariseExport(exported, t, locale).join('\n'), json: exported };
+      },
+      erase: async (user, ledgerSubject, t, conversationId) =>
+        describeErasure(
+          await eraseSubject(subjectData, user, ledgerSubject, now(), {
+            currentConversationId: conversationId,
+          }),
+          t,
+        ),
+    },
+    confirmationHours: config.CONFIRMATION_TTL_HOURS,
+  });
   return {
     translator,
     doubleOptIn,
     subjectData,
     handoffs,
     transcriptLogger: new TranscriptLoggingMiddleware({ store: stores.transcripts, log, now }),
-    optOutGuard: new OptOutGuard(common),
+    optOutGuard: new OptOutGuard({ ...common, turns }),
     bot: new ConsentBot({
       ...common,
-      notices: stores.notices,
+      turns,
       addresses: stores.addresses,
-      reasons: stores.reasons,
-      // Hand-offs and receipts in chat.
-      transcripts: stores.transcripts,
-      ...(controller ? { controller } : {}),
-      rights: {
-        export: async (user, ledgerSubject, t, locale) => {
-          const exported = await exportSubject(subjectData, user, ledgerSubject);
-          return { summary: summariseExport(exported, t, locale).join('\n'), json: exported };
-        },
-        erase: async (user, ledgerSubject, t, conversationId) =>
-          describeErasure(
-            await eraseSubject(subjectData, user, ledgerSubject, now(), {
-              currentConversationId: conversationId,
-            }),
-            t,
-          ),
-      },
       maxMessageChars: config.MAX_MESSAGE_CHARS,
       refusalPauseMs: config.REFUSAL_PAUSE_DAYS * DAY_MS,
-      confirmationHours: config.CONFIRMATION_TTL_HOURS,
     }),
   };
 }

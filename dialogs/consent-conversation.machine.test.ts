@@ -80,6 +80,47 @@ describe('consent conversation: one rule at a time', () => {
     expect(records(turn(undefined, started([location], true)))).toEqual([]);
   });
 
+  it.each([
+    agreed,
+    agreedExplicitly,
+    refused,
+    greeted,
+    unclear,
+    continued,
+    { type: 'user.gaveAddress', email: 'jane@example.com' } as const,
+    { type: 'user.confirmedErasure' } as const,
+  ])('takes a first message $type as no decision: it only opens the round', (message) => {
+    const opened = turn(undefined, { ...started([newsletter, analytics]), message });
+    expect(opened.outputs).toEqual(turn(undefined, started([newsletter, analytics])).outputs);
+    expect(opened.state).toBe('flow.collecting.asking');
+  });
+
+  it.each([
+    { type: 'user.asked', topic: 'retention' } as const,
+    { type: 'user.showedChoices' } as const,
+    { type: 'user.switchedLocale', locale: 'fr' } as const,
+    { type: 'user.helped' } as const,
+    { type: 'user.changing', purposes: [analytics] } as const,
+    { type: 'user.restarted', purposes: [analytics] } as const,
+  ])('answers a first message $type right after the welcome', (message) => {
+    const opened = turn(undefined, { ...started([newsletter, analytics]), message });
+    const inTwo = turn(undefined, started([newsletter, analytics]), message);
+    expect(opened.outputs).toEqual(inTwo.outputs);
+    expect(opened.outputs[0]).toEqual(say('welcome.new'));
+    expect(opened.state).toBe(inTwo.state);
+  });
+
+  it.each([
+    [{ type: 'user.askedReceipt' } as const, [{ type: 'receipt' }], 'flow.idle'],
+    [{ type: 'user.askedHuman' } as const, [{ type: 'handoff', reason: 'requested' }], 'flow.idle'],
+    [{ type: 'user.askedExport' } as const, [{ type: 'export' }], 'flow.idle'],
+    [{ type: 'user.askedErasure' } as const, [{ type: 'askErasure' }], 'confirmingErasure'],
+  ])('answers a first message %o without a round of questions first', (message, outputs, state) => {
+    const opened = turn(undefined, { ...started([newsletter]), message });
+    expect(opened.outputs).toEqual(outputs);
+    expect(opened.state).toBe(state);
+  });
+
   it('asks the purposes one at a time, in order (rule 2)', () => {
     let step = turn(undefined, started([newsletter, analytics, partners]));
     const asked: string[] = [];

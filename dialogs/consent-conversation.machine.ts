@@ -10,9 +10,12 @@ import type { AskStep, ConversationOutput, HandoffEnding, SayKey } from './outpu
  * The machine does no I/O and holds no text. It emits `record` outputs, which the bot makes durable
  * before it replies, and message outputs, which the bot renders with i18next.
  *
- * Withdrawal is not decided here: the opt-out guard records it before this machine sees the
- * message, then sends `user.withdrew` so the conversation stops without a word (rule 7: after a
- * stop, the confirmation is the only message).
+ * The first message of a conversation arrives with `conversation.started`: the idle state decides
+ * what of it to answer (never a decision: nothing was shown yet).
+ *
+ * Withdrawal is not decided here: the opt-out guard sends `user.withdrew`, saves the conversation
+ * as stopped, then records the withdrawal, so the conversation stops without a word (the stop's
+ * confirmation is the only message of that turn, GDPR art. 7(3): withdrawing as easy as giving).
  *
  * Hand-offs go both ways. To a person: when asked, or after two answers in a row the bot could
  * not understand; while a person has the conversation the machine ignores what the customer says
@@ -41,11 +44,44 @@ type Ctx = ConsentConversationContext;
 /** A parameterised `say` action, so every key a state says is checked against SAY_KEYS. */
 const say = (key: SayKey) => ({ type: 'say', params: { key } }) as const;
 const handOff = (reason: HandoffReason) => ({ type: 'handOff', params: { reason } }) as const;
+interface RecordParams {
+  readonly decision: 'given' | 'refused';
+  readonly explicit: boolean | 'asPurpose';
+}
+const record = (decision: RecordParams['decision'], explicit: RecordParams['explicit'] = false) =>
+  ({ type: 'record', params: { decision, explicit } }) as const;
 const reportToAgent = (ending: HandoffEnding) =>
   ({ type: 'reportToAgent', params: { ending } }) as const;
 
 /** Before a question is answered, saying "I did not understand" twice hands over to a person. */
 const UNCLEAR_TRIES = 2;
+
+/**
+ * A first message answered right after the welcome. Anything else the person writes first is no
+ * decision, since nothing was shown yet (EDPB 05/2020 §3.1.3: consent follows the information):
+ * the welcome and the first question answer it.
+ */
+const ANSWERED_AFTER_WELCOME = new Set<ConversationEvent['type']>([
+  'user.asked',
+  'user.showedChoices',
+  'user.switchedLocale',
+  'user.helped',
+  'user.changing',
+  'user.restarted',
+]);
+
+/** A first message answered without a round of questions first: the person asked for that. */
+const ANSWERED_WITHOUT_ROUND = new Set<ConversationEvent['type']>([
+  'user.askedErasure',
+  'user.askedExport',
+  'user.askedReceipt',
+  'user.askedHuman',
+]);
+
+/** The person's first message, carried by the event that starts the conversation. */
+function firstMessageOf(event: ConversationEvent): ConversationEvent | undefined {
+  return event.type === 'conversation.started' ? event.message : undefined;
+}
 
 /** Purposes carried by the events that open a round of questions. */
 function purposesOf(event: ConversationEvent): readonly PurposeRef[] {
@@ -110,8 +146,19 @@ export const consentConversationMachine = setup({
     eventHasPurposes: ({ event }) => purposesOf(event).length > 0,
     whyWasAsked: ({ context }) => context.whyAsked,
     triedBefore: ({ context }) => context.unclearTries + 1 >= UNCLEAR_TRIES,
+    firstMessageWantsNoRound: ({ event }) =>
+      ANSWERED_WITHOUT_ROUND.has(firstMessageOf(event)?.type ?? 'conversation.started'),
   },
   actions: {
+    /** The first message, handled as if it came after what the conversation did so far. */
+    replayFirstMessage: enqueueActions(
+      ({ event, enqueue }, params: { only: 'afterWelcome' | 'any' }) => {
+        const message = firstMessageOf(event);
+        if (!message) return;
+        if (params.only === 'any' || ANSWERED_AFTER_WELCOME.has(message.type))
+          enqueue.raise(message);
+      },
+    ),
     say: emit((_, params: { key: SayKey }) => ({ type: 'say' as const, key: params.key })),
     startRound: assign(({ event }) => ({ queue: purposesOf(event), postponed: [], prompt: null })),
     /** Asked-for purposes first, then the rest of the round, each once. */
@@ -183,41 +230,21 @@ export const consentConversationMachine = setup({
         queue: context.queue.slice(1),
       };
     }),
-    recordGiven: enqueueActions(({ context, enqueue }) => {
+    /**
+     * A decision about the purpose being asked. With an address (double opt-in) it is "given",
+     * pending until the link is opened, and as express as the purpose requires.
+     */
+    record: enqueueActions(({ context, event, enqueue }, params: RecordParams) => {
       const purpose = context.queue[0];
-      if (purpose) {
-        enqueue.emit({ type: 'record', purposeId: purpose.id, decision: 'given', explicit: false });
-      }
-    }),
-    recordGivenExplicitly: enqueueActions(({ context, enqueue }) => {
-      const purpose = context.queue[0];
-      if (purpose) {
-        enqueue.emit({ type: 'record', purposeId: purpose.id, decision: 'given', explicit: true });
-      }
-    }),
-    /** Double opt-in: the bot records "given" (pending) and sends the confirmation link. */
-    recordGivenWithAddress: enqueueActions(({ context, event, enqueue }) => {
-      const purpose = context.queue[0];
-      if (purpose && event.type === 'user.gaveAddress') {
-        enqueue.emit({
-          type: 'record',
-          purposeId: purpose.id,
-          decision: 'given',
-          explicit: purpose.explicit,
-          address: event.email,
-        });
-      }
-    }),
-    recordRefused: enqueueActions(({ context, enqueue }) => {
-      const purpose = context.queue[0];
-      if (purpose) {
-        enqueue.emit({
-          type: 'record',
-          purposeId: purpose.id,
-          decision: 'refused',
-          explicit: false,
-        });
-      }
+      if (!purpose) return;
+      const address = event.type === 'user.gaveAddress' ? event.email : undefined;
+      enqueue.emit({
+        type: 'record',
+        purposeId: purpose.id,
+        decision: params.decision,
+        explicit: params.explicit === 'asPurpose' ? purpose.explicit : params.explicit,
+        ...(address === undefined ? {} : { address }),
+      });
     }),
     forgetWithdrawn: assign(({ context, event }) => {
       if (event.type !== 'user.withdrew') return {};
@@ -335,11 +362,26 @@ export const consentConversationMachine = setup({
           on: {
             'conversation.started': [
               {
+                guard: 'firstMessageWantsNoRound',
+                actions: { type: 'replayFirstMessage', params: { only: 'any' } },
+              },
+              {
                 guard: 'eventHasPurposes',
                 target: 'collecting',
-                actions: ['startRound', 'welcome'],
+                actions: [
+                  'startRound',
+                  'welcome',
+                  { type: 'replayFirstMessage', params: { only: 'afterWelcome' } },
+                ],
               },
-              { target: 'done', actions: ['welcome', say('welcome.nothingToAsk')] },
+              {
+                target: 'done',
+                actions: [
+                  'welcome',
+                  say('welcome.nothingToAsk'),
+                  { type: 'replayFirstMessage', params: { only: 'afterWelcome' } },
+                ],
+              },
             ],
           },
         },
@@ -359,18 +401,18 @@ export const consentConversationMachine = setup({
                 'user.agreed': [
                   { guard: 'currentNeedsExplicitConsent', target: 'confirmingExplicitly' },
                   { guard: 'currentNeedsAddress', target: 'collectingAddress' },
-                  { target: 'choosing', actions: ['recordGiven', 'advance'] },
+                  { target: 'choosing', actions: [record('given'), 'advance'] },
                 ],
                 'user.agreedExplicitly': [
                   {
                     guard: 'currentNeedsExplicitConsent',
                     target: 'choosing',
-                    actions: ['recordGivenExplicitly', 'advance'],
+                    actions: [record('given', true), 'advance'],
                   },
                   { guard: 'currentNeedsAddress', target: 'collectingAddress' },
-                  { target: 'choosing', actions: ['recordGiven', 'advance'] },
+                  { target: 'choosing', actions: [record('given'), 'advance'] },
                 ],
-                'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
+                'user.refused': { target: 'choosing', actions: [record('refused'), 'advance'] },
                 ...whileAsking,
               },
             },
@@ -381,10 +423,10 @@ export const consentConversationMachine = setup({
               on: {
                 'user.agreedExplicitly': {
                   target: 'choosing',
-                  actions: ['recordGivenExplicitly', 'advance'],
+                  actions: [record('given', true), 'advance'],
                 },
                 'user.agreed': { actions: [say('explicit.needStatement'), 'reprompt'] },
-                'user.refused': { target: 'choosing', actions: ['recordRefused', 'advance'] },
+                'user.refused': { target: 'choosing', actions: [record('refused'), 'advance'] },
                 ...whileAsking,
               },
             },
@@ -395,7 +437,7 @@ export const consentConversationMachine = setup({
               on: {
                 'user.gaveAddress': {
                   target: 'choosing',
-                  actions: ['recordGivenWithAddress', 'advance'],
+                  actions: [record('given', 'asPurpose'), 'advance'],
                 },
                 // No address, no e-mail: nothing is recorded, as for a skip.
                 'user.refused': {

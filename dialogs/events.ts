@@ -36,6 +36,11 @@ export type ConversationEvent =
       readonly type: 'conversation.started';
       readonly purposes: readonly PurposeRef[];
       readonly returning: boolean;
+      /**
+       * The person's first message, when they wrote first: the conversation decides what of it
+       * to answer before, instead of, or after its welcome. Never a decision: nothing was shown.
+       */
+      readonly message?: ConversationEvent;
     }
   | { readonly type: 'user.agreed' }
   | { readonly type: 'user.agreedExplicitly' }
@@ -58,7 +63,7 @@ export type ConversationEvent =
   | { readonly type: 'user.cancelledErasure' }
   | { readonly type: 'user.gaveReason'; readonly reason: OptOutReason }
   | { readonly type: 'user.switchedLocale'; readonly locale: Locale }
-  /** Sent after the opt-out guard has durably recorded the withdrawal. */
+  /** Sent by the opt-out guard: the conversation is saved as stopped before the withdrawal is recorded. */
   | { readonly type: 'user.withdrew'; readonly purposeIds: readonly string[] | 'all' }
   /** START: a fresh opt-in round over these purposes, never an undo of the withdrawal. */
   | { readonly type: 'user.restarted'; readonly purposes: readonly PurposeRef[] }

@@ -33,8 +33,9 @@ export type SayKey = (typeof SAY_KEYS)[number];
 export type AskStep = 'question' | 'explicit' | 'address';
 
 /**
- * What the conversation asks the bot to do, in order. Only `record` has an effect: the bot makes it
- * durable before sending anything of the same turn. The rest are messages to render.
+ * What the conversation asks the bot to do, in order. Each kind has one handler in
+ * bot/chat/outputs/: `record` is made durable before anything of the turn is sent, some kinds
+ * have an effect (a mail, an erasure, a report), every kind says what it renders.
  */
 export type ConversationOutput =
   | { readonly type: 'say'; readonly key: SayKey }

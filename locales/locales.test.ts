@@ -4,7 +4,8 @@ import { LOCALES, type Locale } from '../consent/catalogue.js';
 import { deriveStatuses } from '../consent/ledger.js';
 import { loadCatalogue } from '../bot/platform/catalogue-file.js';
 import { createTranslator, RESOURCES } from '../bot/platform/i18n.js';
-import { purposeNotice, renderOutputs, type RenderInput } from '../bot/chat/render.js';
+import { purposeNotice, type RenderInput } from '../bot/chat/render.js';
+import { renderOutputs } from '../bot/chat/outputs/index.js';
 import { QUESTION_TOPICS } from '../dialogs/events.js';
 import { SAY_KEYS, type ConversationOutput } from '../dialogs/outputs.js';
 

@@ -1,88 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import {
-  ActivityHandler,
-  EventFactory,
-  MessageFactory,
-  type Activity,
-  type TranscriptStore,
-  type TurnContext,
-} from 'botbuilder';
+import { ActivityHandler, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Catalogue, Locale } from '../../consent/catalogue.js';
-import {
-  decisionAbout,
-  deriveStatuses,
-  needsDoubleOptIn,
-  purposesToAsk,
-  LedgerConflictError,
-  type ConsentDecision,
-  type ConsentLedger,
-  type NoticeArchive,
-} from '../../consent/ledger.js';
-import {
-  hasKantaraReceipt,
-  kantaraReceipt,
-  validateKantaraReceipt,
-  type ControllerDetails,
-} from '../../consent/receipts.js';
+import type { ContactAddresses } from '../../consent/contact-addresses.js';
+import { deriveStatuses, purposesToAsk, type ConsentLedger } from '../../consent/ledger.js';
 import type { Subject } from '../../consent/subject.js';
 import type { AgentTopic, ConversationEvent } from '../../dialogs/events.js';
 import { purposeRefs, understand, understandSubmission } from '../../dialogs/intents.js';
-import { isIdle, openQuestionOf, runConversation } from '../../dialogs/run-conversation.js';
-import type { ConversationOutput } from '../../dialogs/outputs.js';
-import { reportAgentHandoff, transcriptOf, type HandoffRecord, type Handoffs } from './handoff.js';
-import {
-  markHandled,
-  turnFacts,
-  type ConversationData,
-  type ConversationMemory,
-  type TurnFacts,
-} from './conversation-memory.js';
-import { localeFrom, type Translate } from '../platform/i18n.js';
-import { errorFields, type Logger } from '../platform/log.js';
-import type { Keys } from '../platform/secrets.js';
-import type { ContactAddresses } from '../../consent/contact-addresses.js';
-import type { OptOutReasons } from '../../consent/opt-out-reasons.js';
-import type { DoubleOptIn } from '../email/double-opt-in.js';
-import { noticesToShow, renderOutputs, type ReceiptResult, type TurnResults } from './render.js';
-import { ERASED_THIS_TURN } from './transcript-logger.js';
+import { isIdle, openQuestionOf } from '../../dialogs/run-conversation.js';
+import type { Translate } from '../platform/i18n.js';
+import type { Logger } from '../platform/log.js';
+import type { ConversationData } from './conversation-memory.js';
+import type { TurnRunner } from './turn.js';
 
 export interface ConsentBotDeps {
   readonly catalogue: Catalogue;
   readonly ledger: ConsentLedger;
-  readonly notices: NoticeArchive;
-  readonly memory: ConversationMemory;
+  readonly addresses: ContactAddresses;
   readonly translator: (locale: Locale) => Translate;
-  readonly defaultLocale: Locale;
   readonly maxMessageChars: number;
   readonly refusalPauseMs: number;
-  readonly confirmationHours: number;
-  readonly addresses: ContactAddresses;
-  readonly doubleOptIn: DoubleOptIn;
-  readonly reasons: OptOutReasons;
-  /** GDPR art. 15 and 17 for the person in the chat; returns what to say. */
-  readonly rights: {
-    export(
-      user: Subject,
-      ledgerSubject: Subject,
-      t: Translate,
-      locale: Locale,
-    ): Promise<{ summary: string; json: unknown }>;
-    erase(
-      user: Subject,
-      ledgerSubject: Subject,
-      t: Translate,
-      conversationId: string,
-    ): Promise<string>;
-  };
   readonly now: () => Date;
   readonly log: Logger;
-  readonly keys: Keys;
-  /** Read to hand a conversation, with its transcript, to a person. */
-  readonly transcripts: TranscriptStore;
-  /** Support agents' hand-offs to the bot, and the webhook that reports their outcome. */
-  readonly handoffs: Handoffs;
-  /** What Kantara v1.1 requires of the controller beyond the data map (address, phone). */
-  readonly controller?: ControllerDetails;
+  /** Runs the turns: shared with the opt-out guard. */
+  readonly turns: TurnRunner;
 }
 
 /** What a support agent hands over (POST /api/handoffs), already checked. */
@@ -98,36 +37,9 @@ export interface AgentHandoffRequest {
 const HANDOFF_STATUS = 'handoff.status';
 const HANDOFF_STATES = new Set(['accepted', 'failed', 'completed']);
 
-/** Events that make sense before any purpose was presented: never a decision (rule 1). */
-const FIRST_CONTACT_EVENTS = new Set<ConversationEvent['type']>([
-  'user.asked',
-  'user.showedChoices',
-  'user.switchedLocale',
-  'user.helped',
-  'user.changing',
-  'user.restarted',
-  'user.askedReceipt',
-  'user.askedHuman',
-]);
-
-/** Answered on first contact without starting a round of questions first. */
-const NO_ROUND_FIRST = new Set<ConversationEvent['type']>([
-  'user.askedErasure',
-  'user.askedExport',
-  'user.askedReceipt',
-  'user.askedHuman',
-]);
-
-interface TurnOptions {
-  /** Start a round of questions when the conversation has none yet (a customer's message). */
-  readonly start: boolean;
-  /** The language to speak from now on (an agent's hand-off may set it). */
-  readonly locale?: Locale;
-}
-
 /**
- * A thin activity handler: maps activities to conversation events, makes the conversation's
- * records durable, then renders and sends its messages. The flow itself lives in dialogs/.
+ * A thin activity handler: maps activities to conversation events and hands them to the turn
+ * runner. The flow lives in dialogs/, what each output does in outputs/.
  */
 export class ConsentBot extends ActivityHandler {
   readonly #deps: ConsentBotDeps;
@@ -157,8 +69,8 @@ export class ConsentBot extends ActivityHandler {
    * the purposes the agent chose, nothing pre-selected; the outcome is reported when done.
    */
   async startAgentHandoff(context: TurnContext, request: AgentHandoffRequest): Promise<void> {
-    const { catalogue, ledger, now, refusalPauseMs, addresses } = this.#deps;
-    const subject = this.#facts(context).subject;
+    const { catalogue, ledger, now, refusalPauseMs, turns } = this.#deps;
+    const subject = turns.facts(context).subject;
     const ids =
       request.purposeIds ??
       (request.topic === 'consent'
@@ -169,15 +81,14 @@ export class ConsentBot extends ActivityHandler {
             refusalPauseMs,
           )
         : []);
-    const known = (await addresses.get(subject)) !== undefined;
     const event: ConversationEvent = {
       type: 'agent.handedOver',
       handoffId: request.handoffId,
       topic: request.topic,
-      purposes: purposeRefs(catalogue, ids, known),
+      purposes: purposeRefs(catalogue, ids, await this.#addressKnown(subject)),
     };
-    await this.#converse(context, () => event, {
-      start: false,
+    await turns.run(context, {
+      events: () => Promise.resolve([event]),
       ...(request.locale ? { locale: request.locale } : {}),
     });
   }
@@ -201,11 +112,7 @@ export class ConsentBot extends ActivityHandler {
       state,
     });
     const event = { type: `human.${state}` } as ConversationEvent;
-    await this.#converse(context, () => event, { start: false });
-  }
-
-  #facts(context: TurnContext): TurnFacts {
-    return turnFacts(context.activity, randomUUID, this.#deps.keys.ledgerSubject);
+    await this.#deps.turns.run(context, { events: () => Promise.resolve([event]) });
   }
 
   async #onMessage(context: TurnContext): Promise<void> {
@@ -234,110 +141,30 @@ export class ConsentBot extends ActivityHandler {
     });
   }
 
-  /** One turn of the conversation, started on first contact, retried on a concurrent write. */
+  /**
+   * A customer's turn: a conversation not started yet starts now, carrying what they said first
+   * (the conversation decides what to do with it).
+   */
   async #converse(
     context: TurnContext,
-    eventOf: ((data: ConversationData) => ConversationEvent) | undefined,
-    options: TurnOptions = { start: true },
+    said: ((data: ConversationData) => ConversationEvent) | undefined,
   ): Promise<void> {
-    const deps = this.#deps;
-    const facts = this.#facts(context);
-    const none = { replies: [], reports: [] };
-    const outcome = await deps.memory.update<{
-      replies: Partial<Activity>[];
-      reports: HandoffRecord[];
-    }>(facts, async ({ data, head }) => {
-      if (data.handled?.includes(facts.activityId)) {
-        deps.log.info('turn.redelivered', {
-          conversation: facts.conversationId,
-          activity: facts.activityId,
-        });
-        return { data, result: none };
-      }
-      const event = eventOf?.(data);
-      const locale =
-        event?.type === 'user.switchedLocale'
-          ? event.locale
-          : (options.locale ??
-            data.locale ??
-            localeFrom(context.activity.locale, deps.defaultLocale));
-      const events: ConversationEvent[] = [];
-      // A first "delete my data", "what do you have on me?", "my receipt" or "a person, please"
-      // is answered without a consent round first.
-      const noRound = event !== undefined && NO_ROUND_FIRST.has(event.type);
-      if (options.start && isIdle(data.snapshot) && !noRound) {
-        events.push(await this.#startEvent(facts.subject));
-      }
-      if (
-        event &&
-        (!options.start || !isIdle(data.snapshot) || FIRST_CONTACT_EVENTS.has(event.type))
-      ) {
-        events.push(await this.#withAddressKnowledge(event, facts.subject));
-      }
-      if (events.length === 0) return { data, result: none };
-
-      const step = runConversation(data.snapshot, events);
-      const t = deps.translator(locale);
-      const input = { catalogue: deps.catalogue, locale, t };
-      try {
-        // Proof first: the notices about to be shown, then the decisions, each durable before
-        // anything is sent (never claim a consent recorded unless it is).
-        const notices = noticesToShow(input, step.outputs);
-        for (const notice of notices) await deps.notices.archive(notice);
-        await deps.ledger.append(this.#decisions(step.outputs, data, facts, locale), deps.now(), {
-          expectedHead: head,
-        });
-        const results = await this.#effects(context, step.outputs, facts, locale, data);
-        if (results.erasure !== undefined) context.turnState.set(ERASED_THIS_TURN, true);
-        const shown = { ...data.shown };
-        for (const notice of notices) shown[notice.purposeId] = notice.hash;
-        const replies = await renderOutputs(
-          {
-            ...input,
-            results,
-            confirmationHours: deps.confirmationHours,
-            statuses: async () =>
-              deriveStatuses(deps.catalogue, await deps.ledger.latest(facts.subject)),
-          },
-          step.outputs,
-        );
-        deps.log.info('turn', {
-          conversation: facts.conversationId,
-          activity: facts.activityId,
-          events: events.map((e) => e.type).join(','),
-          state: step.state,
-        });
-        return {
-          data: {
-            snapshot: step.snapshot,
-            locale,
-            shown,
-            handled: markHandled(data, facts.activityId),
-          },
-          result: { replies, reports: results.reports ?? [] },
-        };
-      } catch (error) {
-        // The person's ledger moved on (a stop on another server): decide again on fresh data.
-        if (error instanceof LedgerConflictError) throw error;
-        deps.log.error('turn.not_recorded', {
-          conversation: facts.conversationId,
-          activity: facts.activityId,
-          ...errorFields(error),
-        });
-        // Keep the conversation where it was: the person can simply answer again.
-        return {
-          data,
-          result: { replies: [MessageFactory.text(t('error.notRecorded'))], reports: [] },
-        };
-      }
+    const { turns } = this.#deps;
+    const subject = turns.facts(context).subject;
+    await turns.run(context, {
+      events: async (data) => {
+        const message = said?.(data);
+        const event = message && (await this.#withAddressKnowledge(message, subject));
+        if (!isIdle(data.snapshot)) return event ? [event] : [];
+        return [{ ...(await this.#startEvent(subject)), ...(event ? { message: event } : {}) }];
+      },
     });
-    if (outcome.replies.length > 0) await context.sendActivities(outcome.replies);
-    // Once, after the turn's state is saved: a retried turn must not call the webhook twice.
-    for (const report of outcome.reports) deps.handoffs.notify(report);
   }
 
-  async #startEvent(subject: Subject): Promise<ConversationEvent> {
-    const { catalogue, ledger, now, refusalPauseMs, addresses } = this.#deps;
+  async #startEvent(
+    subject: Subject,
+  ): Promise<Extract<ConversationEvent, { type: 'conversation.started' }>> {
+    const { catalogue, ledger, now, refusalPauseMs } = this.#deps;
     const latest = await ledger.latest(subject);
     const toAsk = purposesToAsk(
       catalogue,
@@ -347,7 +174,7 @@ export class ConsentBot extends ActivityHandler {
     );
     return {
       type: 'conversation.started',
-      purposes: purposeRefs(catalogue, toAsk, (await addresses.get(subject)) !== undefined),
+      purposes: purposeRefs(catalogue, toAsk, await this.#addressKnown(subject)),
       returning: latest.length > 0,
     };
   }
@@ -357,173 +184,21 @@ export class ConsentBot extends ActivityHandler {
     event: ConversationEvent,
     subject: Subject,
   ): Promise<ConversationEvent> {
-    if (
-      event.type !== 'user.restarted' &&
-      event.type !== 'user.changing' &&
-      event.type !== 'agent.handedOver'
-    ) {
-      return event;
-    }
-    const known = (await this.#deps.addresses.get(subject)) !== undefined;
+    if (event.type !== 'user.restarted' && event.type !== 'user.changing') return event;
     const ids = event.purposes.map((p) => p.id);
-    return { ...event, purposes: purposeRefs(this.#deps.catalogue, ids, known) };
-  }
-
-  /** Effects other than ledger records, carried out before anything is rendered or sent. */
-  async #effects(
-    context: TurnContext,
-    outputs: readonly ConversationOutput[],
-    facts: TurnFacts,
-    locale: Locale,
-    data: ConversationData,
-  ): Promise<TurnResults & { reports?: HandoffRecord[] }> {
-    const { doubleOptIn, rights, reasons, now } = this.#deps;
-    const t = this.#deps.translator(locale);
-    const mail: Record<string, string> = {};
-    let erasure: string | undefined;
-    let exported: TurnResults['export'];
-    const more: { -readonly [K in keyof TurnResults]?: TurnResults[K] } & {
-      reports?: HandoffRecord[];
-    } = {};
-    for (const output of outputs) {
-      if (output.type === 'record' && output.address !== undefined) {
-        mail[output.purposeId] = await doubleOptIn.send(
-          facts.subject,
-          output.purposeId,
-          output.address,
-          locale,
-        );
-      } else if (output.type === 'erase') {
-        erasure = await rights.erase(facts.user, facts.subject, t, facts.conversationId);
-      } else if (output.type === 'export') {
-        exported = await rights.export(facts.user, facts.subject, t, locale);
-      } else if (output.type === 'reason') {
-        // Anonymous by construction: only the reason and the day are kept.
-        await reasons.record(output.reason, now());
-      } else if (output.type === 'receipt') {
-        more.receipt = await this.#receipt(facts.subject);
-      } else if (output.type === 'handoff') {
-        more.handoff = await this.#handoffToHuman(context, facts, locale, data, output.reason);
-      } else if (output.type === 'handoffDone') {
-        const report = await reportAgentHandoff(this.#deps, context, facts, output);
-        more.handoffStatus = report.status;
-        if (report.record) more.reports = [...(more.reports ?? []), report.record];
-      }
-    }
     return {
-      mail,
-      ...(erasure ? { erasure } : {}),
-      ...(exported ? { export: exported } : {}),
-      ...more,
+      ...event,
+      purposes: purposeRefs(this.#deps.catalogue, ids, await this.#addressKnown(subject)),
     };
   }
 
-  /** The person's decisions now, and a Kantara v1.1 receipt of each consent in effect. */
-  async #receipt(subject: Subject): Promise<ReceiptResult | 'failed'> {
-    const { catalogue, ledger, controller, log } = this.#deps;
-    const statuses = deriveStatuses(catalogue, await ledger.latest(subject));
-    const decisions = statuses.flatMap(({ purposeId, status, event }) =>
-      event ? [{ purposeId, status, at: event.recordedAt }] : [],
-    );
-    const receipts = statuses.flatMap(({ purposeId, status, event }) =>
-      status === 'granted' && event && hasKantaraReceipt(event)
-        ? [
-            {
-              purposeId,
-              // The ledger's pseudonym, as in the receipts the API gives: proof names no raw id.
-              receipt: kantaraReceipt({
-                event,
-                catalogue,
-                principalId: subject.userId,
-                ...(controller ? { controller } : {}),
-              }),
-            },
-          ]
-        : [],
-    );
-    const problems = receipts.flatMap(({ receipt }) => validateKantaraReceipt(receipt));
-    if (problems.length > 0) {
-      // A configuration gap (controller details): an incomplete receipt is not one.
-      log.error('receipt.incomplete', { problems: problems.length });
-      return 'failed';
-    }
-    return { decisions, receipts };
-  }
-
-  /**
-   * Bot Framework's hand-off to a person: a `handoff.initiate` event carrying the transcript as
-   * stored (redacted), which the channel or agent hub routes to its people.
-   */
-  async #handoffToHuman(
-    context: TurnContext,
-    facts: TurnFacts,
-    locale: Locale,
-    data: ConversationData,
-    reason: 'requested' | 'not-understood',
-  ): Promise<Partial<Activity>> {
-    const transcript = await transcriptOf(
-      this.#deps.transcripts,
-      facts.channelId,
-      facts.conversationId,
-    );
-    const open = openQuestionOf(data.snapshot);
-    const event = EventFactory.createHandoffInitiation(
-      context,
-      { topic: 'consent', ...(open ? { purposes: [open.purposeId] } : {}), locale, reason },
-      transcript,
-    );
-    this.#deps.log.info('handoff.to_human', {
-      conversation: facts.conversationId,
-      activity: facts.activityId,
-      reason,
-      transcriptActivities: transcript.activities.length,
-    });
-    return event;
-  }
-
-  #decisions(
-    outputs: readonly ConversationOutput[],
-    data: ConversationData,
-    facts: TurnFacts,
-    locale: Locale,
-  ): ConsentDecision[] {
-    const { catalogue } = this.#deps;
-    return outputs.flatMap((output) => {
-      if (output.type !== 'record') return [];
-      const purpose = catalogue.purposes.find((p) => p.id === output.purposeId);
-      if (!purpose) return [];
-      const decision = decisionAbout(catalogue, purpose, {
-        subject: facts.subject,
-        decision: output.decision,
-        noticeHash: data.shown[purpose.id] ?? null,
-        locale,
-        channelId: facts.channelId,
-        conversationId: facts.conversationId,
-        activityId: facts.activityId,
-        source: 'conversation',
-        explicit: output.explicit,
-      });
-      // An e-mail purpose agreed to without a new address: the one on file is verified already
-      // (double opt-in done before), so consent counts at once.
-      const verifiedAlready =
-        output.decision === 'given' && output.address === undefined && needsDoubleOptIn(purpose);
-      return verifiedAlready
-        ? [
-            decision,
-            {
-              ...decision,
-              decision: 'confirmed' as const,
-              activityId: `${facts.activityId}:confirmed`,
-            },
-          ]
-        : [decision];
-    });
+  async #addressKnown(subject: Subject): Promise<boolean> {
+    return (await this.#deps.addresses.get(subject)) !== undefined;
   }
 
   /** A reply outside the conversation's flow, in the conversation's language. */
   async #reply(context: TurnContext, key: string, values?: Record<string, unknown>): Promise<void> {
-    const data = await this.#deps.memory.read(this.#facts(context));
-    const locale = data.locale ?? localeFrom(context.activity.locale, this.#deps.defaultLocale);
+    const locale = await this.#deps.turns.localeOf(context);
     await context.sendActivity(MessageFactory.text(this.#deps.translator(locale)(key, values)));
   }
 }

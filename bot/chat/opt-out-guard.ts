@@ -1,42 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { MessageFactory, type Middleware, type TurnContext } from 'botbuilder';
-import type { Catalogue, Locale } from '../../consent/catalogue.js';
+import type { Catalogue } from '../../consent/catalogue.js';
+import type { PendingConfirmations } from '../../consent/confirmations.js';
+import type { ConsentLedger } from '../../consent/ledger.js';
 import { detectKeywordIntent } from '../../consent/opt-out.js';
-import { runConversation } from '../../dialogs/run-conversation.js';
-import { markHandled, turnFacts, type ConversationMemory } from './conversation-memory.js';
-import { listOf, localeFrom, type Translate } from '../platform/i18n.js';
-import { errorFields, type Logger } from '../platform/log.js';
-import type { Keys } from '../platform/secrets.js';
+import { recordWithdrawal, type StopScope } from '../../consent/withdrawal.js';
 import type { DoubleOptIn } from '../email/double-opt-in.js';
-import { reportAgentHandoff, type Handoffs } from './handoff.js';
+import { listOf } from '../platform/i18n.js';
+import { errorFields, type Logger } from '../platform/log.js';
+import { wordsOf } from './message-words.js';
 import { buttons } from './render.js';
-import type { ConversationOutput } from '../../dialogs/outputs.js';
-import { recordWithdrawal, withdrawnPurposes, type WithdrawalDeps } from './withdrawal.js';
+import type { StopRecord, TurnRunner } from './turn.js';
 
-export interface OptOutGuardDeps extends WithdrawalDeps {
+export interface OptOutGuardDeps {
   readonly catalogue: Catalogue;
-  readonly memory: ConversationMemory;
-  readonly translator: (locale: Locale) => Translate;
-  readonly defaultLocale: Locale;
+  readonly ledger: ConsentLedger;
+  readonly confirmations: Pick<PendingConfirmations, 'deleteForSubject'>;
+  readonly doubleOptIn: DoubleOptIn;
   readonly now: () => Date;
   readonly log: Logger;
-  readonly keys: Keys;
-  readonly doubleOptIn: DoubleOptIn;
-  /** A stop ends a support agent's hand-off: its outcome is reported after the confirmation. */
-  readonly handoffs: Handoffs;
-}
-
-/**
- * Text a message carries, typed or inside a card submission: what the guard and the rate limits
- * read to tell a stop, so a stop is heard the same way everywhere.
- */
-export function wordsOf(activity: { readonly text?: unknown; readonly value?: unknown }): string {
-  const { text, value } = activity;
-  const submitted =
-    value && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
-  return [typeof text === 'string' ? text : '', typeof submitted === 'string' ? submitted : '']
-    .join(' ')
-    .trim();
+  /** Runs the stop's turn: shared with the bot. */
+  readonly turns: TurnRunner;
 }
 
 /**
@@ -55,107 +38,66 @@ export class OptOutGuard implements Middleware {
     if (context.activity.type !== 'message') return next();
     const intent = detectKeywordIntent(wordsOf(context.activity), this.#deps.catalogue);
     if (intent?.kind !== 'withdraw') return next();
-    await this.#withdraw(context, intent.purposeIds);
-  }
-
-  /**
-   * The order is what makes a stop hold against a concurrent turn of the same conversation on
-   * another server: first the conversation is marked stopped, then the withdrawal is appended.
-   * A turn that read the conversation before the mark has a ledger head from before the
-   * withdrawal, so its decisions conflict and it re-runs on the stopped conversation.
-   */
-  async #withdraw(context: TurnContext, named: readonly string[] | 'all'): Promise<void> {
-    const { catalogue, memory, log, now } = this.#deps;
-    const facts = turnFacts(context.activity, randomUUID, this.#deps.keys.ledgerSubject);
-    const ids = withdrawnPurposes(catalogue, named);
-    let locale = localeFrom(context.activity.locale, this.#deps.defaultLocale);
-    let outputs: readonly ConversationOutput[] = [];
-    try {
-      outputs = await memory.update(facts, ({ data }) => {
-        locale = data.locale ?? locale;
-        const step = runConversation(data.snapshot, [{ type: 'user.withdrew', purposeIds: named }]);
-        const handled = markHandled(data, facts.activityId);
-        return Promise.resolve({
-          data: { ...data, snapshot: step.snapshot, locale, handled },
-          result: step.outputs,
-        });
-      });
-    } catch (error) {
-      // Conversation state is disposable: the withdrawal is recorded all the same.
-      log.error('opt_out.state_not_saved', {
-        conversation: facts.conversationId,
-        activity: facts.activityId,
-        ...errorFields(error),
-      });
-    }
-    const t = this.#deps.translator(locale);
-    try {
-      await recordWithdrawal(
-        this.#deps,
-        facts.subject,
-        ids,
-        {
-          locale,
-          channelId: facts.channelId,
-          conversationId: facts.conversationId,
-          activityId: facts.activityId,
-          source: 'opt-out',
-        },
-        now(),
-      );
-    } catch (error) {
-      log.error('opt_out.not_recorded', {
-        conversation: facts.conversationId,
-        activity: facts.activityId,
-        ...errorFields(error),
-      });
-      await context.sendActivity(
-        MessageFactory.text(t('optOut.failed', { contact: catalogue.controller.contact })),
-      );
-      return;
-    }
-    log.info('opt_out.recorded', {
-      conversation: facts.conversationId,
-      activity: facts.activityId,
-      scope: named === 'all' ? 'all' : named.join(','),
-    });
-    const titles = catalogue.purposes.filter((p) => ids.includes(p.id)).map((p) => p.title[locale]);
-    const confirmation = t(named === 'all' ? 'optOut.all' : 'optOut.some', {
-      purposes: listOf(locale, titles),
-    });
-    // Learning from opt-outs: one optional, one-tap question, in the same message, never repeated.
-    await context.sendActivity(
-      named === 'all'
-        ? MessageFactory.suggestedActions(
-            buttons(t, 'reasons'),
-            `${confirmation}\n\n${t('optOut.why')}`,
-          )
-        : MessageFactory.text(confirmation),
+    const named = intent.purposeIds;
+    // The conversation is told first (saved as stopped), then the withdrawal is recorded.
+    await this.#deps.turns.runStop(
+      context,
+      [{ type: 'user.withdrew', purposeIds: named }],
+      this.#withdraw(context, named),
     );
-    await this.#deps.doubleOptIn.mailWithdrawal(facts.subject, ids, locale);
-    await this.#reportAgentHandoffs(context, facts, outputs);
   }
 
-  /** An event for the agent's channel, not a message: the confirmation stays the only one. */
-  async #reportAgentHandoffs(
-    context: TurnContext,
-    facts: ReturnType<typeof turnFacts>,
-    outputs: readonly ConversationOutput[],
-  ): Promise<void> {
-    for (const output of outputs) {
-      if (output.type !== 'handoffDone') continue;
+  /** Records the stop, then confirms it: the confirmation is the turn's only message. */
+  #withdraw(context: TurnContext, named: StopScope): StopRecord {
+    return async ({ facts, locale, t }) => {
+      const { catalogue, ledger, confirmations, doubleOptIn, log, now } = this.#deps;
+      const correlation = { conversation: facts.conversationId, activity: facts.activityId };
+      let purposeIds: readonly string[];
       try {
-        const report = await reportAgentHandoff(this.#deps, context, facts, output);
-        await context.sendActivity(report.status);
-        if (report.record) this.#deps.handoffs.notify(report.record);
-      } catch (error) {
-        // The stop is recorded and confirmed; only the agent's report is missing.
-        this.#deps.log.error('handoff.report_failed', {
-          conversation: facts.conversationId,
-          handoff: output.handoffId,
-          ...errorFields(error),
+        const done = await recordWithdrawal(ledger, confirmations, catalogue, {
+          subject: facts.subject,
+          scope: named,
+          origin: {
+            locale,
+            channelId: facts.channelId,
+            conversationId: facts.conversationId,
+            activityId: facts.activityId,
+            source: 'opt-out',
+          },
+          at: now(),
         });
+        if (done.linksNotRevoked !== undefined) {
+          log.error('opt_out.links_not_revoked', errorFields(done.linksNotRevoked));
+        }
+        purposeIds = done.purposeIds;
+      } catch (error) {
+        log.error('opt_out.not_recorded', { ...correlation, ...errorFields(error) });
+        await context.sendActivity(
+          MessageFactory.text(t('optOut.failed', { contact: catalogue.controller.contact })),
+        );
+        return false;
       }
-    }
+      log.info('opt_out.recorded', {
+        ...correlation,
+        scope: named === 'all' ? 'all' : named.join(','),
+      });
+      const titles = catalogue.purposes
+        .filter((p) => purposeIds.includes(p.id))
+        .map((p) => p.title[locale]);
+      const confirmation = t(named === 'all' ? 'optOut.all' : 'optOut.some', {
+        purposes: listOf(locale, titles),
+      });
+      // Learning from opt-outs: one optional, one-tap question, in the same message, never repeated.
+      await context.sendActivity(
+        named === 'all'
+          ? MessageFactory.suggestedActions(
+              buttons(t, 'reasons'),
+              `${confirmation}\n\n${t('optOut.why')}`,
+            )
+          : MessageFactory.text(confirmation),
+      );
+      await doubleOptIn.mailWithdrawal(facts.subject, purposeIds, locale);
+      return true;
+    };
   }
 }

@@ -4,7 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Next, Request, RequestHandler, Response } from 'restify';
 import type { Catalogue } from '../../consent/catalogue.js';
 import { detectKeywordIntent } from '../../consent/opt-out.js';
-import { wordsOf } from './opt-out-guard.js';
+import { wordsOf } from './message-words.js';
 import type { Config } from '../platform/config.js';
 import { fail } from '../http/http-common.js';
 import { errorFields, type Logger } from '../platform/log.js';

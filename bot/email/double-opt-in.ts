@@ -16,13 +16,13 @@ import {
   type DecisionSource,
 } from '../../consent/ledger.js';
 import type { Subject } from '../../consent/subject.js';
+import { recordWithdrawal } from '../../consent/withdrawal.js';
 import type { Translator } from '../platform/i18n.js';
 import { signLink, verifyLink } from './links.js';
 import { confirmationMail, withdrawalMail } from './messages.js';
 import type { Mailer } from './mailer.js';
 import { errorFields, type Logger } from '../platform/log.js';
 import type { ConfirmResult, UnsubscribeResult } from './routes.js';
-import { recordWithdrawal, withdrawnPurposes } from '../chat/withdrawal.js';
 import type { Keys } from '../platform/secrets.js';
 
 export interface DoubleOptInDeps {
@@ -119,17 +119,15 @@ export class DoubleOptIn {
 
   /** RFC 8058 one-click: withdraws the purpose of the link (or every one), like saying stop. */
   async unsubscribe(token: string, locale: Locale): Promise<UnsubscribeResult> {
-    const { catalogue, now } = this.#deps;
+    const { catalogue, ledger, confirmations, log, now } = this.#deps;
     const link = verifyLink(this.#deps.keys.linkKey, token);
     if (!link) return { outcome: 'invalid', locale };
     const subject = { channelId: link.c, userId: link.u };
-    const ids = withdrawnPurposes(catalogue, link.p === '*' ? 'all' : [link.p]);
     const at = now();
-    await recordWithdrawal(
-      this.#deps,
+    const done = await recordWithdrawal(ledger, confirmations, catalogue, {
       subject,
-      ids,
-      {
+      scope: link.p === '*' ? 'all' : [link.p],
+      origin: {
         locale,
         channelId: subject.channelId,
         // Not said in a conversation: the e-mail itself is the channel of this decision.
@@ -138,8 +136,13 @@ export class DoubleOptIn {
         source: 'email-unsubscribe',
       },
       at,
-    );
-    const titles = catalogue.purposes.filter((p) => ids.includes(p.id)).map((p) => p.title[locale]);
+    });
+    if (done.linksNotRevoked !== undefined) {
+      log.error('opt_out.links_not_revoked', errorFields(done.linksNotRevoked));
+    }
+    const titles = catalogue.purposes
+      .filter((p) => done.purposeIds.includes(p.id))
+      .map((p) => p.title[locale]);
     return { outcome: 'withdrawn', locale, purposeTitles: titles };
   }
 
