@@ -16,6 +16,7 @@ interface HomeText {
   readonly terminal: string;
   readonly consoleHeading: string;
   readonly console: string;
+  /** With its leading punctuation: French puts a space before the colon. */
   readonly consoleHint: string;
   readonly apiHeading: string;
   readonly openApi: string;
@@ -37,7 +38,7 @@ const TEXTS: Readonly<Record<Locale, HomeText>> = {
     terminal: 'From a terminal in the project folder: <code>npm run chat</code>.',
     consoleHeading: 'Compliance officers',
     console: 'Compliance console',
-    consoleHint: 'sign in with a token of the compliance role.',
+    consoleHint: ': sign in with a token of the compliance role.',
     apiHeading: 'Developers and operators',
     openApi: 'API description (OpenAPI 3.1, JSON)',
     healthz: 'Liveness: is the process up?',
@@ -55,7 +56,7 @@ const TEXTS: Readonly<Record<Locale, HomeText>> = {
     terminal: 'Depuis un terminal, dans le dossier du projet : <code>npm run chat</code>.',
     consoleHeading: 'Responsables de la conformité',
     console: 'Console de conformité',
-    consoleHint: 'connectez-vous avec un jeton du rôle compliance.',
+    consoleHint: ' : connectez-vous avec un jeton du rôle compliance.',
     apiHeading: 'Développeurs et exploitation',
     openApi: 'Description de l’API (OpenAPI 3.1, JSON)',
     healthz: 'Vivacité : le processus tourne-t-il ?',
@@ -94,7 +95,7 @@ function pageOf(locale: Locale): string {
 <p>${t.chat}</p>
 <p>${t.terminal}</p>
 <h2>${t.consoleHeading}</h2>
-<p><a href="/console">${t.console}</a>: ${t.consoleHint}</p>
+<p><a href="/console">${t.console}</a>${t.consoleHint}</p>
 <h2>${t.apiHeading}</h2>
 <ul>
 <li><a href="/api/openapi.json">${t.openApi}</a></li>
