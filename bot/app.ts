@@ -48,6 +48,7 @@ import { verifyLedger } from './proof/ledger-verification.js';
 // Hand-offs: agents to the bot, the bot to people.
 import { Handoffs } from './chat/handoff.js';
 import { registerHandoffRoutes } from './agents/routes.js';
+import { registerHome } from './http/home.js';
 
 export interface App {
   readonly server: Server;
@@ -277,6 +278,7 @@ export function createApp(deps: AppDeps): App {
     },
   });
   registerConsoleRoutes(server);
+  registerHome(server, config.DEFAULT_LOCALE);
   registerContactPermissionRoutes(server, {
     catalogue,
     ledger: stores.ledger,

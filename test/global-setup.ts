@@ -2,9 +2,10 @@ import type { TestProject } from 'vitest/node';
 import { startMongoTarget, type MongoTarget } from './mongo-target.js';
 
 /**
- * Vitest globalSetup: ONE MongoDB-wire server for the whole run (see test/mongo-target.ts for
- * where it comes from). Tests read its URI with `inject('mongoUri')` from 'vitest', and give each
- * test its own database name so they can run in parallel against the one server.
+ * Vitest globalSetup of the `mongo` project (vitest.config.ts): ONE MongoDB-wire server for the
+ * whole run (see test/mongo-target.ts for where it comes from), started only when a file of that
+ * project runs. Tests read its URI with `inject('mongoUri')` from 'vitest', and give each test its
+ * own database name so they can run in parallel against the one server.
  */
 declare module 'vitest' {
   export interface ProvidedContext {

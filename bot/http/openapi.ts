@@ -222,6 +222,12 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           },
         },
       },
+      '/': {
+        get: {
+          summary: 'A short page for browsers: where the console, this document and health are',
+          responses: { '200': html('The page, in the language Accept-Language prefers') },
+        },
+      },
       '/console': {
         get: {
           summary: 'The compliance console (sign in there with a compliance token)',
