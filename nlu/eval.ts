@@ -25,9 +25,14 @@ import {
 import type { Prediction, Recogniser } from './recogniser.js';
 import { currentRules } from './recognisers/current-rules.js';
 
-/** Every recogniser the command knows. */
+/** Every recogniser the command knows. nlp.js is loaded only when asked for: an experiment. */
 const RECOGNISERS: Readonly<Record<string, (catalogue: Catalogue) => Promise<Recogniser>>> = {
   rules: (catalogue) => Promise.resolve(currentRules(catalogue)),
+  nlpjs: async (catalogue) => (await import('./recognisers/nlpjs.js')).nlpjs(catalogue),
+  'rules-in-front': async (catalogue) =>
+    (await import('./recognisers/nlpjs.js')).rulesInFront(catalogue),
+  'rules-then-nlpjs': async (catalogue) =>
+    (await import('./recognisers/nlpjs.js')).rulesThenNlpjs(catalogue),
 };
 
 /** The command line, or undefined when it is not one this command understands. */
@@ -121,6 +126,18 @@ function print(name: string, report: Report, summary: boolean): void {
   out(`  ${'topic and named purpose both right'.padEnd(44)}${fraction(key.topicPurpose)}`);
   out(`  ${'accuracy'.padEnd(44)}${percent(report.accuracy)}`);
   out(`  ${'macro F1'.padEnd(44)}${percent(report.macroF1)}`);
+  out('  by language          stop recall  false stops       yes/no        topic     accuracy');
+  for (const lang of LANGS) {
+    const part = score(report.outcomes.filter((o) => o.utterance.lang === lang));
+    const cells = [
+      part.key.stopRecall.value,
+      part.key.falseStops.value,
+      part.key.yesNo.value,
+      part.key.topic.value,
+      part.accuracy,
+    ];
+    out(`    ${lang.padEnd(18)}${cells.map((v) => percent(v).padStart(13)).join('')}`);
+  }
   if (summary) return;
 
   out('\nPer intent                   n     P       R       F1');
