@@ -4,8 +4,8 @@
  *
  *   npx tsx nlu/assign-splits.ts
  *
- * Adding utterances to a stratum can move others between train and test: the moves are printed,
- * so that nobody keeps tuning on an utterance that has just become a test one.
+ * Each utterance added or removed can move one other of its stratum between train and test: the
+ * moves are printed, so that nobody keeps tuning on an utterance that has just become a test one.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { assignSplits, corpusFile, LANGS, LineSchema, lineOf } from './corpus.js';

@@ -104,6 +104,18 @@ describe('the split rule', () => {
     expect(splits.slice(10).filter((s) => s === 'test')).toHaveLength(6);
   });
 
+  it('moves at most one utterance of a stratum when one is added to it', () => {
+    for (let n = 5; n <= 40; n += 1) {
+      const before = assignSplits(stratum(n));
+      const after = assignSplits([
+        ...stratum(n),
+        { lang: 'en', intent: 'yes', text: `new ${String(n)}` },
+      ]);
+      const moved = before.filter((split, i) => after[i] !== split);
+      expect(moved.length, `stratum of ${String(n)}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('ignores case, accents and punctuation, as duplicates do', () => {
     expect(identityOf('  Arrêtez   TOUT !!')).toBe(identityOf('arretez tout'));
   });

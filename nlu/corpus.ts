@@ -116,10 +116,10 @@ export function identityOf(text: string): string {
 }
 
 /**
- * The split of every utterance, stratified: within one intent in one language, utterances are
- * ordered by a hash of their text (an order nobody chose) and every position where the running
- * test count `floor(k * TEST_SHARE)` steps up goes to test. So each stratum of 10 has exactly 3
- * test utterances, and the split depends on the texts only, never on the order of the file.
+ * The split of every utterance, stratified: within one intent in one language, the
+ * `floor(n * TEST_SHARE)` utterances with the smallest hashes of their text go to test (a stratum
+ * of 10 has exactly 3). It depends on the texts only, not on the order of the file, and is stable:
+ * adding or removing an utterance moves at most one other of its stratum across the line.
  */
 export function assignSplits(
   items: readonly { readonly lang: Lang; readonly intent: Intent; readonly text: string }[],
@@ -134,11 +134,9 @@ export function assignSplits(
     const ordered = indexes
       .map((index) => ({ index, hash: hashOf(items[index]?.text ?? '') }))
       .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.index - b.index));
-    ordered.forEach(({ index }, rank) => {
-      if (Math.floor((rank + 1) * TEST_SHARE) > Math.floor(rank * TEST_SHARE)) {
-        splits[index] = 'test';
-      }
-    });
+    for (const { index } of ordered.slice(0, Math.floor(ordered.length * TEST_SHARE))) {
+      splits[index] = 'test';
+    }
   }
   return splits;
 }
