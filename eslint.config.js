@@ -7,6 +7,38 @@ const boundary = (/** @type {string[]} */ patterns, /** @type {string} */ why) =
   'no-restricted-imports': ['error', { patterns: [{ group: patterns, message: why }] }],
 });
 
+/**
+ * The feature folders of bot/ and the folders each may import, in layers: a folder imports only
+ * folders listed before it, so the arrows between folders can never close a circle. bot/app.ts
+ * and bot/main.ts, above them all, wire them together. A new folder must be added here.
+ */
+const BOT_FOLDERS = {
+  platform: [],
+  http: ['platform'],
+  proof: ['platform', 'http'],
+  email: ['platform', 'http', 'proof'],
+  subjects: ['platform', 'http', 'proof'],
+  compliance: ['platform', 'http', 'proof'],
+  chat: ['platform', 'http', 'proof', 'email'],
+  agents: ['platform', 'http', 'proof', 'chat'],
+};
+
+function botFolderBoundaries() {
+  const folders = Object.keys(BOT_FOLDERS);
+  return Object.entries(BOT_FOLDERS).map(([folder, allowed]) => {
+    const banned = folders.filter((other) => other !== folder && !allowed.includes(other));
+    const may = allowed.length > 0 ? allowed.join(', ') : 'no other folder of bot/';
+    return {
+      files: [`bot/${folder}/**/*.ts`],
+      rules: boundary(
+        banned.flatMap((other) => [`../${other}/*`, `**/${other}/*`, `**/${other}/**`]),
+        `bot/${folder}/ may import ${may} (eslint.config.js, BOT_FOLDERS): a shared rule goes ` +
+          'to consent/ or to a lower folder.',
+      ),
+    };
+  });
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'deployment/**'] },
   js.configs.recommended,
@@ -66,13 +98,7 @@ export default tseslint.config(
       'storage/ implements ports of consent/; it knows nothing of conversations or HTTP.',
     ),
   },
-  {
-    files: ['bot/email/**/*.ts'],
-    rules: boundary(
-      ['**/chat/**'],
-      'bot/email/ is used by the chat, never the other way round: shared rules go to consent/.',
-    ),
-  },
+  ...botFolderBoundaries(),
   {
     // Tests may cross layers: a dialogs test loads the real catalogue through bot/.
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
