@@ -60,4 +60,46 @@ describe('the logger', () => {
       `${'x'.repeat(MAX_FIELD_CHARS)}…(${100 * 1024 - MAX_FIELD_CHARS} more)`,
     );
   });
+
+  it('redacts a field named for personal data or a secret, should a caller ever pass one', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', (line) => lines.push(line));
+    const leaks = {
+      text: 'stop, this is Jane',
+      message: 'Jane here',
+      email: 'jane@example.com',
+      to: 'jane@example.com',
+      name: 'Jane Doe',
+      token: 'secret-token-1',
+      authorization: 'Bearer secret-token-2',
+    };
+    log.warn('careless', { ...leaks, route: '/api/messages' });
+    expect(lines).toHaveLength(1);
+    for (const value of Object.values(leaks)) expect(lines[0]).not.toContain(value);
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    // The keys stay, so the line still says that something was there.
+    expect(Object.keys(line)).toEqual(expect.arrayContaining(Object.keys(leaks)));
+    expect(line).toMatchObject({ event: 'careless', route: '/api/messages' });
+  });
+
+  it('writes the level, the event, then the fields in the order given, one line each', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', (line) => lines.push(line));
+    log.debug('a', { one: 1, two: true });
+    log.error('b');
+    expect(lines.every((line) => !line.includes('\n'))).toBe(true);
+    const [a, b] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { time: _t, ...rest } = a ?? {};
+    expect(JSON.stringify(rest)).toBe(
+      JSON.stringify({ level: 'debug', event: 'a', one: 1, two: true }),
+    );
+    expect(Object.keys(b ?? {}).sort()).toEqual(['event', 'level', 'time']);
+  });
+
+  it('writes nothing at all when silent', () => {
+    const lines: string[] = [];
+    const log = createLogger('silent', (line) => lines.push(line));
+    log.error('boom', { code: 'E' });
+    expect(lines).toEqual([]);
+  });
 });
