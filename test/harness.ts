@@ -121,15 +121,7 @@ export function startTestBot(options: TestBotOptions = {}) {
 
 export type TestBot = ReturnType<typeof startTestBot>;
 
-export function temporaryFolder(prefix = 'consent-bot-'): { path: string; remove: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return {
-    path,
-    remove: () => {
-      rmSync(path, { recursive: true, force: true });
-    },
-  };
-}
+export { temporaryFolder } from './temporary-folder.js';
 
 export function allText(seen: readonly Seen[]): string {
   return seen.map((s) => s.text).join('\n');
