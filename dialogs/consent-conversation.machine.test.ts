@@ -75,12 +75,12 @@ describe('consent conversation: one rule at a time', () => {
     expect(openQuestionOf(first.snapshot)).toEqual({ purposeId: 'newsletter', step: 'question' });
   });
 
-  it('records nothing when the conversation starts (rule 1: nothing pre-selected)', () => {
+  it('records nothing when the conversation starts (nothing pre-selected)', () => {
     expect(records(turn(undefined, started([newsletter, location, analytics])))).toEqual([]);
     expect(records(turn(undefined, started([location], true)))).toEqual([]);
   });
 
-  it('asks the purposes one at a time, in order (rule 2)', () => {
+  it('asks the purposes one at a time, in order (one consent per purpose)', () => {
     let step = turn(undefined, started([newsletter, analytics, partners]));
     const asked: string[] = [];
     for (let i = 0; i < 3; i += 1) {
@@ -100,7 +100,7 @@ describe('consent conversation: one rule at a time', () => {
     expect(step.state).toBe('flow.collecting.asking');
   });
 
-  it('records a no and moves on: refusing one never blocks the next (rule 2)', () => {
+  it('records a no and moves on: refusing one never blocks the next (recital 43)', () => {
     const afterNo = turn(turn(undefined, started([newsletter, analytics])), refused);
     expect(afterNo.outputs).toEqual([refusal('newsletter'), ask('analytics', false)]);
 
@@ -110,7 +110,7 @@ describe('consent conversation: one rule at a time', () => {
   });
 
   it.each([greeted, unclear])(
-    '$type during a question records nothing, helps, and re-asks briefly (rule 1)',
+    '$type during a question records nothing, helps, and re-asks briefly (no silent yes)',
     (event) => {
       const asking = turn(undefined, started([newsletter, analytics]));
       const step = turn(asking, event);
@@ -122,7 +122,7 @@ describe('consent conversation: one rule at a time', () => {
     },
   );
 
-  it('asks for an express statement after a plain yes to an explicit purpose (rule 4)', () => {
+  it('asks for an express statement after a plain yes to an explicit purpose', () => {
     const asking = turn(undefined, started([location, newsletter]));
     expect(asking.outputs).toEqual([say('welcome.new'), ask('location', false)]);
 
@@ -142,7 +142,7 @@ describe('consent conversation: one rule at a time', () => {
     expect(stated.state).toBe('flow.collecting.asking');
   });
 
-  it('records an express statement given straight away to an explicit purpose (rule 4)', () => {
+  it('records an express statement given straight away to an explicit purpose', () => {
     const step = turn(turn(undefined, started([location, newsletter])), agreedExplicitly);
 
     expect(step.outputs).toEqual([given('location', true), ask('newsletter', false)]);
@@ -179,7 +179,7 @@ describe('consent conversation: one rule at a time', () => {
     [{ type: 'user.asked', topic: 'collect' }, null],
     [{ type: 'user.asked', topic: 'collect', purposeId: 'location' }, 'location'],
     [{ type: 'user.asked', topic: 'retention', purposeId: 'analytics' }, 'analytics'],
-  ] as const)('answers %j about %s, then re-asks briefly (rule 3)', (event, about) => {
+  ] as const)('answers %j about %s, then re-asks briefly', (event, about) => {
     const asking = turn(undefined, started([newsletter, analytics]));
     const step = turn(asking, event);
 
@@ -462,7 +462,7 @@ describe('consent conversation: every state, by shortest paths', () => {
     }
   });
 
-  it('records a yes only right after the person said yes (rule 1)', () => {
+  it('records a yes only right after the person said yes', () => {
     // An address is only asked for after a yes (collectingAddress is entered from 'user.agreed'
     // alone), so giving it completes that yes.
     const agreeing = new Set<ConversationEvent['type']>([

@@ -11,8 +11,8 @@ import type { AskStep, ConversationOutput, HandoffEnding, SayKey } from './outpu
  * before it replies, and message outputs, which the bot renders with i18next.
  *
  * Withdrawal is not decided here: the opt-out guard records it before this machine sees the
- * message, then sends `user.withdrew` so the conversation stops without a word (rule 7: after a
- * stop, the confirmation is the only message).
+ * message, then sends `user.withdrew` so the conversation stops without a word (after a stop,
+ * the confirmation is the only message: withdrawing is as easy as consenting, art. 7(3)).
  *
  * Hand-offs go both ways. To a person: when asked, or after two answers in a row the bot could
  * not understand; while a person has the conversation the machine ignores what the customer says
@@ -62,7 +62,7 @@ const whileAsking = {
   'user.wantedDetails': { actions: ['sayDetails', 'reprompt', 'forgetUnclear'] },
   'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
   'user.postponed': { target: 'choosing', actions: [say('purpose.postponed'), 'postpone'] },
-  // Rule 1: a greeting, "ok" or anything unclear is never taken as a yes.
+  // A greeting, "ok" or anything unclear is never a yes: silence is not consent (recital 32).
   'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt', 'forgetUnclear'] },
   'user.unclear': unclearAnswer(say('help.duringQuestion')),
   'user.continued': { actions: ['reprompt', 'forgetUnclear'] },

@@ -19,8 +19,8 @@ import type { StoreOptions, Stores } from '../storage/stores.js';
 import { expectCallerError } from './rejection.js';
 
 /**
- * Contract suites every storage backend runs unchanged (architecture habit 3). A backend passes or
- * it does not: there is no branch on the backend's name in here.
+ * Contract suites every storage backend runs unchanged (test/contracts.test.ts). A backend passes
+ * or it does not: there is no branch on the backend's name in here.
  */
 export type OpenStores = (options?: StoreOptions) => Promise<Stores> | Stores;
 
@@ -534,7 +534,7 @@ export function describeConsentLedgerContract(name: string, open: OpenStores): v
         expect(await notices.get(notice.hash)).toEqual(notice);
       });
 
-      it('keeps the first record when another one comes with the same hash (rule 10)', async () => {
+      it('keeps the first record when another one comes with the same hash', async () => {
         const { notices } = current();
         const first = noticeOf('same-hash', 'The text the person read.');
         await notices.archive(first);

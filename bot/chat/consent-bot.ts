@@ -98,7 +98,7 @@ export interface AgentHandoffRequest {
 const HANDOFF_STATUS = 'handoff.status';
 const HANDOFF_STATES = new Set(['accepted', 'failed', 'completed']);
 
-/** Events that make sense before any purpose was presented: never a decision (rule 1). */
+/** Events that make sense before any purpose was presented: never a decision (none shown). */
 const FIRST_CONTACT_EVENTS = new Set<ConversationEvent['type']>([
   'user.asked',
   'user.showedChoices',

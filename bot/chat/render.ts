@@ -62,7 +62,7 @@ function dataLabels(catalogue: Catalogue, purpose: Purpose, locale: Locale): str
 
 /**
  * The exact text that presents a purpose before a decision. It is both what the person reads and
- * what the ledger's hash points to, so the two can never differ (rule 5, rule 10).
+ * what the ledger's hash points to, so the two can never differ (GDPR art. 7(1)).
  */
 export function purposeNotice(
   input: Pick<RenderInput, 'catalogue' | 'locale' | 't'>,
