@@ -281,7 +281,7 @@ describe('consent conversation: one rule at a time', () => {
     ],
   ];
   it.each(everyState)(
-    'stops without a word on a full withdrawal from %s (rules 6 and 7)',
+    'stops without a word on a full withdrawal from %s (art. 7(3))',
     (from, reach) => {
       const before = reach();
       expect(before?.state ?? 'flow.idle').toBe(from);
@@ -323,7 +323,7 @@ describe('consent conversation: one rule at a time', () => {
   });
 
   it.each([greeted, agreed, agreedExplicitly, refused, unclear, { type: 'user.skipped' } as const])(
-    'after a stop, $type only reminds how to go on and records nothing (rules 1 and 7)',
+    'after a stop, $type only reminds how to go on and records nothing',
     (event) => {
       const all = turn(undefined, started([newsletter, analytics]), withdrewAll);
       expect(turn(all, event).outputs).toEqual([say('stopped.reminder')]);
@@ -450,7 +450,7 @@ describe('consent conversation: every state, by shortest paths', () => {
     expect(reached.has('flow.collecting.choosing')).toBe(false);
   });
 
-  it('stops without a word after every shortest path (rules 6 and 7)', () => {
+  it('stops without a word after every shortest path (art. 7(3))', () => {
     expect(paths.length).toBeGreaterThan(resting.length);
     for (const path of paths) {
       const before = runConversation(undefined, eventsOf(path));

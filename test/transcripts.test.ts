@@ -304,7 +304,7 @@ describe('language', () => {
   });
 });
 
-describe('withdrawal from every state (rules 6 and 7)', () => {
+describe('withdrawal from every state (GDPR art. 7(3))', () => {
   type Reach = (bot: ReturnType<typeof startTestBot>) => Promise<void>;
   const states: [string, Reach][] = [
     ['before anything was said', async () => {}],
