@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger, errorFields, logIdOf, MAX_FIELD_CHARS } from './log.js';
 
@@ -101,5 +103,28 @@ describe('the logger', () => {
     const log = createLogger('silent', (line) => lines.push(line));
     log.error('boom', { code: 'E' });
     expect(lines).toEqual([]);
+  });
+  it('writes to standard output when given no writer, and nothing to standard error', () => {
+    const module = pathToFileURL(fileURLToPath(new URL('./log.ts', import.meta.url))).href;
+    const script = `import { createLogger } from '${module}';
+      const log = createLogger('info');
+      log.debug('hidden');
+      log.info('boot', { port: 3978 });
+      process.exit(0);`;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    // Written synchronously: the line is there although the process exits at once.
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      level: 'info',
+      event: 'boot',
+      port: 3978,
+    });
   });
 });
