@@ -105,7 +105,7 @@ export function createLogger(
   const logger = pino(
     {
       level,
-      // No pid and hostname: an operator's log shipper adds where a line came from.
+      // No pid and hostname: a line holds the time, level, event and fields, as it always did.
       base: null,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
