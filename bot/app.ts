@@ -347,7 +347,7 @@ export function createApp(deps: AppDeps): App {
             new Date(at.getTime() - config.TRANSCRIPT_RETENTION_DAYS * DAY_MS),
           ),
       },
-      // Unopened confirmation links become `expired` events in the ledger (rule 5).
+      // Unopened confirmation links become `expired` events: the ledger keeps every outcome.
       { name: 'pending-confirmations', run: (at) => doubleOptIn.expire(at) },
     ],
     everyMs: config.RETENTION_INTERVAL_MINUTES * 60_000,

@@ -97,7 +97,7 @@ describe('contactPermission', () => {
     });
   });
 
-  it('answers notice-changed for a yes given to an older version of a changed notice (rule 9)', () => {
+  it('answers notice-changed for a yes given to an older version of a changed notice', () => {
     const changed: Purpose = { ...sms, version: sms.version + 1 };
     const status = statusAfter(sms, ['given']);
     expect(contactPermission({ purpose: changed, status, suppressed: false })).toEqual({
@@ -119,7 +119,7 @@ describe('contactPermission', () => {
     );
   });
 
-  it('lets suppression win over every status, and over an unknown purpose (rule 8)', () => {
+  it('lets suppression win over every status, and over an unknown purpose (art. 17, 21(3))', () => {
     const statuses: (PurposeStatus | undefined)[] = [
       undefined,
       ...STATUSES.map((status: ConsentStatus) => ({ purposeId: sms.id, status })),

@@ -3,7 +3,7 @@ import type { PurposeStatus } from './ledger.js';
 
 /**
  * Why a person may, or may not, be contacted for a purpose right now. Marketing systems ask before
- * sending (product rule 7), and the answer says why not so they can tell "ask later" (pending,
+ * sending (GDPR art. 21(3)), and the answer says why not so they can tell "ask later" (pending,
  * no consent) from "never" (suppressed, withdrawn).
  */
 export const CONTACT_PERMISSION_REASONS = [
@@ -34,7 +34,7 @@ export interface ContactPermissionFacts {
 
 /**
  * Allowed only when consent is granted (given and, for e-mail, confirmed) and the person is not
- * suppressed. Suppression wins over everything (product rule 8): an erased or re-imported person
+ * suppressed. Suppression wins over everything (art. 17, 21(3)): an erased or re-imported person
  * whose ledger still says "granted", or who appears under a purpose we do not know, is never
  * contacted. Everything not granted is a no; the reason only says which no.
  */
@@ -47,7 +47,7 @@ export function contactPermission(facts: ContactPermissionFacts): ContactPermiss
   }
   switch (status?.status) {
     case 'granted':
-      // Rule 9: a new version of the notice changed what was agreed to; until the person
+      // A new version of the notice changed what was agreed to; until the person
       // consents again, the old yes does not cover it.
       if ((status.event?.purposeVersion ?? purpose.version) < purpose.version) {
         return { allowed: false, reason: 'notice-changed' };

@@ -2,8 +2,9 @@ import type { Catalogue, Locale, Purpose } from './catalogue.js';
 import type { Subject } from './subject.js';
 
 /**
- * What a person decided about one purpose. Rule 5 of product.md: every decision is kept with the
- * notice version, the hash of the exact text shown, language, channel, time and conversation id.
+ * What a person decided about one purpose. To prove consent (GDPR art. 7(1)), every decision is
+ * kept with the notice version, the hash of the exact text shown, language, channel, time and
+ * conversation id.
  */
 export const DECISIONS = ['given', 'refused', 'withdrawn', 'confirmed', 'expired'] as const;
 export type Decision = (typeof DECISIONS)[number];
@@ -56,7 +57,7 @@ export interface TranscriptLink {
 
 /**
  * A decision about one purpose, stamped with the versions of the notice and catalogue the person
- * decided on (rule 5). The one place where those two versions are filled in.
+ * decided on (GDPR art. 7(1)). The one place where those two versions are filled in.
  */
 export function decisionAbout(
   catalogue: Catalogue,
@@ -172,7 +173,7 @@ export interface LedgerSearch {
   countDecisions(query: LedgerQuery, period: Period): Promise<readonly DecisionCount[]>;
 }
 
-/** The exact text shown for a purpose, kept forever, addressed by its hash (rule 10: immutable). */
+/** The exact text shown for a purpose, kept forever, addressed by its hash, never changed. */
 export interface NoticeRecord {
   readonly hash: string;
   readonly purposeId: string;

@@ -5,7 +5,7 @@ import { subjectKey, type Subject } from './subject.js';
  * The suppression list: who must never be contacted again, kept without keeping who they are.
  * GDPR art. 17 erases the person's data, art. 21(3) says their data is no longer processed for
  * direct marketing; a keyed hash of each identifier lets a re-imported contact be recognised and
- * blocked while the list itself names nobody (product rule 8).
+ * blocked while the list itself names nobody.
  */
 export const SUPPRESSION_KINDS = ['user-id', 'email'] as const;
 export type SuppressionKind = (typeof SUPPRESSION_KINDS)[number];

@@ -75,7 +75,7 @@ describe('consent conversation: one rule at a time', () => {
     expect(openQuestionOf(first.snapshot)).toEqual({ purposeId: 'newsletter', step: 'question' });
   });
 
-  it('records nothing when the conversation starts (rule 1: nothing pre-selected)', () => {
+  it('records nothing when the conversation starts (nothing pre-selected)', () => {
     expect(records(turn(undefined, started([newsletter, location, analytics])))).toEqual([]);
     expect(records(turn(undefined, started([location], true)))).toEqual([]);
   });
@@ -121,7 +121,7 @@ describe('consent conversation: one rule at a time', () => {
     expect(opened.state).toBe(state);
   });
 
-  it('asks the purposes one at a time, in order (rule 2)', () => {
+  it('asks the purposes one at a time, in order (one consent per purpose)', () => {
     let step = turn(undefined, started([newsletter, analytics, partners]));
     const asked: string[] = [];
     for (let i = 0; i < 3; i += 1) {
@@ -141,7 +141,7 @@ describe('consent conversation: one rule at a time', () => {
     expect(step.state).toBe('flow.collecting.asking');
   });
 
-  it('records a no and moves on: refusing one never blocks the next (rule 2)', () => {
+  it('records a no and moves on: refusing one never blocks the next (recital 43)', () => {
     const afterNo = turn(turn(undefined, started([newsletter, analytics])), refused);
     expect(afterNo.outputs).toEqual([refusal('newsletter'), ask('analytics', false)]);
 
@@ -151,7 +151,7 @@ describe('consent conversation: one rule at a time', () => {
   });
 
   it.each([greeted, unclear])(
-    '$type during a question records nothing, helps, and re-asks briefly (rule 1)',
+    '$type during a question records nothing, helps, and re-asks briefly (no silent yes)',
     (event) => {
       const asking = turn(undefined, started([newsletter, analytics]));
       const step = turn(asking, event);
@@ -163,7 +163,7 @@ describe('consent conversation: one rule at a time', () => {
     },
   );
 
-  it('asks for an express statement after a plain yes to an explicit purpose (rule 4)', () => {
+  it('asks for an express statement after a plain yes to an explicit purpose', () => {
     const asking = turn(undefined, started([location, newsletter]));
     expect(asking.outputs).toEqual([say('welcome.new'), ask('location', false)]);
 
@@ -183,7 +183,7 @@ describe('consent conversation: one rule at a time', () => {
     expect(stated.state).toBe('flow.collecting.asking');
   });
 
-  it('records an express statement given straight away to an explicit purpose (rule 4)', () => {
+  it('records an express statement given straight away to an explicit purpose', () => {
     const step = turn(turn(undefined, started([location, newsletter])), agreedExplicitly);
 
     expect(step.outputs).toEqual([given('location', true), ask('newsletter', false)]);
@@ -220,7 +220,7 @@ describe('consent conversation: one rule at a time', () => {
     [{ type: 'user.asked', topic: 'collect' }, null],
     [{ type: 'user.asked', topic: 'collect', purposeId: 'location' }, 'location'],
     [{ type: 'user.asked', topic: 'retention', purposeId: 'analytics' }, 'analytics'],
-  ] as const)('answers %j about %s, then re-asks briefly (rule 3)', (event, about) => {
+  ] as const)('answers %j about %s, then re-asks briefly', (event, about) => {
     const asking = turn(undefined, started([newsletter, analytics]));
     const step = turn(asking, event);
 
@@ -322,7 +322,7 @@ describe('consent conversation: one rule at a time', () => {
     ],
   ];
   it.each(everyState)(
-    'stops without a word on a full withdrawal from %s (rules 6 and 7)',
+    'stops without a word on a full withdrawal from %s (art. 7(3))',
     (from, reach) => {
       const before = reach();
       expect(before?.state ?? 'flow.idle').toBe(from);
@@ -364,7 +364,7 @@ describe('consent conversation: one rule at a time', () => {
   });
 
   it.each([greeted, agreed, agreedExplicitly, refused, unclear, { type: 'user.skipped' } as const])(
-    'after a stop, $type only reminds how to go on and records nothing (rules 1 and 7)',
+    'after a stop, $type only reminds how to go on and records nothing',
     (event) => {
       const all = turn(undefined, started([newsletter, analytics]), withdrewAll);
       expect(turn(all, event).outputs).toEqual([say('stopped.reminder')]);
@@ -491,7 +491,7 @@ describe('consent conversation: every state, by shortest paths', () => {
     expect(reached.has('flow.collecting.choosing')).toBe(false);
   });
 
-  it('stops without a word after every shortest path (rules 6 and 7)', () => {
+  it('stops without a word after every shortest path (art. 7(3))', () => {
     expect(paths.length).toBeGreaterThan(resting.length);
     for (const path of paths) {
       const before = runConversation(undefined, eventsOf(path));
@@ -503,7 +503,7 @@ describe('consent conversation: every state, by shortest paths', () => {
     }
   });
 
-  it('records a yes only right after the person said yes (rule 1)', () => {
+  it('records a yes only right after the person said yes', () => {
     // An address is only asked for after a yes (collectingAddress is entered from 'user.agreed'
     // alone), so giving it completes that yes.
     const agreeing = new Set<ConversationEvent['type']>([

@@ -98,7 +98,7 @@ const whileAsking = {
   'user.wantedDetails': { actions: ['sayDetails', 'reprompt', 'forgetUnclear'] },
   'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
   'user.postponed': { target: 'choosing', actions: [say('purpose.postponed'), 'postpone'] },
-  // Rule 1: a greeting, "ok" or anything unclear is never taken as a yes.
+  // A greeting, "ok" or anything unclear is never a yes: silence is not consent (recital 32).
   'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt', 'forgetUnclear'] },
   'user.unclear': unclearAnswer(say('help.duringQuestion')),
   'user.continued': { actions: ['reprompt', 'forgetUnclear'] },

@@ -32,7 +32,7 @@ describe('understand, over the default catalogue', () => {
     'je consens',
     en.button.agreeExplicitly,
     fr.button.agreeExplicitly,
-  ])('%j is an express statement of consent (rule 4)', (text) => {
+  ])('%j is an express statement of consent (art. 9(2)(a))', (text) => {
     expect(said(text)).toEqual({ type: 'user.agreedExplicitly' });
   });
 
@@ -43,7 +43,7 @@ describe('understand, over the default catalogue', () => {
     },
   );
 
-  // Rule 1: silence, "ok" or a greeting is never a yes.
+  // Silence, "ok" or a greeting is never a yes (GDPR recital 32).
   it.each([
     ['ok', { type: 'user.greeted' }],
     ['OK', { type: 'user.greeted' }],
@@ -78,7 +78,7 @@ describe('understand, over the default catalogue', () => {
     expect(said(text)).toEqual(event);
   });
 
-  // Rule 3: the data map answers before anything is asked.
+  // The data map answers before anything is asked: consent is informed (GDPR art. 13).
   it.each([
     ['what do you collect and why?', { type: 'user.asked', topic: 'collect' }],
     ['Que collectez-vous et pourquoi ?', { type: 'user.asked', topic: 'collect' }],

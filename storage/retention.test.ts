@@ -77,7 +77,7 @@ describe('startRetentionSchedule: runOnce', () => {
     for (const c of [...expired, ...live]) await confirmations.create(c);
 
     const log = recordingLog();
-    // What the app does with them: each becomes an `expired` event in the ledger (rule 5).
+    // What the app does with them: each becomes an `expired` event in the ledger.
     const handedOver: PendingConfirmation[] = [];
     const schedule = start(
       [

@@ -42,11 +42,11 @@ export interface Stores {
   /** The consent ledger, and its search for compliance review. */
   readonly ledger: ConsentLedger & LedgerSearch;
   readonly notices: NoticeArchive;
-  /** Conversation state: disposable, separate from the ledger (architecture habit 4). */
+  /** Conversation state: disposable, separate from the ledger (a lost one loses no decision). */
   readonly botState: Storage;
   /** Every activity in and out, redacted: supporting evidence, expired by the retention job. */
   readonly transcripts: TranscriptStoreWithRetention & TranscriptSearch;
-  /** Keyed hashes of people never to contact again (erasure, opt-out): product rule 8. */
+  /** Keyed hashes of people never to contact again (GDPR art. 17, 21(3)). */
   readonly suppression: SuppressionList;
   /** Double opt-in tokens: stored hashed, single use, expiring. */
   readonly confirmations: PendingConfirmations;

@@ -9,8 +9,9 @@ import type { Subject } from '../consent/subject.js';
 import { AWKWARD_USER_IDS } from './suppression-contract.js';
 
 /**
- * The pending confirmations contract every backend runs unchanged (architecture habit 3). `open`
- * gives a fresh, empty store; `Stores` will satisfy this shape once it carries `confirmations`.
+ * The pending confirmations contract every backend runs unchanged, with no branch on the backend's
+ * name. `open` gives a fresh, empty store; `Stores` will satisfy this shape once it carries
+ * `confirmations`.
  */
 export interface OpenedPendingConfirmations {
   readonly confirmations: PendingConfirmations;

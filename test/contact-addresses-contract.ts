@@ -4,8 +4,8 @@ import type { Subject } from '../consent/subject.js';
 import { AWKWARD_USER_IDS } from './suppression-contract.js';
 
 /**
- * The verified contact addresses contract every backend runs unchanged (architecture habit 3).
- * `open` gives a fresh, empty store.
+ * The verified contact addresses contract every backend runs unchanged, with no branch on the
+ * backend's name. `open` gives a fresh, empty store.
  */
 export interface OpenedContactAddresses {
   readonly addresses: ContactAddresses;

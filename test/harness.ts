@@ -10,11 +10,11 @@ import { loadConfig } from '../bot/platform/config.js';
 import { createLogger } from '../bot/platform/log.js';
 import { deriveKeys, type Keys } from '../bot/platform/secrets.js';
 import { createMailer, type Mailer } from '../bot/email/mailer.js';
-import { loadCatalogue } from '../bot/platform/catalogue-file.js';
 import { openMemoryStores, type Stores } from '../storage/stores.js';
 import { sealerOf } from '../consent/chain.js';
+import { catalogue } from './catalogue.js';
 
-export const catalogue: Catalogue = loadCatalogue('catalogue/default-catalogue.json');
+export { catalogue };
 
 /** What a person sees of one bot message: its text and the buttons offered with it. */
 export interface Seen {
@@ -121,15 +121,7 @@ export function startTestBot(options: TestBotOptions = {}) {
 
 export type TestBot = ReturnType<typeof startTestBot>;
 
-export function temporaryFolder(prefix = 'consent-bot-'): { path: string; remove: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return {
-    path,
-    remove: () => {
-      rmSync(path, { recursive: true, force: true });
-    },
-  };
-}
+export { temporaryFolder } from './temporary-folder.js';
 
 export function allText(seen: readonly Seen[]): string {
   return seen.map((s) => s.text).join('\n');

@@ -6,8 +6,8 @@ import {
 } from '../consent/opt-out-reasons.js';
 
 /**
- * The opt-out reasons contract every backend runs unchanged (architecture habit 3). `open` gives a
- * fresh, empty store; `Stores` satisfies this shape once it carries `reasons`.
+ * The opt-out reasons contract every backend runs unchanged, with no branch on the backend's name.
+ * `open` gives a fresh, empty store; `Stores` satisfies this shape once it carries `reasons`.
  */
 export interface OpenedOptOutReasons {
   readonly reasons: OptOutReasons;

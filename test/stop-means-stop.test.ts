@@ -232,7 +232,7 @@ describe('erasure and suppression', () => {
   });
 });
 
-describe('re-consent when a notice changes (rule 9)', () => {
+describe('re-consent when a notice changes (a yes covers the text it was given to)', () => {
   it('asks again only for the purpose whose notice version went up', async () => {
     const stores = openMemoryStores();
     const before = startTestBot({ stores });

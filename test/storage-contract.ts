@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { StoreItem, StoreItems } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
@@ -13,20 +12,16 @@ import {
 } from '../consent/ledger.js';
 import type { Subject } from '../consent/subject.js';
 import { eventHash, GENESIS_HASH, sealerOf, verifyChain } from '../consent/chain.js';
-import { loadCatalogue } from '../bot/platform/catalogue-file.js';
+import { catalogue } from './catalogue.js';
 import { ETagConflictError } from '../storage/errors.js';
 import type { StoreOptions, Stores } from '../storage/stores.js';
 import { expectCallerError } from './rejection.js';
 
 /**
- * Contract suites every storage backend runs unchanged (architecture habit 3). A backend passes or
- * it does not: there is no branch on the backend's name in here.
+ * Contract suites every storage backend runs unchanged (test/contracts.test.ts). A backend passes
+ * or it does not: there is no branch on the backend's name in here.
  */
 export type OpenStores = (options?: StoreOptions) => Promise<Stores> | Stores;
-
-const catalogue = loadCatalogue(
-  fileURLToPath(new URL('../catalogue/default-catalogue.json', import.meta.url)),
-);
 
 export const AT = new Date('2026-11-02T09:30:00.000Z');
 
@@ -534,7 +529,7 @@ export function describeConsentLedgerContract(name: string, open: OpenStores): v
         expect(await notices.get(notice.hash)).toEqual(notice);
       });
 
-      it('keeps the first record when another one comes with the same hash (rule 10)', async () => {
+      it('keeps the first record when another one comes with the same hash', async () => {
         const { notices } = current();
         const first = noticeOf('same-hash', 'The text the person read.');
         await notices.archive(first);

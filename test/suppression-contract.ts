@@ -8,8 +8,9 @@ import {
 } from '../consent/suppression.js';
 
 /**
- * The suppression list contract every backend runs unchanged (architecture habit 3). `open` gives a
- * fresh, empty list; `Stores` will satisfy this shape once it carries a `suppression` member.
+ * The suppression list contract every backend runs unchanged, with no branch on the backend's name.
+ * `open` gives a fresh, empty list; `Stores` will satisfy this shape once it carries a
+ * `suppression` member.
  */
 export interface OpenedSuppressionList {
   readonly suppression: SuppressionList;

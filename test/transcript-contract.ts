@@ -4,7 +4,7 @@ import type { ConversationPage, TranscriptQuery } from '../storage/transcript-ru
 import { expectCallerError } from './rejection.js';
 
 /**
- * The TranscriptStore contract every backend runs unchanged (architecture habit 3): Bot
+ * The TranscriptStore contract every backend runs unchanged: Bot
  * Framework's TranscriptStore with real continuation-token paging and startDate, plus the
  * scheduled retention clean-up, and a person's activities for access and erasure (GDPR art. 15,
  * 17). No branch on the backend's name in here.

@@ -119,7 +119,7 @@ describe.each<[Locale, string]>([
     expect(afterNo[0]?.text).toBe(x.refused('personalised-offers'));
     expectAsked(afterNo[1], locale, 'analytics');
 
-    // Rule 1: a greeting or "ok" is never a yes.
+    // A greeting or "ok" is never a yes: silence is not consent (GDPR recital 32).
     for (const notAnAnswer of [words.hello, words.ok]) {
       const reply = await bot.say(notAnAnswer);
       expect(reply.map((s) => s.text)).toEqual([
@@ -131,7 +131,7 @@ describe.each<[Locale, string]>([
 
     expect((await bot.say(words.yes))[0]?.text).toBe(x.given('analytics'));
 
-    // Rule 4: location needs an express statement; a plain yes records nothing.
+    // Location needs an express statement (explicit consent); a plain yes records nothing.
     const explicit = await bot.say(words.yes);
     expect(explicit).toHaveLength(1);
     expect(explicit[0]?.buttons).toEqual(x.explicitButtons);
@@ -233,7 +233,7 @@ describe('questions at any point', () => {
     expect(answer?.text).not.toContain(purpose('newsletter').explanation.en);
   });
 
-  it('says who the controller is and how to withdraw (rule 3)', async () => {
+  it('says who the controller is and how to withdraw (GDPR art. 7(3), 13)', async () => {
     const bot = startTestBot();
     await bot.join();
     expect(allText(await bot.say('who are you?'))).toContain(catalogue.controller.contact);
@@ -304,7 +304,7 @@ describe('language', () => {
   });
 });
 
-describe('withdrawal from every state (rules 6 and 7)', () => {
+describe('withdrawal from every state (GDPR art. 7(3))', () => {
   type Reach = (bot: ReturnType<typeof startTestBot>) => Promise<void>;
   const states: [string, Reach][] = [
     ['before anything was said', async () => {}],

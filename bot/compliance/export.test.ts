@@ -16,7 +16,7 @@ import {
 } from '../../test/compliance-fixture.js';
 import { temporaryFolder } from '../../test/harness.js';
 import { COMPLIANCE } from '../../test/http-harness.js';
-import { CSV_COLUMNS, csvField } from './export.js';
+import { CSV_COLUMNS, csvField, csvRow } from './export.js';
 
 type Ledger = ConsentLedger & LedgerSearch;
 
@@ -91,6 +91,14 @@ describe('csvField', () => {
     [true, 'true'],
   ] as const)('%j -> %j', (value, field) => {
     expect(csvField(value)).toBe(field);
+  });
+
+  it('joins a row with commas and ends it with CRLF (RFC 4180), false and empty kept apart', () => {
+    expect(csvRow(['a', 1, true, false, null, '', '=x', 'q"'])).toBe(
+      `a,1,true,false,,,'=x,"q"""\r\n`,
+    );
+    // A negative number would be read as a formula too: the protection does not look at types.
+    expect(csvRow([-5, '-5'])).toBe("'-5,'-5\r\n");
   });
 });
 

@@ -1,3 +1,4 @@
+import { stringify, type Options } from 'csv-stringify/sync';
 import type { Response } from 'restify';
 import type { Catalogue } from '../../consent/catalogue.js';
 import { purposeOf } from '../../consent/catalogue.js';
@@ -45,18 +46,41 @@ export const CSV_COLUMNS = [
 const FORMULA = /^(?:\s*[=+\-@]|[\t\r])/;
 
 /**
- * One RFC 4180 field. A text that could be a formula is prefixed with ' so a spreadsheet shows it
- * as text instead of running it: ids and conversation ids come from channels.
+ * A text that could be a formula, prefixed with ' so a spreadsheet shows it as text. Done in a cast
+ * rather than by csv-stringify's escape_formulas, which looks at the first character only (so
+ * " =1+2" would pass) and leaves negative numbers alone.
  */
-export function csvField(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let field = String(value);
-  if (FORMULA.test(field)) field = `'${field}`;
-  return /[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+const neutralised = (text: string): string => (FORMULA.test(text) ? `'${text}` : text);
+
+/**
+ * RFC 4180 by csv-stringify: CRLF line ends, fields quoted when they hold a comma, a quote or a line
+ * break. Every text and number is neutralised first (ids and conversation ids come from channels);
+ * booleans are written as true and false, not csv-stringify's default of 1 and an empty field.
+ */
+const CSV_OPTIONS: Options = {
+  record_delimiter: '\r\n',
+  // csv-stringify quotes a lone CR or LF only when told to once record_delimiter is set; a reader
+  // would otherwise end the row there.
+  quote_record_delimiter: true,
+  cast: {
+    string: neutralised,
+    number: (value) => neutralised(String(value)),
+    boolean: (value) => String(value),
+  },
+};
+
+type CsvValue = string | number | boolean | null | undefined;
+
+/** One RFC 4180 field, neutralised as above. */
+export function csvField(value: CsvValue): string {
+  return stringify([[value]], { ...CSV_OPTIONS, eof: false });
 }
 
-export const csvRow = (fields: readonly (string | number | boolean | null | undefined)[]): string =>
-  `${fields.map(csvField).join(',')}\r\n`;
+/**
+ * One row with its CRLF. The sync API per row, not a stringify stream: a stream destroyed by a
+ * store failure drops the rows it still buffers, and the rows read before a failure must go out.
+ */
+export const csvRow = (fields: readonly CsvValue[]): string => stringify([fields], CSV_OPTIONS);
 
 export function csvRowOf(event: ConsentEvent): string {
   return csvRow([

@@ -147,7 +147,7 @@ export class DoubleOptIn {
   }
 
   /**
-   * Tokens whose link was never opened: each becomes an `expired` event (rule 5), so the purpose
+   * Tokens whose link was never opened: each becomes an `expired` event, so the purpose
    * stops being pending and can be asked again, unless the consent it was mailed for is no longer
    * pending (withdrawn, refused, or given again since): an `expired` after a withdrawal would turn
    * "never ask again" back into "unknown". A token taken but not recorded (the ledger failed) is

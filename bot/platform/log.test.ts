@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger, errorFields, logIdOf, MAX_FIELD_CHARS } from './log.js';
 
@@ -59,5 +61,70 @@ describe('the logger', () => {
     expect(String(line.route)).toBe(
       `${'x'.repeat(MAX_FIELD_CHARS)}…(${100 * 1024 - MAX_FIELD_CHARS} more)`,
     );
+  });
+
+  it('redacts a field named for personal data or a secret, should a caller ever pass one', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', (line) => lines.push(line));
+    const leaks = {
+      text: 'stop, this is Jane',
+      message: 'Jane here',
+      email: 'jane@example.com',
+      to: 'jane@example.com',
+      name: 'Jane Doe',
+      token: 'secret-token-1',
+      authorization: 'Bearer secret-token-2',
+    };
+    log.warn('careless', { ...leaks, route: '/api/messages' });
+    expect(lines).toHaveLength(1);
+    for (const value of Object.values(leaks)) expect(lines[0]).not.toContain(value);
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    // The keys stay, so the line still says that something was there.
+    expect(Object.keys(line)).toEqual(expect.arrayContaining(Object.keys(leaks)));
+    expect(line).toMatchObject({ event: 'careless', route: '/api/messages' });
+  });
+
+  it('writes the level, the event, then the fields in the order given, one line each', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', (line) => lines.push(line));
+    log.debug('a', { one: 1, two: true });
+    log.error('b');
+    expect(lines.every((line) => !line.includes('\n'))).toBe(true);
+    const [a, b] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { time: _t, ...rest } = a ?? {};
+    expect(JSON.stringify(rest)).toBe(
+      JSON.stringify({ level: 'debug', event: 'a', one: 1, two: true }),
+    );
+    expect(Object.keys(b ?? {}).sort()).toEqual(['event', 'level', 'time']);
+  });
+
+  it('writes nothing at all when silent', () => {
+    const lines: string[] = [];
+    const log = createLogger('silent', (line) => lines.push(line));
+    log.error('boom', { code: 'E' });
+    expect(lines).toEqual([]);
+  });
+  it('writes to standard output when given no writer, and nothing to standard error', () => {
+    const module = pathToFileURL(fileURLToPath(new URL('./log.ts', import.meta.url))).href;
+    const script = `import { createLogger } from '${module}';
+      const log = createLogger('info');
+      log.debug('hidden');
+      log.info('boot', { port: 3978 });
+      process.exit(0);`;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    // Written synchronously: the line is there although the process exits at once.
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      level: 'info',
+      event: 'boot',
+      port: 3978,
+    });
   });
 });

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { pino, type DestinationStream } from 'pino';
 
 /**
- * Structured logs for operators. Personal data never goes in: callers pass correlation ids
- * (conversation, activity) and codes, never message text, names or addresses.
+ * Structured logs for operators, one JSON line per event, written by pino. Personal data never
+ * goes in: callers pass correlation ids (conversation, activity) and codes, never message text,
+ * names or addresses; ids are hashed and pino redacts fields named for personal data besides.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -13,8 +15,6 @@ export interface Logger {
   warn(event: string, fields?: LogFields): void;
   error(event: string, fields?: LogFields): void;
 }
-
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 /**
  * Fields that carry a channel's ids. Channels build these from whatever they like: an e-mail
@@ -53,9 +53,37 @@ const capped = (text: string): string =>
     ? text
     : `${text.slice(0, MAX_FIELD_CHARS)}…(${text.length - MAX_FIELD_CHARS} more)`;
 
+/**
+ * Field names that would carry personal data or a secret: message text, addresses, names, tokens,
+ * credentials. Callers never pass them (ids go in ID_FIELDS, hashed); should one slip in, pino's
+ * redaction writes "[redacted]" in its place, so a line still shows that something was there.
+ */
+export const REDACTED_FIELDS: readonly string[] = [
+  'text',
+  'message',
+  'body',
+  'email',
+  'address',
+  'to',
+  'from',
+  'cc',
+  'bcc',
+  'name',
+  'displayName',
+  'phone',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'password',
+  'secret',
+];
+
 export function createLogger(
   level: LogLevel,
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  write?: (line: string) => void,
   options: LoggerOptions = {},
 ): Logger {
   const key = options.idKey ?? randomBytes(32);
@@ -64,19 +92,37 @@ export function createLogger(
     if (ID_FIELDS.has(name)) return logIdOf(key, String(value));
     return typeof value === 'string' ? capped(value) : value;
   };
+  // pino ends every line with a newline; a caller's writer takes the line without it. Without a
+  // writer, lines go to standard output, written synchronously so none is lost when the process
+  // exits right after an error.
+  const destination: DestinationStream = write
+    ? {
+        write: (line: string) => {
+          write(line.endsWith('\n') ? line.slice(0, -1) : line);
+        },
+      }
+    : pino.destination({ dest: 1, sync: true });
+  const logger = pino(
+    {
+      level,
+      // No pid and hostname: a line holds the time, level, event and fields, as it always did.
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: [...REDACTED_FIELDS], censor: '[redacted]' },
+    },
+    destination,
+  );
   const at =
     (lineLevel: Exclude<LogLevel, 'silent'>) =>
     (event: string, fields: LogFields = {}): void => {
-      if (RANK[lineLevel] < RANK[level]) return;
-      // A field cannot pass itself off as the line's time, level or event.
+      if (!logger.isLevelEnabled(lineLevel)) return;
+      // A field cannot pass itself off as the line's time, level or event. The event comes first
+      // among the fields so that a line reads (and greps) as "level, time, event, details".
       const { time: _time, level: _level, event: _event, ...rest } = fields;
-      const line: Record<string, string | number | boolean | undefined> = {
-        time: new Date().toISOString(),
-        level: lineLevel,
-        event: capped(event),
-      };
+      const line: Record<string, string | number | boolean | undefined> = { event: capped(event) };
       for (const [name, value] of Object.entries(rest)) line[capped(name)] = safe(name, value);
-      write(JSON.stringify(line));
+      logger[lineLevel](line);
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

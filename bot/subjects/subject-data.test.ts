@@ -24,7 +24,7 @@ import frRights from '../../locales/fr/rights.json' with { type: 'json' };
 import { MemoryContactAddresses } from '../../storage/memory/memory-contact-addresses.js';
 import { openMemoryStores, type Stores } from '../../storage/stores.js';
 import { activityOf } from '../../test/transcript-contract.js';
-import { loadCatalogue } from '../platform/catalogue-file.js';
+import { catalogue } from '../../test/catalogue.js';
 import { ConversationMemory, type TurnFacts } from '../chat/conversation-memory.js';
 import type { Translate } from '../platform/i18n.js';
 import {
@@ -40,7 +40,6 @@ import {
   type SubjectDataDeps,
 } from './subject-data.js';
 
-const catalogue = loadCatalogue('catalogue/default-catalogue.json');
 const SECRET = 'subject-data-test-suppression-secret-0123';
 const AT = new Date('2026-11-02T09:30:00.000Z');
 const LATER = new Date('2026-11-20T17:45:00.000Z');

@@ -339,7 +339,7 @@ export class MongoConsentStore implements ConsentLedger, LedgerSearch, NoticeArc
           DURABLE,
         );
       } catch (error) {
-        // Rule 10: the first text archived under a hash stays; a second is not an error.
+        // Notices never change: the first text archived under a hash stays; a second is no error.
         if (!isDuplicateKey(error)) throw error;
       }
     });

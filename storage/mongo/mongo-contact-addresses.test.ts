@@ -1,14 +1,13 @@
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { describeContactAddressesContract } from '../../test/contact-addresses-contract.js';
 import { useFileDatabase } from '../../test/mongo-database.js';
 import { freePort } from '../../test/mongo-target.js';
 import { MongoContactAddresses } from './mongo-contact-addresses.js';
 
 /**
- * The contact addresses contract on the run's MongoDB-wire server (test/global-setup.ts: FerretDB
- * v1 here, any MongoDB with MONGODB_URI). One database for this file, emptied before each test,
- * dropped after.
+ * What only the MongoDB contact addresses has (documents, indexes, FerretDB's behaviour), on the run's
+ * MongoDB-wire server (test/global-setup.ts); the contract runs in test/contracts.test.ts. One
+ * database for this file, emptied before each test, dropped after.
  */
 const database = useFileDatabase('addresses');
 const uri = database.uri;
@@ -19,11 +18,6 @@ async function freshStore(): Promise<MongoContactAddresses> {
   await addresses.ensureIndexes();
   return addresses;
 }
-
-describeContactAddressesContract('mongo', async () => ({
-  addresses: await freshStore(),
-  close: () => Promise.resolve(),
-}));
 
 describe('mongo contact addresses', () => {
   const address = { email: 'jane@example.com', verifiedAt: '2026-11-02T09:30:00.000Z' };

@@ -2,28 +2,21 @@ import { MongoClient, type Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useFileDatabase } from '../../test/mongo-database.js';
 import { freePort } from '../../test/mongo-target.js';
-import { describeOptOutReasonsContract } from '../../test/opt-out-reasons-contract.js';
 import { MongoOptOutReasons } from './mongo-opt-out-reasons.js';
 
 /**
- * The opt-out reasons contract on the run's MongoDB-wire server (test/global-setup.ts: FerretDB v1
- * here, any MongoDB with MONGODB_URI). One database for this file, emptied before each test,
- * dropped after.
+ * What only the MongoDB opt-out reasons has (documents, indexes, FerretDB's behaviour), on the run's
+ * MongoDB-wire server (test/global-setup.ts); the contract runs in test/contracts.test.ts. One
+ * database for this file, emptied before each test, dropped after.
  */
 const database = useFileDatabase('reasons');
 const uri = database.uri;
 
-/** The file's database, emptied: every test starts from nothing, as the contract expects. */
+/** The file's database, emptied: every test starts from nothing. */
 async function freshDb(): Promise<Db> {
   const db = await database.fresh();
   return db;
 }
-
-describeOptOutReasonsContract('mongo', async () => {
-  const reasons = new MongoOptOutReasons(await freshDb());
-  await reasons.ensureIndexes();
-  return { reasons, close: () => Promise.resolve() };
-});
 
 describe('mongo: opt-out reasons', () => {
   const AT = new Date('2026-11-02T09:30:12.345Z');

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import pMap from 'p-map';
 import type { Locale } from '../../consent/catalogue.js';
 import {
   checkPendingConfirmation,
@@ -104,17 +105,15 @@ export class MongoPendingConfirmations implements PendingConfirmations {
         .sort({ expiresAt: 1, _id: 1 })
         .limit(limit)
         .toArray();
-      const taken: PendingConfirmation[] = [];
-      for (let start = 0; start < docs.length; start += DELETES_IN_FLIGHT) {
-        const batch = docs.slice(start, start + DELETES_IN_FLIGHT);
-        const results = await Promise.all(
-          batch.map((doc) => this.#pending.deleteOne({ _id: doc._id, ...expired }, DURABLE)),
-        );
-        batch.forEach((doc, i) => {
-          if (results[i]?.deletedCount === 1) taken.push(toConfirmation(doc));
-        });
-      }
-      return taken;
+      const results = await pMap(
+        docs,
+        (doc) => this.#pending.deleteOne({ _id: doc._id, ...expired }, DURABLE),
+        { concurrency: DELETES_IN_FLIGHT },
+      );
+      // p-map answers in the documents' order, so the oldest expiry still comes first.
+      return docs.flatMap((doc, i) =>
+        results[i]?.deletedCount === 1 ? [toConfirmation(doc)] : [],
+      );
     });
   }
 

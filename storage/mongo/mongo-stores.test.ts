@@ -1,9 +1,3 @@
-import { describeAccessLogContract } from '../../test/access-log-contract.js';
-import {
-  describeBotStateContract,
-  describeConsentLedgerContract,
-  describeLedgerSearchContract,
-} from '../../test/storage-contract.js';
 import { MongoClient } from 'mongodb';
 import { describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../consent/chain.js';
@@ -11,11 +5,6 @@ import { openTestMongoStores } from '../../test/mongo-database.js';
 import { ETagConflictError } from '../errors.js';
 import { openMongoStores } from '../stores.js';
 import { AT, decisionOf, subjectOf } from '../../test/storage-contract.js';
-
-describeConsentLedgerContract('mongo', (options) => openTestMongoStores('contract', options));
-describeLedgerSearchContract('mongo', () => openTestMongoStores());
-describeAccessLogContract('mongo', () => openTestMongoStores());
-describeBotStateContract('mongo', () => openTestMongoStores());
 
 describe('mongo ledger under tampering', () => {
   it('shows an event changed directly in the database: the hash chain breaks there', async () => {

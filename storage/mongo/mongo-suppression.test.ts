@@ -2,40 +2,24 @@ import { MongoClient, type Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { pendingConfirmationOf } from '../../consent/confirmations.js';
 import { suppressionEntriesFor } from '../../consent/suppression.js';
-import { describePendingConfirmationsContract } from '../../test/confirmations-contract.js';
 import { useFileDatabase } from '../../test/mongo-database.js';
 import { freePort } from '../../test/mongo-target.js';
-import { describeSuppressionListContract } from '../../test/suppression-contract.js';
 import { MongoPendingConfirmations } from './mongo-pending-confirmations.js';
 import { MongoSuppressionList } from './mongo-suppression-list.js';
 
 /**
- * The suppression and confirmation contracts on the run's MongoDB-wire server (test/global-setup.ts:
- * FerretDB v1 here, any MongoDB with MONGODB_URI). One database for this file, emptied before each
- * test, dropped after.
+ * What only the MongoDB suppression list and pending confirmations has (documents, indexes, FerretDB's behaviour), on the run's
+ * MongoDB-wire server (test/global-setup.ts); the contract runs in test/contracts.test.ts. One
+ * database for this file, emptied before each test, dropped after.
  */
 const database = useFileDatabase('suppression');
 const uri = database.uri;
 
-/** The file's database, emptied: every test starts from nothing, as the contract expects. */
+/** The file's database, emptied: every test starts from nothing. */
 async function freshDb(): Promise<Db> {
   const db = await database.fresh();
   return db;
 }
-
-const close = () => Promise.resolve();
-
-describeSuppressionListContract('mongo', async () => {
-  const suppression = new MongoSuppressionList(await freshDb());
-  await suppression.ensureIndexes();
-  return { suppression, close };
-});
-
-describePendingConfirmationsContract('mongo', async () => {
-  const confirmations = new MongoPendingConfirmations(await freshDb());
-  await confirmations.ensureIndexes();
-  return { confirmations, close };
-});
 
 describe('mongo: suppression and confirmations', () => {
   const AT = new Date('2026-11-02T09:30:00.000Z');

@@ -1,13 +1,13 @@
 import { MongoClient, ObjectId } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useFileDatabase } from '../../test/mongo-database.js';
-import { activityOf, describeTranscriptStoreContract } from '../../test/transcript-contract.js';
+import { activityOf } from '../../test/transcript-contract.js';
 import { MongoTranscriptStore } from './mongo-transcript-store.js';
 
 /**
- * The transcript contract on the run's MongoDB-wire server (test/global-setup.ts: FerretDB v1
- * here, any MongoDB with MONGODB_URI). One database for this file, emptied before each test,
- * dropped after.
+ * What only the MongoDB transcript store has (documents, indexes, FerretDB's behaviour), on the run's
+ * MongoDB-wire server (test/global-setup.ts); the contract runs in test/contracts.test.ts. One
+ * database for this file, emptied before each test, dropped after.
  */
 const database = useFileDatabase('transcripts');
 
@@ -17,11 +17,6 @@ async function freshStore(): Promise<MongoTranscriptStore> {
   await store.ensureIndexes();
   return store;
 }
-
-describeTranscriptStoreContract('mongo', async () => ({
-  store: await freshStore(),
-  close: () => Promise.resolve(),
-}));
 
 describe('mongo transcripts', () => {
   it('creates its indexes idempotently', async () => {

@@ -1,33 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeContactAddressesContract } from '../../test/contact-addresses-contract.js';
+import { openTemporarySqlite as openFresh } from '../../test/sqlite-database.js';
 import { SqliteContactAddresses } from './sqlite-contact-addresses.js';
-import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
-
-/** A database in a fresh folder; closing it removes the folder. */
-function openFresh(folder = mkdtempSync(join(tmpdir(), 'consent-bot-addresses-'))): {
-  db: SqliteDatabase;
-  folder: string;
-  close: () => Promise<void>;
-} {
-  const db = openSqliteDatabase(folder);
-  return {
-    db,
-    folder,
-    close: () => {
-      db.close();
-      rmSync(folder, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-describeContactAddressesContract('embedded sqlite', () => {
-  const { db, close } = openFresh();
-  return { addresses: new SqliteContactAddresses(db), close };
-});
 
 describe('embedded sqlite contact addresses', () => {
   const subject = { channelId: 'webchat', userId: 'jane' };

@@ -2,29 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeOptOutReasonsContract } from '../../test/opt-out-reasons-contract.js';
-import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
+import { openTemporarySqlite as openFresh } from '../../test/sqlite-database.js';
+import { openSqliteDatabase } from './sqlite-database.js';
 import { SqliteOptOutReasons } from './sqlite-opt-out-reasons.js';
-
-/** A database in a fresh folder; closing it removes the folder. */
-function openFresh(): { db: SqliteDatabase; folder: string; close: () => Promise<void> } {
-  const folder = mkdtempSync(join(tmpdir(), 'consent-bot-reasons-'));
-  const db = openSqliteDatabase(folder);
-  return {
-    db,
-    folder,
-    close: () => {
-      db.close();
-      rmSync(folder, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-describeOptOutReasonsContract('embedded sqlite', () => {
-  const { db, close } = openFresh();
-  return { reasons: new SqliteOptOutReasons(db), close };
-});
 
 describe('embedded sqlite: opt-out reasons on disk', () => {
   const AT = new Date('2026-11-02T09:30:12.345Z');

@@ -1,4 +1,3 @@
-import { describeAccessLogContract } from '../../test/access-log-contract.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../consent/chain.js';
 import type { ConsentEvent } from '../../consent/ledger.js';
 import { subjectKey } from '../../consent/subject.js';
-import {
-  decisionOf,
-  describeBotStateContract,
-  describeConsentLedgerContract,
-  describeLedgerSearchContract,
-  subjectOf,
-} from '../../test/storage-contract.js';
+import { decisionOf, subjectOf } from '../../test/storage-contract.js';
 import { openEmbeddedStores, type StoreOptions, type Stores } from '../stores.js';
 
 const AT = new Date('2026-11-02T09:30:00.000Z');
@@ -41,11 +34,6 @@ afterEach(async () => {
   for (const stores of opened.splice(0)) await stores.close().catch(() => undefined);
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
-
-describeConsentLedgerContract('embedded sqlite', (options) => open(newFolder(), options));
-describeLedgerSearchContract('embedded sqlite', () => open(newFolder()));
-describeAccessLogContract('embedded sqlite', () => open(newFolder()));
-describeBotStateContract('embedded sqlite', () => open(newFolder()));
 
 describe('embedded sqlite: durability and tamper resistance', () => {
   it('keeps ledger, notices and bot state across close and reopen of the same folder', async () => {

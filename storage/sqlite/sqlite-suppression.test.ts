@@ -4,35 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pendingConfirmationOf } from '../../consent/confirmations.js';
 import { suppressionEntriesFor } from '../../consent/suppression.js';
-import { describePendingConfirmationsContract } from '../../test/confirmations-contract.js';
-import { describeSuppressionListContract } from '../../test/suppression-contract.js';
-import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
+import { openTemporarySqlite as openFresh } from '../../test/sqlite-database.js';
+import { openSqliteDatabase } from './sqlite-database.js';
 import { SqlitePendingConfirmations } from './sqlite-pending-confirmations.js';
 import { SqliteSuppressionList } from './sqlite-suppression-list.js';
-
-/** A database in a fresh folder; closing it removes the folder. */
-function openFresh(): { db: SqliteDatabase; folder: string; close: () => Promise<void> } {
-  const folder = mkdtempSync(join(tmpdir(), 'consent-bot-suppression-'));
-  const db = openSqliteDatabase(folder);
-  return {
-    db,
-    folder,
-    close: () => {
-      db.close();
-      rmSync(folder, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-describeSuppressionListContract('embedded sqlite', () => {
-  const { db, close } = openFresh();
-  return { suppression: new SqliteSuppressionList(db), close };
-});
-describePendingConfirmationsContract('embedded sqlite', () => {
-  const { db, close } = openFresh();
-  return { confirmations: new SqlitePendingConfirmations(db), close };
-});
 
 describe('embedded sqlite: suppression and confirmations on disk', () => {
   const AT = new Date('2026-11-02T09:30:00.000Z');

@@ -1,27 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { activityOf, describeTranscriptStoreContract } from '../../test/transcript-contract.js';
+import { openTemporarySqlite } from '../../test/sqlite-database.js';
+import { activityOf } from '../../test/transcript-contract.js';
 import { SqliteConsentStore } from './sqlite-consent-store.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import { SqliteTranscriptStore } from './sqlite-transcript-store.js';
 
-function openInFolder(folder = mkdtempSync(join(tmpdir(), 'consent-bot-transcripts-'))) {
-  const db = openSqliteDatabase(folder);
-  return {
-    folder,
-    db,
-    store: new SqliteTranscriptStore(db),
-    close: () => {
-      db.close();
-      rmSync(folder, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
+/** The transcript store on a database in a temporary folder (or reopened in `folder`). */
+function openInFolder(folder?: string) {
+  const opened = openTemporarySqlite(folder);
+  return { ...opened, store: new SqliteTranscriptStore(opened.db) };
 }
-
-describeTranscriptStoreContract('embedded sqlite', () => Promise.resolve(openInFolder()));
 
 describe('embedded sqlite transcripts', () => {
   it('keeps transcripts across close and reopen of the same folder', async () => {

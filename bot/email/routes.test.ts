@@ -1,67 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import i18next from 'i18next';
 import { simpleParser, type AddressObject } from 'mailparser';
 import restify from 'restify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../../consent/catalogue.js';
 import { newConfirmationToken } from '../../consent/confirmations.js';
-import enMail from '../../locales/en/mail.json' with { type: 'json' };
 import enPages from '../../locales/en/pages.json' with { type: 'json' };
-import frMail from '../../locales/fr/mail.json' with { type: 'json' };
 import frPages from '../../locales/fr/pages.json' with { type: 'json' };
 import { registerEmailRoutes, type ConfirmResult, type UnsubscribeResult } from './routes.js';
-import { RESOURCES, type Translator } from '../platform/i18n.js';
 import { signLink, verifyLink } from './links.js';
-import { createLogger } from '../platform/log.js';
-import { confirmationMail, escapeHtml, withdrawalMail } from './messages.js';
+import { confirmationMail, escapeHtml } from './messages.js';
 import { createMailer } from './mailer.js';
 import { startSmtp } from '../../test/smtp-peer.js';
+import { collectingLog, controller, TO, translator } from '../../test/email-fixture.js';
 
-/**
- * The mail.json and pages.json namespaces mounted under `mail.` and `pages.`, as bot/i18n.ts is
- * to do it (spreading is harmless once it does).
- */
-function translatorWithEmailTexts(): Translator {
-  const instance = i18next.createInstance();
-  void instance.init({
-    resources: {
-      en: { translation: { ...RESOURCES.en, mail: enMail, pages: enPages } },
-      fr: { translation: { ...RESOURCES.fr, mail: frMail, pages: frPages } },
-    },
-    lng: 'en',
-    fallbackLng: false,
-    initAsync: false,
-    interpolation: { escapeValue: false },
-    returnNull: false,
-  });
-  return (locale) => {
-    const t = instance.getFixedT(locale);
-    return (key, values) => t(key, values ?? {});
-  };
-}
-
-const translator = translatorWithEmailTexts();
-const controller = { name: 'Maison Lumière SAS', contact: 'privacy@example.com' };
 const linkKey = randomBytes(32);
-const TO = 'ada.lovelace@example.org';
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function collectingLog() {
-  const lines: string[] = [];
-  return { lines, log: createLogger('debug', (line) => lines.push(line)) };
-}
 
 const PAGE_HEADERS = {
   'content-security-policy':
@@ -390,140 +342,5 @@ describe('e-mail double opt-in and one-click unsubscribe', () => {
     const unsubscribe = await fetch(unsubscribeLink(), { method: 'POST' });
     expect(unsubscribe.status).toBe(503);
     expect(routeLog.lines.join('\n')).not.toContain('store down');
-  });
-});
-
-describe('mailer', () => {
-  let outbox: string;
-  beforeEach(async () => {
-    outbox = await mkdtemp(join(tmpdir(), 'outbox-'));
-    return () => rm(outbox, { recursive: true, force: true });
-  });
-
-  it('writes each message to the outbox as an .eml file when no SMTP server is set', async () => {
-    const { lines, log } = collectingLog();
-    const mailer = createMailer({ from: 'Privacy <privacy@example.com>', outboxDir: outbox, log });
-    const unsubscribeUrl = 'https://bot.example.com/unsubscribe?token=abc.def&lang=fr';
-    await mailer.send(
-      withdrawalMail({
-        to: TO,
-        t: translator('fr'),
-        controller,
-        purposeTitles: ['Newsletter hebdomadaire', 'Offres personnalisées'],
-        unsubscribeUrl,
-      }),
-    );
-    const files = await readdir(outbox);
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^[\dT-]+Z-withdrawal-[0-9a-f]{8}\.eml$/);
-    const raw = await readFile(join(outbox, files[0]!));
-    const text = raw.toString('utf8');
-    expect(text).toContain(`List-Unsubscribe: <${unsubscribeUrl}>`);
-    expect(text).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-    const parsed = await simpleParser(raw);
-    expect(parsed.subject).toBe(frMail.withdrawal.subject);
-    expect(parsed.text).toContain('• Newsletter hebdomadaire\n• Offres personnalisées');
-    expect(parsed.text).toContain(frMail.withdrawal.restart);
-    expect(parsed.html).toContain('<li>Offres personnalisées</li>');
-    expect(parsed.html).toContain('<html lang="fr">');
-
-    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logged).toEqual([
-      expect.objectContaining({ event: 'mail.outbox', kind: 'withdrawal', file: files[0] }),
-    ]);
-    expect(lines.join('\n')).not.toMatch(/lovelace|example\.org/);
-    expect(lines.join('\n')).not.toContain('Newsletter');
-  });
-
-  it('rejects with MAIL_UNAVAILABLE when the SMTP server is unreachable', async () => {
-    const { lines, log } = collectingLog();
-    const port = await closedPort();
-    const mailer = createMailer({
-      smtpUrl: `smtp://127.0.0.1:${port}`,
-      from: 'privacy@example.com',
-      outboxDir: outbox,
-      log,
-    });
-    const mail = confirmationMail({
-      to: TO,
-      t: translator('en'),
-      controller,
-      purposeTitle: 'Weekly newsletter',
-      confirmUrl: 'https://bot.example.com/confirm?token=x',
-      unsubscribeUrl: 'https://bot.example.com/unsubscribe?token=y',
-      expiresInHours: 1,
-    });
-    await expect(mailer.send(mail)).rejects.toMatchObject({ code: 'MAIL_UNAVAILABLE' });
-    expect(await readdir(outbox)).toEqual([]);
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ event: 'mail.failed', kind: 'confirmation', code: 'ESOCKET' }),
-    ]);
-    expect(lines.join('\n')).not.toMatch(/lovelace|example\.org/);
-  });
-});
-
-describe('mail messages', () => {
-  const input = {
-    to: TO,
-    controller,
-    purposeTitle: 'News & "offers" <weekly>',
-    confirmUrl: 'https://bot.example.com/confirm?token=a&lang=en',
-    unsubscribeUrl: 'https://bot.example.com/unsubscribe?token=b',
-    expiresInHours: 1,
-  };
-
-  it('puts RFC 8058 headers on every mail', () => {
-    const expected = {
-      'List-Unsubscribe': '<https://bot.example.com/unsubscribe?token=b>',
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    };
-    expect(confirmationMail({ ...input, t: translator('en') }).headers).toEqual(expected);
-    expect(
-      withdrawalMail({ ...input, t: translator('fr'), purposeTitles: ['x'], restartHint: 'Hi' })
-        .headers,
-    ).toEqual(expected);
-  });
-
-  it('escapes the HTML part and keeps the text part plain', () => {
-    const mail = confirmationMail({ ...input, t: translator('en') });
-    expect(mail.html).toContain('News &amp; &quot;offers&quot; &lt;weekly&gt;');
-    expect(mail.html).toContain('href="https://bot.example.com/confirm?token=a&amp;lang=en"');
-    expect(mail.html).not.toContain('<weekly>');
-    expect(mail.text).toContain('News & "offers" <weekly>');
-    expect(mail.subject).toBe('Please confirm: News & "offers" <weekly>');
-    expect(mail.text).toContain('The link works for 1 hour.');
-  });
-
-  it('speaks French with vouvoiement', () => {
-    const mail = confirmationMail({ ...input, t: translator('fr'), expiresInHours: 48 });
-    expect(mail.subject).toBe('Merci de confirmer : News & "offers" <weekly>');
-    expect(mail.text).toContain('Le lien fonctionne pendant 48 heures.');
-    expect(mail.text).toContain('Rien ne vous est envoyé avant votre confirmation.');
-    expect(mail.text).not.toMatch(/\b(tu|te|ton|ta|tes)\b/i);
-  });
-
-  it('refuses links that are not absolute http(s) URLs', () => {
-    expect(() =>
-      confirmationMail({ ...input, t: translator('en'), confirmUrl: 'javascript:alert(1)' }),
-    ).toThrow(RangeError);
-    expect(() =>
-      withdrawalMail({
-        ...input,
-        t: translator('en'),
-        purposeTitles: [],
-        unsubscribeUrl: '/relative',
-      }),
-    ).toThrow(RangeError);
-  });
-
-  it('has the same keys and placeholders in en and fr', () => {
-    const flat = (o: object, prefix = ''): string[] =>
-      Object.entries(o).flatMap(([k, v]) =>
-        typeof v === 'string'
-          ? [`${prefix}${k}=${[...v.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).join(',')}`]
-          : flat(v as object, `${prefix}${k}.`),
-      );
-    expect(flat(frMail)).toEqual(flat(enMail));
-    expect(flat(frPages)).toEqual(flat(enPages));
   });
 });
