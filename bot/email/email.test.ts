@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import i18next from 'i18next';
 import { simpleParser, type AddressObject } from 'mailparser';
-import restify from 'restify';
+import type restify from 'restify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../../consent/catalogue.js';
 import { newConfirmationToken } from '../../consent/confirmations.js';
@@ -13,12 +13,14 @@ import enMail from '../../locales/en/mail.json' with { type: 'json' };
 import enPages from '../../locales/en/pages.json' with { type: 'json' };
 import frMail from '../../locales/fr/mail.json' with { type: 'json' };
 import frPages from '../../locales/fr/pages.json' with { type: 'json' };
-import { registerEmailRoutes, type ConfirmResult, type UnsubscribeResult } from './routes.js';
+import { emailRoutes, type ConfirmResult, type UnsubscribeResult } from './routes.js';
 import { RESOURCES, type Translator } from '../platform/i18n.js';
 import { signLink, verifyLink } from './links.js';
 import { createLogger } from '../platform/log.js';
 import { confirmationMail, escapeHtml, withdrawalMail } from './messages.js';
 import { createMailer } from './mailer.js';
+import { tokenAuthenticator } from '../http/auth.js';
+import { createServer } from '../http/server.js';
 import { startSmtp } from '../../test/smtp-peer.js';
 
 /**
@@ -99,10 +101,7 @@ describe('e-mail double opt-in and one-click unsubscribe', () => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    http = restify.createServer({ handleUncaughtExceptions: false });
-    http.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
-    http.use(restify.plugins.queryParser({ mapParams: false }));
-    registerEmailRoutes(http, {
+    const routes = emailRoutes({
       confirm(token): Promise<ConfirmResult> {
         confirmCalls.push(token);
         if (storeDown) return Promise.reject(new Error('store down'));
@@ -133,6 +132,12 @@ describe('e-mail double opt-in and one-click unsubscribe', () => {
       translator,
       defaultLocale: 'en',
       log: routeLog.log,
+    });
+    http = createServer({
+      routes,
+      auth: tokenAuthenticator([]),
+      log: routeLog.log,
+      publicUrl: 'http://localhost',
     });
     await new Promise<void>((resolve) => {
       http.listen(0, '127.0.0.1', resolve);
