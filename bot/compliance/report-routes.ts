@@ -46,7 +46,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Route[] {
       roles: ['compliance'],
       query: z
         .object({ from: day('First UTC day, included'), to: day('Last UTC day, included') })
-        .refine(({ from, to }) => from <= to, {
+        .refine(({ from, to }) => !isDay(from) || !isDay(to) || from <= to, {
           error: 'from must not be after to',
           params: { code: 'INVALID_RANGE' },
         }),
