@@ -1,6 +1,6 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { error, HttpError, invalid, invalidRequest, route, type Route } from '../http/route.js';
+import { error, HttpError, invalidRequest, route, type Route } from '../http/route.js';
 import { MAX_ID_CHARS } from '../http/http-common.js';
 import { errorFields, type Logger } from '../platform/log.js';
 import { checkActivity, KNOWN_FIELDS } from './activity-shape.js';
@@ -39,7 +39,13 @@ export function messagesRoute(deps: MessagesRouteDeps): Route {
     },
     handle: async ({ body }, { req }) => {
       const check = checkActivity(body);
-      if (!check.ok) throw invalid('INVALID_ACTIVITY', check.problem);
+      if (!check.ok) {
+        // The problem names the field it is about: `activity.from.id must be...`.
+        const field = /^activity\.(\S+)/.exec(check.problem)?.[1] ?? '';
+        throw new HttpError(400, 'INVALID_ACTIVITY', check.problem, {
+          issues: [{ path: field, message: check.problem }],
+        });
+      }
       for (const { field, reason } of check.dropped) {
         // Field names come from the body too: only the schema's own are worth naming.
         log.warn('activity.field_dropped', {
