@@ -8,7 +8,15 @@ import { AGENT_TOPICS } from '../../dialogs/events.js';
 import type { ConsentBot } from '../chat/consent-bot.js';
 import { transcriptOf, type Handoffs } from '../chat/handoff.js';
 import { MAX_ID_CHARS } from '../http/http-common.js';
-import { coded, error, HttpError, id as idSchema, route, type Route } from '../http/route.js';
+import {
+  coded,
+  error,
+  HttpError,
+  id as idSchema,
+  invalidRequest,
+  route,
+  type Route,
+} from '../http/route.js';
 import { errorFields, type Logger } from '../platform/log.js';
 
 export interface HandoffRoutesDeps {
@@ -82,7 +90,7 @@ export function handoffRoutes(deps: HandoffRoutesDeps): Route[] {
           description: 'Started',
           schema: z.object({ handoffId: z.string(), status: z.literal('started') }),
         },
-        400: error('INVALID_HANDOFF (with issues), UNKNOWN_PURPOSE or CALLBACK_NOT_ALLOWED'),
+        400: invalidRequest('INVALID_HANDOFF, UNKNOWN_PURPOSE or CALLBACK_NOT_ALLOWED'),
         404: error(
           'CONVERSATION_NOT_FOUND: the bot has not been part of this conversation at this serviceUrl',
         ),
