@@ -68,7 +68,10 @@ export interface Context {
   readonly access: (target: string, detail?: AccessRecord['detail']) => Promise<void>;
 }
 
-/** The caller of a public route: holds no role, and is never recorded. */
+/**
+ * The caller of a public route: holds no role. Its `role` only fills the type: a public route can
+ * never record an access (recordAccess refuses), so it is never written anywhere.
+ */
 export const PUBLIC: Caller = { principal: { id: 'public', roles: [] }, role: 'agent' };
 
 export interface ResponseDoc {
@@ -304,8 +307,8 @@ async function recordAccess(
   target: string,
   detail?: AccessRecord['detail'],
 ): Promise<void> {
-  if (!spec.access || !deps.accessLog) {
-    throw new Error(`${spec.method} ${spec.path} declares no access action or has no access log`);
+  if (!spec.access || !spec.roles || !deps.accessLog) {
+    throw new Error(`${spec.method} ${spec.path}: no access action, no roles or no access log`);
   }
   try {
     await deps.accessLog.record({
