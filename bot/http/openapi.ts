@@ -92,8 +92,9 @@ function operation(schemas: Schemas, spec: Route) {
   if ((spec.params || spec.query || spec.body) && !responses['400']) {
     responses['400'] = response(schemas, { description: 'Invalid input', schema: InvalidBody });
   }
-  // The rate limits stand before every route (bot/chat/rate-limits.ts), but the probes'.
-  if (!['/healthz', '/readyz'].includes(spec.path)) {
+  // The rate limits (bot/chat/rate-limits.ts) stand before the API and the e-mail link pages; the
+  // probes and the console's static files have none.
+  if (spec.path.startsWith('/api/') || ['/confirm', '/unsubscribe'].includes(spec.path)) {
     responses['429'] ??= RATE_LIMITED;
   }
   return {
