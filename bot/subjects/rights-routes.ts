@@ -18,7 +18,7 @@ export interface RightsRoutesDeps extends SubjectDataDeps {
 const ROLES: readonly Role[] = ['agent', 'compliance'];
 
 /**
- * The person's rights through the API (GDPR art. 15 and 17, product rule 8), for the agent or
+ * The person's rights through the API (GDPR art. 15 and 17), for the agent or
  * compliance officer who handles a request: the same export and erasure as in the chat. Every call
  * is an access to, or a deletion of, personal data: it is logged with the caller's role and the
  * counts, never with the ids or an address.
