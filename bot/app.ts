@@ -18,15 +18,20 @@ import { errorFields, type Logger } from './platform/log.js';
 import type { Keys } from './platform/secrets.js';
 import { suppressionEntriesFor } from '../consent/suppression.js';
 import type { Subject } from '../consent/subject.js';
-import { registerComplianceRoutes } from './compliance/routes.js';
-import { registerContactPermissionRoutes } from './subjects/contact-permission-routes.js';
+import { complianceRoutes } from './compliance/routes.js';
+import { contactPermissionRoutes } from './subjects/contact-permission-routes.js';
 import { DoubleOptIn } from './email/double-opt-in.js';
 import { verifyLink } from './email/links.js';
 import { createMailer, type Mailer } from './email/mailer.js';
-import { registerConsoleRoutes } from './compliance/console-routes.js';
-import { registerReceiptRoutes } from './subjects/receipt-routes.js';
-import { registerReportRoutes } from './compliance/report-routes.js';
-import { registerRightsRoutes } from './subjects/rights-routes.js';
+import { consoleRoutes } from './compliance/console-routes.js';
+import { receiptRoutes } from './subjects/receipt-routes.js';
+import { reportRoutes } from './compliance/report-routes.js';
+import { rightsRoutes } from './subjects/rights-routes.js';
+import { consentsRoutes } from './subjects/consents-routes.js';
+import { verifyRoutes } from './proof/verify-routes.js';
+import { messagesRoute } from './chat/messages-route.js';
+import { emailRoutes } from './email/routes.js';
+import { healthRoutes } from './http/health-routes.js';
 import {
   describeErasure,
   eraseSubject,
@@ -36,7 +41,7 @@ import {
 } from './subjects/subject-data.js';
 import { OptOutGuard } from './chat/opt-out-guard.js';
 import { TurnRunner } from './chat/turn.js';
-import { rateLimitSettingsOf } from './chat/rate-limits.js';
+import { rateLimits, rateLimitSettingsOf } from './chat/rate-limits.js';
 import { ConsentAdapter, isProactive, ReplyDeliveryMiddleware } from './chat/reply-delivery.js';
 import { createServer } from './http/server.js';
 import { linkTranscripts } from './proof/transcript-links.js';
@@ -47,8 +52,8 @@ import { startCheckpointSchedule, type CheckpointSchedule } from './proof/checkp
 import { verifyLedger } from './proof/ledger-verification.js';
 // Hand-offs: agents to the bot, the bot to people.
 import { Handoffs } from './chat/handoff.js';
-import { registerHandoffRoutes } from './agents/routes.js';
-import { registerHome } from './http/home.js';
+import { handoffRoutes } from './agents/routes.js';
+import { homeRoutes } from './http/home.js';
 
 export interface App {
   readonly server: Server;
@@ -254,89 +259,87 @@ export function createApp(deps: AppDeps): App {
     }
   };
 
-  const server = createServer({
-    adapter,
-    runTurn: (context) => bot.run(context),
-    catalogue,
-    ledger: stores.ledger,
-    auth,
-    ledgerSubject: deps.keys.ledgerSubject,
-    accessLog: stores.accessLog,
-    checkEvents,
-    sealKey: deps.keys.sealKey,
-    log,
-    publicUrl: config.PUBLIC_URL,
-    readiness: stores.readiness,
-    rateLimits: rateLimitSettingsOf(config),
-    emailRoutes: {
+  const controller = controllerDetailsOf(catalogue);
+  const ledgerSubjectOf = deps.keys.ledgerSubject;
+  const isUnsubscribeToken = (token: string) => verifyLink(deps.keys.linkKey, token) !== undefined;
+  // Each feature's routes; the server only mounts them (bot/http/route.ts).
+  const routes = [
+    ...healthRoutes({ readiness: stores.readiness, log }),
+    messagesRoute({ adapter, runTurn: (context) => bot.run(context), log }),
+    ...emailRoutes({
       confirm: (token) => doubleOptIn.confirm(token),
       unsubscribe: (token, locale) => doubleOptIn.unsubscribe(token, locale),
-      isUnsubscribeToken: (token) => verifyLink(deps.keys.linkKey, token) !== undefined,
+      isUnsubscribeToken,
       translator,
       defaultLocale: config.DEFAULT_LOCALE,
       log,
-    },
-  });
-  registerConsoleRoutes(server);
-  registerHome(server, config.DEFAULT_LOCALE);
-  registerContactPermissionRoutes(server, {
-    catalogue,
-    ledger: stores.ledger,
-    suppression: stores.suppression,
-    suppressionHashesOf: async (subject) => [
-      ...(await turns.subjectData.suppressionHashesOf(subject)),
+    }),
+    ...consoleRoutes(),
+    ...homeRoutes(config.DEFAULT_LOCALE),
+    ...consentsRoutes({ catalogue, ledger: stores.ledger, ledgerSubjectOf, log }),
+    ...verifyRoutes({
+      ledger: stores.ledger,
+      checkEvents,
+      sealKey: deps.keys.sealKey,
+      ledgerSubjectOf,
+      log,
+    }),
+    ...contactPermissionRoutes({
+      catalogue,
+      ledger: stores.ledger,
+      suppression: stores.suppression,
+      suppressionHashesOf: async (subject) => [
+        ...(await turns.subjectData.suppressionHashesOf(subject)),
+      ],
+      ledgerSubjectOf,
+      log,
+      now,
+    }),
+    ...reportRoutes({ reasons: stores.reasons, log }),
+    ...receiptRoutes({
+      catalogue,
+      ledger: stores.ledger,
+      ledgerSubjectOf,
+      log,
+      ...(controller ? { controller } : {}),
+    }),
+    ...complianceRoutes({
+      catalogue,
+      ledger: stores.ledger,
+      notices: stores.notices,
+      transcripts: stores.transcripts,
+      accessLog: stores.accessLog,
+      reasons: stores.reasons,
+      ledgerSubjectOf,
+      log,
+      ...(controller ? { controller } : {}),
+      checkEvents,
+      sealKey: deps.keys.sealKey,
+    }),
+    ...rightsRoutes({ ...turns.subjectData, ledgerSubjectOf, log }),
+    // Hand-offs: support agents hand a conversation to the bot.
+    ...handoffRoutes({
+      adapter,
+      bot,
+      catalogue,
+      handoffs: turns.handoffs,
+      transcripts: stores.transcripts,
+      appId: config.MicrosoftAppId,
+      callbackOrigins: config.HANDOFF_CALLBACK_ORIGINS,
+      ledgerSubjectOf,
+      log,
+    }),
+  ];
+  const server = createServer({
+    routes,
+    auth,
+    accessLog: stores.accessLog,
+    log,
+    publicUrl: config.PUBLIC_URL,
+    // After the body parser: whether a message over its budget is a stop is read from its text.
+    middleware: [
+      rateLimits({ settings: rateLimitSettingsOf(config), catalogue, log, isUnsubscribeToken }),
     ],
-    ledgerSubjectOf: deps.keys.ledgerSubject,
-    accessLog: stores.accessLog,
-    auth,
-    log,
-    now,
-  });
-  registerReportRoutes(server, { reasons: stores.reasons, auth, log });
-  const controller = controllerDetailsOf(catalogue);
-  registerReceiptRoutes(server, {
-    catalogue,
-    ledger: stores.ledger,
-    ledgerSubjectOf: deps.keys.ledgerSubject,
-    accessLog: stores.accessLog,
-    auth,
-    log,
-    ...(controller ? { controller } : {}),
-  });
-  registerComplianceRoutes(server, {
-    catalogue,
-    ledger: stores.ledger,
-    notices: stores.notices,
-    transcripts: stores.transcripts,
-    accessLog: stores.accessLog,
-    reasons: stores.reasons,
-    ledgerSubjectOf: deps.keys.ledgerSubject,
-    auth,
-    log,
-    ...(controller ? { controller } : {}),
-    checkEvents,
-    sealKey: deps.keys.sealKey,
-  });
-  registerRightsRoutes(server, {
-    ...turns.subjectData,
-    ledgerSubjectOf: deps.keys.ledgerSubject,
-    accessLog: stores.accessLog,
-    auth,
-    log,
-  });
-  // Hand-offs: support agents hand a conversation to the bot.
-  registerHandoffRoutes(server, {
-    adapter,
-    bot,
-    catalogue,
-    handoffs: turns.handoffs,
-    transcripts: stores.transcripts,
-    appId: config.MicrosoftAppId,
-    callbackOrigins: config.HANDOFF_CALLBACK_ORIGINS,
-    auth,
-    accessLog: stores.accessLog,
-    ledgerSubjectOf: deps.keys.ledgerSubject,
-    log,
   });
   const retention = startRetentionSchedule({
     jobs: [

@@ -17,7 +17,7 @@ import { controllerDetailsOf, type ControllerDetails } from '../consent/receipts
 import { subjectKey, type Subject } from '../consent/subject.js';
 import { tokenAuthenticator } from '../bot/http/auth.js';
 import { proofChecksOf } from '../bot/proof/proof-checks.js';
-import { registerComplianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance/routes.js';
+import { complianceRoutes, type ComplianceRoutesDeps } from '../bot/compliance/routes.js';
 import type { TimelineItem } from '../bot/compliance/timeline.js';
 import type { ApiToken } from '../bot/platform/config.js';
 import type { VerificationReport } from '../bot/proof/ledger-verification.js';
@@ -64,8 +64,9 @@ export async function serveComplianceRoutes(
   overrides: Partial<ComplianceRoutesDeps> = {},
 ): Promise<RoutesUnderTest> {
   const log = recordingLog();
-  const routes = await routesOnFreePort((server) => {
-    registerComplianceRoutes(server, {
+  const accessLog = overrides.accessLog ?? stores.accessLog;
+  const routes = await routesOnFreePort(
+    complianceRoutes({
       catalogue,
       ledger: stores.ledger,
       notices: stores.notices,
@@ -73,7 +74,6 @@ export async function serveComplianceRoutes(
       accessLog: stores.accessLog,
       reasons: stores.reasons,
       ledgerSubjectOf: TEST_KEYS.ledgerSubject,
-      auth: tokenAuthenticator(TOKENS),
       log,
       ...(CONTROLLER ? { controller: CONTROLLER } : {}),
       checkEvents: proofChecksOf(
@@ -84,8 +84,9 @@ export async function serveComplianceRoutes(
       ),
       sealKey: TEST_KEYS.sealKey,
       ...overrides,
-    });
-  });
+    }),
+    { auth: tokenAuthenticator(TOKENS), accessLog, log },
+  );
   return { ...routes, log };
 }
 

@@ -1,8 +1,10 @@
-import restify, { type Server } from 'restify';
 import { expect } from 'vitest';
 import { createApp, type App } from '../bot/app.js';
 import { loadConfig } from '../bot/platform/config.js';
-import { ROUTER_OPTIONS } from '../bot/http/http-common.js';
+import type { AccessLog } from '../consent/access-log.js';
+import type { Authenticator } from '../bot/http/auth.js';
+import type { Route } from '../bot/http/route.js';
+import { createServer } from '../bot/http/server.js';
 import { createLogger, type Logger } from '../bot/platform/log.js';
 import { openEmbeddedStores, type Stores } from '../storage/stores.js';
 import { sealerOf } from '../consent/chain.js';
@@ -117,16 +119,14 @@ export function customer(
 }
 
 /**
- * Routes on a real restify server that parses bodies and queries as bot/http/server.ts does, on a free
- * port: for testing one group of routes on its own.
+ * Routes in the real server shell (bot/http/server.ts: parsers, security headers, mounting), on a
+ * free port: for testing one feature's routes on their own.
  */
 export async function routesOnFreePort(
-  register: (server: Server) => void,
+  routes: readonly Route[],
+  deps: { readonly auth: Authenticator; readonly accessLog?: AccessLog; readonly log: Logger },
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server = restify.createServer({ handleUncaughtExceptions: false, ...ROUTER_OPTIONS });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
-  server.use(restify.plugins.queryParser({ mapParams: false }));
-  register(server);
+  const server = createServer({ routes, ...deps, publicUrl: 'http://localhost' });
   await new Promise<void>((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       resolve();

@@ -179,6 +179,7 @@ describe('the HTTP endpoint, as a new customer uses it', () => {
     expect(await noConversation.json()).toEqual({
       code: 'INVALID_ACTIVITY',
       message: 'activity.conversation.id is required',
+      issues: [{ path: 'conversation.id', message: 'activity.conversation.id is required' }],
     });
     const huge = await post(JSON.stringify({ type: 'message', text: 'x'.repeat(300 * 1024) }));
     expect(huge.status).toBe(413);
@@ -371,7 +372,8 @@ describe('Teams-length ids, end to end', () => {
     expect(path.status).toBe(400);
     expect(await path.json()).toEqual({
       code: 'INVALID_SUBJECT',
-      message: `channelId and userId must be 1 to ${MAX_ID_CHARS} characters`,
+      message: `userId: must be 1 to ${MAX_ID_CHARS} characters`,
+      issues: [{ path: 'userId', message: `must be 1 to ${MAX_ID_CHARS} characters` }],
     });
     const conversation = await fetch(
       `${server.url}/api/compliance/conversations/${CHANNEL}/${encodeURIComponent(long)}`,
@@ -396,6 +398,9 @@ describe('Teams-length ids, end to end', () => {
     expect(await activity.json()).toEqual({
       code: 'INVALID_ACTIVITY',
       message: `activity.from.id must be 1 to ${MAX_ID_CHARS} characters`,
+      issues: [
+        { path: 'from.id', message: `activity.from.id must be 1 to ${MAX_ID_CHARS} characters` },
+      ],
     });
   });
 });
@@ -477,30 +482,50 @@ describe('activities that parse but do not fit the schema', () => {
     return body.purposes.map((p) => p.status);
   };
 
-  it.each<[string, Record<string, unknown>, string]>([
+  it.each<[string, Record<string, unknown>, string, string]>([
     [
       'membersAdded as text',
       { membersAdded: 'x' },
+      'membersAdded',
       'activity.membersAdded must be an array of { id }',
     ],
     [
       'attachments of null and 5',
       { attachments: [null, 5] },
+      'attachments[0]',
       'activity.attachments[0] must be an object',
     ],
-    ['entities as text', { entities: 'x' }, 'activity.entities must be an array of objects'],
+    [
+      'entities as text',
+      { entities: 'x' },
+      'entities',
+      'activity.entities must be an array of objects',
+    ],
     [
       'a numeric locale',
       { locale: 7 },
+      'locale',
       'activity.locale must be a language tag of at most 100 characters',
     ],
-    ['recipient as text', { recipient: 'bot' }, 'activity.recipient must be an object with an id'],
-    ['a numeric id', { id: 12 }, 'activity.id must be 1 to 1024 characters'],
-  ])('answers 400 INVALID_ACTIVITY to %s, naming the field', async (_name, fields, message) => {
-    const response = await post('shape', { type: 'message', text: 'hello', ...fields });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ code: 'INVALID_ACTIVITY', message });
-  });
+    [
+      'recipient as text',
+      { recipient: 'bot' },
+      'recipient',
+      'activity.recipient must be an object with an id',
+    ],
+    ['a numeric id', { id: 12 }, 'id', 'activity.id must be 1 to 1024 characters'],
+  ])(
+    'answers 400 INVALID_ACTIVITY to %s, naming the field',
+    async (_name, fields, path, message) => {
+      const response = await post('shape', { type: 'message', text: 'hello', ...fields });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        code: 'INVALID_ACTIVITY',
+        message,
+        issues: [{ path, message }],
+      });
+    },
+  );
 
   it('records a stop that carries a channelData 6,000 levels deep, and says why it dropped it', async () => {
     const user = 'deep-channel-data';

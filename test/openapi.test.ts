@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../bot/platform/config.js';
+import { MAX_SEARCH_LIMIT } from '../storage/search-rules.js';
 import {
   AGENT,
   COMPLIANCE,
@@ -16,10 +17,17 @@ import {
  * role it does not list; and real answers validate against the documented schemas.
  */
 
+interface Parameter {
+  readonly name: string;
+  readonly in: string;
+  readonly schema: Record<string, unknown>;
+}
+
 interface Operation {
   readonly method: string;
   readonly path: string;
   readonly roles?: readonly Role[];
+  readonly parameters: readonly Parameter[];
   readonly responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 }
 
@@ -27,7 +35,14 @@ interface Document {
   readonly openapi: string;
   readonly paths: Record<
     string,
-    Record<string, { 'x-roles'?: readonly Role[]; responses: Operation['responses'] }>
+    Record<
+      string,
+      {
+        'x-roles'?: readonly Role[];
+        parameters: readonly Parameter[];
+        responses: Operation['responses'];
+      }
+    >
   >;
   readonly components: unknown;
 }
@@ -59,9 +74,10 @@ beforeAll(async () => {
   expect(response.status).toBe(200);
   document = (await response.json()) as Document;
   operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, { 'x-roles': roles, responses }]) => ({
+    Object.entries(methods).map(([method, { 'x-roles': roles, parameters, responses }]) => ({
       method: method.toUpperCase(),
       path,
+      parameters,
       responses,
       ...(roles ? { roles } : {}),
     })),
@@ -124,6 +140,7 @@ describe('the OpenAPI document', () => {
         const label = `${operation.method} ${operation.path} with ${token ?? 'no token'}`;
         expect(response.status, label).toBe(401);
         expect(response.headers.get('www-authenticate'), label).toBe('Bearer');
+        expect(response.headers.get('x-content-type-options'), label).toBe('nosniff');
         check(operation, 401, await response.json());
       }
     }
@@ -196,5 +213,50 @@ describe('the OpenAPI document', () => {
       expect(response.status, `${method} ${path}${query}`).toBe(status);
       check(find(method, path), status, await response.json());
     }
+  });
+
+  it('gives every 400 the one shape of a validation failure: code, message and issues', () => {
+    const invalid = operations.filter((o) => o.responses['400']);
+    expect(invalid.length).toBeGreaterThan(15);
+    for (const operation of invalid) {
+      const schema = operation.responses['400']?.content?.['application/json']?.schema;
+      // The e-mail pages answer a bad link with a page for the person, not JSON.
+      if (operation.path === '/confirm' || operation.path === '/unsubscribe') continue;
+      expect(schema, `${operation.method} ${operation.path}`).toEqual({
+        $ref: '#/components/schemas/InvalidRequest',
+      });
+    }
+  });
+
+  it('documents one page limit, the stores own, on every search', () => {
+    const paged = operations.filter((o) => o.parameters.some((p) => p.name === 'limit'));
+    expect(paged.map((o) => o.path).sort()).toEqual([
+      '/api/compliance/access-log',
+      '/api/compliance/conversations',
+      '/api/compliance/events',
+    ]);
+    for (const operation of paged) {
+      const limit = operation.parameters.find((p) => p.name === 'limit');
+      expect(limit?.schema).toMatchObject({
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_SEARCH_LIMIT,
+      });
+    }
+  });
+
+  it('documents each field a bad value of which has its own code', () => {
+    const events = operations.find((o) => o.path === '/api/compliance/events');
+    const codes = Object.fromEntries(
+      (events?.parameters ?? []).map((p) => [p.name, p.schema['x-error-code']]),
+    );
+    expect(codes).toMatchObject({
+      from: 'INVALID_DATE',
+      to: 'INVALID_DATE',
+      limit: 'INVALID_LIMIT',
+      after: 'INVALID_CURSOR',
+      decision: 'INVALID_DECISION',
+      userId: 'INVALID_SUBJECT',
+    });
   });
 });

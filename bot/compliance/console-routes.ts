@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Request, Response, Server } from 'restify';
+import type { Request, Response } from 'restify';
+import { z } from 'zod';
 import { fail } from '../http/http-common.js';
+import { error, route, type Route } from '../http/route.js';
 
 /**
  * The compliance console's files, and nothing else: a fixed list read once at start, so no path a
@@ -15,18 +17,6 @@ const ASSETS = {
   'console.css': 'text/css; charset=utf-8',
 } as const;
 type AssetName = keyof typeof ASSETS;
-
-/**
- * The page runs only our own files and talks only to this server: no inline script, so injected
- * markup cannot run; no framing, so it cannot be clickjacked.
- */
-const SECURITY_HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-} as const;
 
 /**
  * console/ at the project root, from bot/compliance/ under tsx and from dist/bot/compliance/ after
@@ -59,39 +49,58 @@ function loadAssets(folder: string): ReadonlyMap<string, Asset> {
 
 /**
  * GET /console and its assets. No authentication here: the files hold no data; the page asks for
- * a token and sends it with every API call.
+ * a token and sends it with every API call. The console's security headers (a strict CSP, no
+ * framing) are the `console` set of bot/http/security-headers.ts.
  */
-export function registerConsoleRoutes(server: Server, folder = consoleFolder()): void {
+export function consoleRoutes(folder = consoleFolder()): Route[] {
   const assets = loadAssets(folder);
 
-  const send = (req: Request, res: Response, name: string): void => {
-    // setHeader replaces: restify's res.set would append to the nosniff the server already set.
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  // eslint-disable-next-line @typescript-eslint/require-await -- a handler returns a promise
+  const send = async (req: Request, res: Response, name: string): Promise<undefined> => {
     const asset = assets.get(name);
     if (!asset) {
       fail(res, 404, 'NOT_FOUND', 'no such console file');
-      return;
+      return undefined;
     }
     // Revalidate every time: a deployed fix must reach the officer's browser at once.
     res.set({ 'Cache-Control': 'no-cache', ETag: asset.etag });
     if (req.header('if-none-match') === asset.etag) {
       res.writeHead(304);
       res.end();
-      return;
+      return undefined;
     }
     res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': asset.body.length });
     res.end(asset.body);
+    return undefined;
   };
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- restify wants an AsyncFunction
-  const page = async (req: Request, res: Response) => {
-    send(req, res, 'index.html');
-  };
-  server.get('/console', page);
-  server.get('/console/', page);
-  // eslint-disable-next-line @typescript-eslint/require-await -- restify wants an AsyncFunction
-  server.get('/console/:file', async (req: Request, res: Response) => {
-    const { file } = req.params as { file?: unknown };
-    send(req, res, typeof file === 'string' ? file : '');
-  });
+  const page = (path: string, summary: string): Route =>
+    route({
+      method: 'GET',
+      path,
+      summary,
+      headers: 'console',
+      responses: { 200: { description: 'The page', mediaType: 'text/html' } },
+      handle: (_input, { req, res }) => send(req, res, 'index.html'),
+    });
+
+  return [
+    page('/console', 'The compliance console (sign in there with a compliance token)'),
+    page('/console/', 'The same page'),
+    route({
+      method: 'GET',
+      path: '/console/:file',
+      summary: "The console's own script and style sheet (a fixed list)",
+      headers: 'console',
+      // Any name reaches the handler, which answers 404 for one not on the list.
+      params: z.object({
+        file: z.string().meta({ description: Object.keys(ASSETS).join(', ') }),
+      }),
+      responses: {
+        200: { description: 'The file', mediaType: 'text/plain' },
+        404: error('Not a file of the console'),
+      },
+      handle: ({ params }, { req, res }) => send(req, res, params.file),
+    }),
+  ];
 }

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { DECISIONS, type Decision, type LedgerQuery, type Period } from '../../consent/ledger.js';
+import { DECISIONS, type LedgerQuery } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
+import { z } from 'zod';
+import { MAX_SEARCH_LIMIT } from '../../storage/search-rules.js';
 import { ID_RULE, isId } from '../http/http-common.js';
+import { coded, id, personOf, queryObject } from '../http/route.js';
 
 /**
- * Query strings of the compliance API, parsed by hand so that every bad value gets its own stable
- * code. Unknown or repeated parameters are refused too: a misspelt filter (`purpose=` for
- * `purposeId=`) would otherwise export the whole ledger when the officer meant one purpose.
+ * Query strings of the compliance API (zod schemas, below) and of the verification command line
+ * (tools/verify-ledger.ts, parsed by hand). Every bad value gets its own stable code either way.
  */
 export class QueryError extends Error {
   constructor(
@@ -19,24 +21,11 @@ export class QueryError extends Error {
 
 export type RawQuery = Readonly<Record<string, string>>;
 
-/** The query's parameters as single strings, or QueryError for an unknown or repeated one. */
-export function queryOf(query: unknown, allowed: readonly string[]): RawQuery {
-  const entries = Object.entries((query ?? {}) as Record<string, unknown>);
-  const raw: Record<string, string> = {};
-  for (const [name, value] of entries) {
-    if (!allowed.includes(name)) {
-      throw new QueryError(
-        'INVALID_QUERY',
-        `unknown parameter "${name}"; allowed: ${allowed.join(', ')}`,
-      );
-    }
-    if (typeof value !== 'string') {
-      throw new QueryError('INVALID_QUERY', `parameter "${name}" must be given once, as text`);
-    }
-    raw[name] = value;
-  }
-  return raw;
-}
+const DATE_RULE =
+  'must be a real day (YYYY-MM-DD) or an RFC 3339 date-time with an offset ' +
+  '(e.g. 2026-11-02T10:00:00Z or 2026-11-02T11:00:00+01:00)';
+const RANGE_RULE = 'from must be before to (from is included, to is not)';
+const USER_NEEDS_CHANNEL = 'userId needs channelId: a user id is a channel’s';
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 // RFC 3339 section 5.6 `date-time`. The offset is required: without one, a date-time would mean the
@@ -83,11 +72,7 @@ export function instantOf(raw: RawQuery, name: 'from' | 'to'): Date | undefined 
   if (value === undefined || value === '') return undefined;
   const instant = parseInstant(value);
   if (!instant) {
-    throw new QueryError(
-      'INVALID_DATE',
-      `${name}: must be a real day (YYYY-MM-DD) or an RFC 3339 date-time with an offset ` +
-        '(e.g. 2026-11-02T10:00:00Z or 2026-11-02T11:00:00+01:00)',
-    );
+    throw new QueryError('INVALID_DATE', `${name}: ${DATE_RULE}`);
   }
   return instant;
 }
@@ -102,32 +87,9 @@ export function rangeOf(raw: RawQuery): Range {
   const from = instantOf(raw, 'from');
   const to = instantOf(raw, 'to');
   if (from && to && from.getTime() >= to.getTime()) {
-    throw new QueryError('INVALID_RANGE', 'from must be before to (from is included, to is not)');
+    throw new QueryError('INVALID_RANGE', RANGE_RULE);
   }
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
-}
-
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 500;
-
-export interface Paging {
-  readonly limit: number;
-  readonly after?: string;
-}
-
-export function pagingOf(raw: RawQuery): Paging {
-  const { limit, after } = raw;
-  let size = DEFAULT_LIMIT;
-  if (limit !== undefined) {
-    size = /^\d{1,4}$/.test(limit) ? Number(limit) : NaN;
-    if (!(size >= 1 && size <= MAX_LIMIT)) {
-      throw new QueryError('INVALID_LIMIT', `limit must be an integer from 1 to ${MAX_LIMIT}`);
-    }
-  }
-  if (after !== undefined && (after === '' || after.length > 2048)) {
-    throw new QueryError('INVALID_CURSOR', 'after must be the next value of a previous page');
-  }
-  return { limit: size, ...(after !== undefined ? { after } : {}) };
 }
 
 function optionalId(raw: RawQuery, name: string): string | undefined {
@@ -146,7 +108,7 @@ export function subjectFilterOf(raw: RawQuery): {
   const userId = raw.userId;
   if (userId === undefined) return channelId ? { channelId } : {};
   if (!channelId) {
-    throw new QueryError('INVALID_SUBJECT', 'userId needs channelId: a user id is a channel’s');
+    throw new QueryError('INVALID_SUBJECT', USER_NEEDS_CHANNEL);
   }
   if (!isId(userId)) throw new QueryError('INVALID_SUBJECT', `userId must be ${ID_RULE}`);
   return { channelId, subject: { channelId, userId } };
@@ -159,55 +121,6 @@ export interface LedgerFilter {
   readonly target: string;
   /** The filters without personal data: the subject only by its pseudonym. */
   readonly detail: Readonly<Record<string, string>>;
-}
-
-export const LEDGER_FILTERS = [
-  'channelId',
-  'userId',
-  'purposeId',
-  'decision',
-  'catalogueVersion',
-  'conversationId',
-  'from',
-  'to',
-] as const;
-
-/** The ledger query of `/events` and the exports; pseudonymises the subject before any read. */
-export function ledgerFilterOf(
-  raw: RawQuery,
-  ledgerSubjectOf: (subject: Subject) => Subject,
-): LedgerFilter {
-  const { channelId, subject } = subjectFilterOf(raw);
-  const purposeId = optionalId(raw, 'purposeId');
-  const catalogueVersion = optionalId(raw, 'catalogueVersion');
-  const conversationId = optionalId(raw, 'conversationId');
-  const decision = raw.decision;
-  if (decision !== undefined && !(DECISIONS as readonly string[]).includes(decision)) {
-    throw new QueryError('INVALID_DECISION', `decision must be one of ${DECISIONS.join(', ')}`);
-  }
-  const range = rangeOf(raw);
-  const pseudonym = subject ? pseudonymOf(subject, ledgerSubjectOf) : undefined;
-  const query: LedgerQuery = {
-    ...(pseudonym ? { subject: pseudonym } : channelId ? { channelId } : {}),
-    ...(purposeId ? { purposeId } : {}),
-    ...(decision ? { decision: decision as Decision } : {}),
-    ...(catalogueVersion ? { catalogueVersion } : {}),
-    ...(conversationId ? { conversationId } : {}),
-    ...range,
-  };
-  return { query, ...describe(query) };
-}
-
-/** The subject as the ledger knows it; QueryError when the ids cannot name a person. */
-export function pseudonymOf(subject: Subject, ledgerSubjectOf: (s: Subject) => Subject): Subject {
-  try {
-    return ledgerSubjectOf(subject);
-  } catch (error) {
-    if (error instanceof RangeError) {
-      throw new QueryError('INVALID_SUBJECT', 'these ids cannot name a person');
-    }
-    throw error;
-  }
 }
 
 /**
@@ -233,10 +146,153 @@ export function describe(query: LedgerQuery): Omit<LedgerFilter, 'query'> {
   return { target: query.subject ? subjectKey(query.subject) : '*', detail };
 }
 
-export function periodOf(raw: RawQuery): Period {
-  const period = raw.period ?? 'day';
-  if (period !== 'day' && period !== 'month') {
-    throw new QueryError('INVALID_PERIOD', 'period must be day or month');
+// ---- The API's query schemas ----
+
+/** Pages of a search: the stores' own limit (storage/search-rules.ts), so the two agree. */
+export const DEFAULT_LIMIT = 50;
+const LIMIT_RULE = `must be an integer from 1 to ${MAX_SEARCH_LIMIT}`;
+const CURSOR_RULE = 'must be the next value of a previous page';
+
+const instant = (description: string) =>
+  z
+    .string()
+    .transform((value, context): Date | undefined => {
+      if (value === '') return undefined;
+      const at = parseInstant(value);
+      if (!at) context.addIssue({ code: 'custom', message: DATE_RULE });
+      return at;
+    })
+    .meta({ description });
+
+const anInstant = (description: string) => coded(instant(description).optional(), 'INVALID_DATE');
+const filterId = (description: string) =>
+  coded(id.meta({ description }).optional(), 'INVALID_QUERY');
+
+const SUBJECT_FILTERS = {
+  channelId: filterId('Only this channel'),
+  userId: coded(
+    id.meta({ description: "Only this person (the channel's id; needs channelId)" }).optional(),
+    'INVALID_SUBJECT',
+  ),
+};
+const RANGE = {
+  from: anInstant(
+    'Recorded at or after: a real day YYYY-MM-DD (UTC) or an RFC 3339 date-time with offset; ' +
+      'anything else (month 13, 30 February, hour 25) is 400 INVALID_DATE',
+  ),
+  to: anInstant('Recorded before (excluded)'),
+};
+const LEDGER_FILTERS = {
+  ...SUBJECT_FILTERS,
+  purposeId: filterId('Only this purpose'),
+  decision: coded(
+    z.enum(DECISIONS, { error: `must be one of ${DECISIONS.join(', ')}` }).optional(),
+    'INVALID_DECISION',
+  ).meta({ description: 'Only this kind of decision' }),
+  catalogueVersion: filterId('Only decisions on this version of the data map'),
+  conversationId: filterId('Only decisions made in this conversation'),
+  ...RANGE,
+};
+const PAGING = {
+  limit: coded(
+    z.coerce
+      .number({ error: LIMIT_RULE })
+      .int({ error: LIMIT_RULE })
+      .min(1, { error: LIMIT_RULE })
+      .max(MAX_SEARCH_LIMIT, { error: LIMIT_RULE })
+      .default(DEFAULT_LIMIT)
+      .meta({ description: `Page size, 1 to ${MAX_SEARCH_LIMIT} (${DEFAULT_LIMIT})` }),
+    'INVALID_LIMIT',
+  ),
+  after: coded(
+    z
+      .string()
+      .min(1, { error: CURSOR_RULE })
+      .max(2048, { error: CURSOR_RULE })
+      .optional()
+      .meta({ description: 'The next cursor of the previous page' }),
+    'INVALID_CURSOR',
+  ),
+};
+
+type Checked = z.core.$RefinementCtx<{
+  from?: Date | undefined;
+  to?: Date | undefined;
+  channelId?: string | undefined;
+  userId?: string | undefined;
+}>;
+
+/** `from` before `to`; `userId` only with `channelId`: a user id is a channel's. */
+function crossChecked(
+  value: { from?: Date | undefined; to?: Date | undefined; channelId?: string; userId?: string },
+  context: Checked,
+): void {
+  if (value.userId !== undefined && value.channelId === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: USER_NEEDS_CHANNEL,
+      params: { code: 'INVALID_SUBJECT' },
+    });
   }
-  return period;
+  if (value.from && value.to && value.from.getTime() >= value.to.getTime()) {
+    context.addIssue({ code: 'custom', message: RANGE_RULE, params: { code: 'INVALID_RANGE' } });
+  }
+}
+
+export const ledgerQuery = queryObject(LEDGER_FILTERS).superRefine(crossChecked);
+export const eventsQuery = queryObject({ ...LEDGER_FILTERS, ...PAGING }).superRefine(crossChecked);
+export const conversationsQuery = queryObject({
+  ...SUBJECT_FILTERS,
+  ...RANGE,
+  ...PAGING,
+}).superRefine(crossChecked);
+export const verifyQuery = queryObject({ ...SUBJECT_FILTERS, ...RANGE }).superRefine(crossChecked);
+export const accessLogQuery = queryObject({
+  principal: filterId('One caller, e.g. jwt:<issuer>#<oid>'),
+  ...RANGE,
+  ...PAGING,
+}).superRefine(crossChecked);
+export const aggregatesQuery = queryObject({
+  from: coded(
+    instant('Start, included: YYYY-MM-DD or ISO date-time').pipe(
+      z.date({ error: 'required (YYYY-MM-DD or ISO)' }),
+    ),
+    'INVALID_DATE',
+  ),
+  to: coded(
+    instant('End, excluded').pipe(z.date({ error: 'required (YYYY-MM-DD or ISO)' })),
+    'INVALID_DATE',
+  ),
+  period: coded(
+    z
+      .enum(['day', 'month'], { error: 'must be day or month' })
+      .default('day')
+      .meta({ description: 'day (default) or month' }),
+    'INVALID_PERIOD',
+  ),
+  purposeId: filterId('One purpose only'),
+}).superRefine(crossChecked);
+
+/** The parsed filters of `/events` and the exports. */
+export type LedgerFilters = z.output<typeof ledgerQuery>;
+
+/** The ledger query of `/events` and the exports; pseudonymises the subject before any read. */
+export function ledgerFilterOf(
+  filters: LedgerFilters,
+  ledgerSubjectOf: (subject: Subject) => Subject,
+): LedgerFilter {
+  const { channelId, userId, purposeId, decision, catalogueVersion, conversationId, from, to } =
+    filters;
+  const pseudonym =
+    channelId && userId ? personOf(ledgerSubjectOf, { channelId, userId }) : undefined;
+  const query: LedgerQuery = {
+    ...(pseudonym ? { subject: pseudonym } : channelId ? { channelId } : {}),
+    ...(purposeId ? { purposeId } : {}),
+    ...(decision ? { decision: decision } : {}),
+    ...(catalogueVersion ? { catalogueVersion } : {}),
+    ...(conversationId ? { conversationId } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+  return { query, ...describe(query) };
 }

@@ -4,7 +4,7 @@ import type { OptOutReasons } from '../../consent/opt-out-reasons.js';
 import { StoreUnavailableError } from '../../consent/ledger.js';
 import { MemoryOptOutReasons } from '../../storage/memory/memory-opt-out-reasons.js';
 import type { ApiToken } from '../platform/config.js';
-import { registerReportRoutes } from './report-routes.js';
+import { reportRoutes } from './report-routes.js';
 import { recordingLog, routesOnFreePort } from '../../test/http-harness.js';
 
 const COMPLIANCE = 'compliance-token-0123456789';
@@ -26,8 +26,9 @@ interface Running {
 /** The route on a real restify server, parsed as bot/http/server.ts parses, on a free port. */
 async function start(reasons: OptOutReasons = new MemoryOptOutReasons()): Promise<Running> {
   const log = recordingLog();
-  const routes = await routesOnFreePort((server) => {
-    registerReportRoutes(server, { reasons, auth: tokenAuthenticator(TOKENS), log });
+  const routes = await routesOnFreePort(reportRoutes({ reasons, log }), {
+    auth: tokenAuthenticator(TOKENS),
+    log,
   });
   return { ...routes, reasons, log };
 }
@@ -133,6 +134,8 @@ describe('GET /api/reports/opt-out-reasons', () => {
         body: {
           code: 'INVALID_DATE',
           message: expect.stringMatching(new RegExp(`^${name}: `)) as unknown,
+          // The one shape of every validation failure: each problem, with its field.
+          issues: [{ path: name, message: 'required, a real day (YYYY-MM-DD)' }],
         },
       });
     }

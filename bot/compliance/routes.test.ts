@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsentEvent } from '../../consent/ledger.js';
 import { validateKantaraReceipt } from '../../consent/receipts.js';
 import { subjectKey } from '../../consent/subject.js';
+import { MAX_SEARCH_LIMIT } from '../../storage/search-rules.js';
 import { openEmbeddedStores, openMemoryStores } from '../../storage/stores.js';
 import {
   ALICE,
@@ -53,6 +54,8 @@ const BACKENDS: readonly [string, () => ComplianceStores][] = [
 
 /** Matchers typed unknown: the body's fields are what is checked. */
 const anyString: unknown = expect.any(String);
+/** Every validation failure names its problems, each with the path of its field ('' for all). */
+const anyIssue: unknown = { path: anyString, message: anyString };
 const tokenPrincipal: unknown = expect.stringMatching(/^token:compliance:[0-9a-f]{12}$/);
 
 const q = (params: Record<string, string>): string => `?${new URLSearchParams(params).toString()}`;
@@ -152,6 +155,7 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
             body: {
               code: 'INVALID_DATE',
               message: expect.stringMatching(new RegExp(`^${name}: `)) as unknown,
+              issues: [{ path: name, message: anyString }],
             },
           });
         }
@@ -171,6 +175,16 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
   });
 
   describe('GET /api/compliance/events', () => {
+    it('takes pages as large as the stores give: one limit for the route and the store', async () => {
+      for (const path of ['events', 'conversations', 'access-log']) {
+        const largest = await get(
+          api.url,
+          `/api/compliance/${path}${q({ limit: String(MAX_SEARCH_LIMIT) })}`,
+        );
+        expect({ path, status: largest.status }).toEqual({ path, status: 200 });
+      }
+    });
+
     it('lists every event newest first, no-store, and pages with next', async () => {
       const all = await history();
       const first = await get<EventsBody>(api.url, '/api/compliance/events');
@@ -249,7 +263,7 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
       [{ from: '2026-11-05', to: '2026-11-05' }, 'INVALID_RANGE'],
       [{ from: '2026-11-06', to: '2026-11-05' }, 'INVALID_RANGE'],
       [{ limit: '0' }, 'INVALID_LIMIT'],
-      [{ limit: '501' }, 'INVALID_LIMIT'],
+      [{ limit: String(MAX_SEARCH_LIMIT + 1) }, 'INVALID_LIMIT'],
       [{ limit: '2.5' }, 'INVALID_LIMIT'],
       [{ after: 'not-a-cursor' }, 'INVALID_CURSOR'],
       [{ userId: 'alice-raw-id' }, 'INVALID_SUBJECT'],
@@ -258,7 +272,7 @@ describe.each(BACKENDS)('compliance routes on %s', (_name, open) => {
     ])('400 for %j: %s', async (params, code) => {
       const reply = await get(api.url, `/api/compliance/events${q(params)}`);
       expect(reply.status).toBe(400);
-      expect(reply.body).toEqual({ code, message: anyString });
+      expect(reply.body).toEqual({ code, message: anyString, issues: [anyIssue] });
     });
 
     it('400 for a repeated parameter, and for a cursor of another query', async () => {

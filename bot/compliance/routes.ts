@@ -1,4 +1,4 @@
-import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
 import type { AccessLog } from '../../consent/access-log.js';
 import type { Catalogue } from '../../consent/catalogue.js';
 import {
@@ -18,27 +18,34 @@ import type {
   TranscriptSearch,
   TranscriptStoreWithRetention,
 } from '../../storage/transcript-rules.js';
-import type { Authenticator } from '../http/auth.js';
 import { CSV_COLUMNS, csvLines, csvRow, jsonLines, receiptLines, streamLines } from './export.js';
 import {
+  accessLogQuery,
+  aggregatesQuery,
   conversationDigest,
+  conversationsQuery,
   describe,
-  LEDGER_FILTERS,
+  eventsQuery,
   ledgerFilterOf,
-  pagingOf,
-  periodOf,
-  pseudonymOf,
-  QueryError,
-  queryOf,
-  rangeOf,
-  subjectFilterOf,
-  type LedgerFilter,
-  type Paging,
+  ledgerQuery,
+  verifyQuery,
 } from './params.js';
 import { conversationTimeline } from './timeline.js';
-import { ID_RULE, isId, admit, fail, recordAccess, type Caller } from '../http/http-common.js';
+import {
+  coded,
+  error,
+  HttpError,
+  id,
+  invalid,
+  personOf,
+  queryObject,
+  route,
+  type ResponseDoc,
+  type Route,
+} from '../http/route.js';
+import { ConsentEventBody, count, isoTime } from '../http/schemas.js';
 import { verifyLedger, type EventCheck } from '../proof/ledger-verification.js';
-import { errorFields, type Logger } from '../platform/log.js';
+import type { Logger } from '../platform/log.js';
 
 export interface ComplianceRoutesDeps {
   readonly catalogue: Catalogue;
@@ -49,7 +56,6 @@ export interface ComplianceRoutesDeps {
   readonly reasons: OptOutReasons;
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
-  readonly auth: Authenticator;
   readonly log: Logger;
   /** Kantara v1.1 needs the controller's address and phone, which the data map does not hold. */
   readonly controller?: ControllerDetails;
@@ -62,19 +68,19 @@ export interface ComplianceRoutesDeps {
 /** Longest series /aggregates draws: about ten years of days, or of months. */
 const MAX_PERIODS = 3700;
 
-/** A failure the handler turns into a 400 (bad input) or a 503 (store), never a 500. */
-function failed(res: Response, log: Logger, event: string, error: unknown, paging?: Paging): void {
-  if (error instanceof QueryError) {
-    fail(res, 400, error.code, error.message);
-    return;
+/**
+ * A page of a search. The stores refuse a cursor they did not issue (or issued for another query)
+ * with a RangeError: the client's 400, not the store's failure.
+ */
+async function paged<T>(after: string | undefined, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (failure) {
+    if (failure instanceof RangeError && after !== undefined) {
+      throw invalid('INVALID_CURSOR', 'must be the next value of a previous page', 'after');
+    }
+    throw failure;
   }
-  // The stores refuse a cursor they did not issue (or issued for another query) with RangeError.
-  if (error instanceof RangeError && paging?.after !== undefined) {
-    fail(res, 400, 'INVALID_CURSOR', 'after must be the next value of a previous page');
-    return;
-  }
-  log.error(event, errorFields(error));
-  fail(res, 503, 'STORE_UNAVAILABLE', 'the store is unavailable; try again, it is safe to');
 }
 
 /** `YYYY-MM-DD` or `YYYY-MM` of every period that overlaps [from, to). */
@@ -120,6 +126,14 @@ function seriesOf(
   }));
 }
 
+const page = <T extends z.ZodType>(name: string, item: T) =>
+  z.object({ [name]: z.array(item), next: z.string().optional() });
+
+const streamed = (mediaType: string, cut: string): ResponseDoc => ({
+  description: `Streamed. ${cut}.`,
+  mediaType,
+});
+
 /**
  * The compliance officer's API: search the ledger and the transcripts, read one
  * conversation with the notices shown in it, export proof (JSON lines, CSV, Kantara receipts),
@@ -127,169 +141,40 @@ function seriesOf(
  * response is `no-store`. Every call that returns personal data leaves its trace in the access
  * log first (GDPR art. 5(2)), naming the person only by the ledger's pseudonym.
  */
-export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesDeps): void {
+export function complianceRoutes(deps: ComplianceRoutesDeps): Route[] {
   const { ledger, log } = deps;
-
-  /** Sets no-store, then admits: 401/403 come before any validation. */
-  const route =
-    (handler: (req: Request, res: Response, caller: Caller) => Promise<void>) =>
-    async (req: Request, res: Response): Promise<void> => {
-      res.header('Cache-Control', 'no-store');
-      const caller = await admit(req, res, deps.auth, ['compliance']);
-      if (!caller) return;
-      await handler(req, res, caller);
-    };
-
-  server.get(
-    '/api/compliance/events',
-    route(async (req, res, caller) => {
-      let paging: Paging | undefined;
-      try {
-        const raw = queryOf(req.query, [...LEDGER_FILTERS, 'limit', 'after']);
-        const filter = ledgerFilterOf(raw, deps.ledgerSubjectOf);
-        paging = pagingOf(raw);
-        const page = await ledger.search(filter.query, paging);
-        if (
-          !(await recordAccess(res, deps.accessLog, caller, 'ledger.search', filter.target, {
-            ...filter.detail,
-            results: page.events.length,
-          }))
-        ) {
-          return;
-        }
-        log.info('api.events_searched', { role: caller.role, events: page.events.length });
-        res.send(200, { events: page.events, ...(page.next ? { next: page.next } : {}) });
-      } catch (error) {
-        failed(res, log, 'api.events_failed', error, paging);
-      }
-    }),
-  );
-
-  server.get(
-    '/api/compliance/conversations',
-    route(async (req, res, caller) => {
-      let paging: Paging | undefined;
-      try {
-        const raw = queryOf(req.query, ['channelId', 'userId', 'from', 'to', 'limit', 'after']);
-        const { channelId, subject } = subjectFilterOf(raw);
-        const range = rangeOf(raw);
-        paging = pagingOf(raw);
-        const page = await deps.transcripts.searchConversations(
-          {
-            ...(channelId ? { channelId } : {}),
-            ...(subject ? { userId: subject.userId } : {}),
-            ...range,
-          },
-          paging,
-        );
-        const pseudonym = subject ? pseudonymOf(subject, deps.ledgerSubjectOf) : undefined;
-        const { target, detail } = describe({
-          ...(pseudonym ? { subject: pseudonym } : channelId ? { channelId } : {}),
-          ...range,
-        });
-        if (
-          !(await recordAccess(res, deps.accessLog, caller, 'transcripts.search', target, {
-            ...detail,
-            results: page.conversations.length,
-          }))
-        ) {
-          return;
-        }
-        log.info('api.conversations_searched', {
-          role: caller.role,
-          conversations: page.conversations.length,
-        });
-        res.send(200, {
-          conversations: page.conversations,
-          ...(page.next ? { next: page.next } : {}),
-        });
-      } catch (error) {
-        failed(res, log, 'api.conversations_failed', error, paging);
-      }
-    }),
-  );
-
-  server.get(
-    '/api/compliance/conversations/:channelId/:conversationId',
-    route(async (req, res, caller) => {
-      try {
-        queryOf(req.query, []);
-        const { channelId, conversationId } = (req.params ?? {}) as Record<string, unknown>;
-        if (!isId(channelId) || !isId(conversationId)) {
-          throw new QueryError(
-            'INVALID_CONVERSATION',
-            `channelId and conversationId must be ${ID_RULE}`,
-          );
-        }
-        const timeline = await conversationTimeline(deps, channelId, conversationId);
-        if (!timeline) {
-          fail(res, 404, 'NOT_FOUND', 'no activity and no consent event in this conversation');
-          return;
-        }
-        // The person of the conversation, by the ledger's pseudonym only.
-        const person =
-          timeline.ledgerSubject ??
-          (timeline.personId
-            ? pseudonymOf({ channelId, userId: timeline.personId }, deps.ledgerSubjectOf)
-            : undefined);
-        if (
-          !(await recordAccess(
-            res,
-            deps.accessLog,
-            caller,
-            'transcript.read',
-            person ? subjectKey(person) : '*',
-            {
-              channelId,
-              conversation: conversationDigest(channelId, conversationId),
-              items: timeline.items.length,
-            },
-          ))
-        ) {
-          return;
-        }
-        log.info('api.transcript_read', { role: caller.role, items: timeline.items.length });
-        res.send(200, { channelId, conversationId, timeline: timeline.items });
-      } catch (error) {
-        failed(res, log, 'api.transcript_failed', error);
-      }
-    }),
-  );
+  const common = {
+    roles: ['compliance'],
+    cache: 'no-store',
+    // An unknown or repeated parameter; a field's own failures have their own codes.
+    invalid: 'INVALID_QUERY',
+  } as const;
 
   /** The three exports: same filters as /events, no paging, oldest first, streamed. */
   const exportRoute = (
     path: string,
     format: string,
+    summary: string,
+    responses: Record<number, ResponseDoc>,
     spec: {
       contentType: string;
       filename: string;
       lines: (events: AsyncIterable<ConsentEvent>) => AsyncIterable<string>;
       failureLine: (code: string) => string;
     },
-  ): void => {
-    server.get(
+  ): Route =>
+    route({
+      ...common,
+      method: 'GET',
       path,
-      route(async (req, res, caller) => {
-        let filter: LedgerFilter;
-        try {
-          const raw = queryOf(req.query, LEDGER_FILTERS);
-          filter = ledgerFilterOf(raw, deps.ledgerSubjectOf);
-        } catch (error) {
-          failed(res, log, 'api.export_failed', error);
-          return;
-        }
-        if (
-          !(await recordAccess(
-            res,
-            deps.accessLog,
-            caller,
-            `export.${format}`,
-            filter.target,
-            filter.detail,
-          ))
-        ) {
-          return;
-        }
+      summary,
+      query: ledgerQuery,
+      access: `export.${format}`,
+      failure: 'api.export_failed',
+      responses,
+      handle: async ({ query }, { caller, access, res }) => {
+        const filter = ledgerFilterOf(query, deps.ledgerSubjectOf);
+        await access(filter.target, filter.detail);
         const { lines, ...rest } = spec;
         await streamLines(
           res,
@@ -301,54 +186,245 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
           },
           log,
         );
-      }),
-    );
-  };
+        return undefined;
+      },
+    });
 
   const jsonFailure = (code: string): string =>
     `${JSON.stringify({ error: code, complete: false })}\n`;
-  exportRoute('/api/compliance/export/events.jsonl', 'events.jsonl', {
-    contentType: 'application/x-ndjson; charset=utf-8',
-    filename: 'consent-events.jsonl',
-    lines: jsonLines,
-    failureLine: jsonFailure,
-  });
-  exportRoute('/api/compliance/export/events.csv', 'events.csv', {
-    contentType: 'text/csv; charset=utf-8',
-    filename: 'consent-events.csv',
-    lines: csvLines,
-    // A full-width row, so the file stays rectangular for RFC 4180 readers.
-    failureLine: (code) =>
-      csvRow([`#export incomplete: ${code}`, ...CSV_COLUMNS.slice(1).map(() => '')]),
-  });
-  exportRoute('/api/compliance/export/receipts.jsonl', 'receipts.jsonl', {
-    contentType: 'application/x-ndjson; charset=utf-8',
-    filename: 'consent-receipts.jsonl',
-    lines: (events) =>
-      receiptLines(events, {
-        catalogue: deps.catalogue,
-        ...(deps.controller ? { controller: deps.controller } : {}),
-      }),
-    failureLine: jsonFailure,
-  });
+  const jsonCut = streamed('application/x-ndjson', 'Ends with {"complete":false} if cut');
 
-  server.get(
-    '/api/compliance/aggregates',
-    route(async (req, res, caller) => {
-      try {
-        const raw = queryOf(req.query, ['from', 'to', 'period', 'purposeId']);
-        const { from, to } = rangeOf(raw);
-        if (!from || !to) {
-          throw new QueryError('INVALID_DATE', 'from and to are required (YYYY-MM-DD or ISO)');
+  return [
+    route({
+      ...common,
+      method: 'GET',
+      path: '/api/compliance/events',
+      summary: 'Searches the consent ledger, newest first',
+      query: eventsQuery,
+      access: 'ledger.search',
+      failure: 'api.events_failed',
+      responses: {
+        200: { description: 'One page of events', schema: page('events', ConsentEventBody) },
+      },
+      handle: async ({ query }, { caller, access }) => {
+        const { limit, after, ...filters } = query;
+        const filter = ledgerFilterOf(filters, deps.ledgerSubjectOf);
+        const found = await paged(after, () =>
+          ledger.search(filter.query, { limit, ...(after !== undefined ? { after } : {}) }),
+        );
+        await access(filter.target, { ...filter.detail, results: found.events.length });
+        log.info('api.events_searched', { role: caller.role, events: found.events.length });
+        return {
+          status: 200,
+          body: { events: found.events, ...(found.next ? { next: found.next } : {}) },
+        };
+      },
+    }),
+    route({
+      ...common,
+      method: 'GET',
+      path: '/api/compliance/conversations',
+      summary: 'Finds conversations, most recently active first',
+      query: conversationsQuery,
+      access: 'transcripts.search',
+      failure: 'api.conversations_failed',
+      responses: {
+        200: {
+          description: 'One page of conversations',
+          schema: page(
+            'conversations',
+            z.object({
+              channelId: z.string(),
+              conversationId: z.string(),
+              firstAt: isoTime,
+              lastAt: isoTime,
+              activities: count,
+            }),
+          ),
+        },
+      },
+      handle: async ({ query }, { caller, access }) => {
+        const { channelId, userId, from, to, limit, after } = query;
+        const range = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+        const found = await paged(after, () =>
+          deps.transcripts.searchConversations(
+            { ...(channelId ? { channelId } : {}), ...(userId ? { userId } : {}), ...range },
+            { limit, ...(after !== undefined ? { after } : {}) },
+          ),
+        );
+        const pseudonym =
+          channelId && userId ? personOf(deps.ledgerSubjectOf, { channelId, userId }) : undefined;
+        const { target, detail } = describe({
+          ...(pseudonym ? { subject: pseudonym } : channelId ? { channelId } : {}),
+          ...range,
+        });
+        await access(target, { ...detail, results: found.conversations.length });
+        log.info('api.conversations_searched', {
+          role: caller.role,
+          conversations: found.conversations.length,
+        });
+        return {
+          status: 200,
+          body: {
+            conversations: found.conversations,
+            ...(found.next ? { next: found.next } : {}),
+          },
+        };
+      },
+    }),
+    route({
+      ...common,
+      method: 'GET',
+      path: '/api/compliance/conversations/:channelId/:conversationId',
+      summary: 'One conversation as a timeline, with each decision and the notice shown',
+      params: z.object({
+        channelId: coded(id.meta({ description: 'The channel' }), 'INVALID_CONVERSATION'),
+        conversationId: coded(id.meta({ description: 'The conversation' }), 'INVALID_CONVERSATION'),
+      }),
+      query: queryObject({}),
+      access: 'transcript.read',
+      failure: 'api.transcript_failed',
+      responses: {
+        200: {
+          description: 'What was said both ways, and the decisions, in time order',
+          schema: z.object({
+            channelId: z.string(),
+            conversationId: z.string(),
+            timeline: z.array(
+              z.union([
+                z.object({
+                  kind: z.literal('activity'),
+                  at: isoTime,
+                  direction: z.enum(['in', 'out']),
+                  type: z.string(),
+                  text: z.string().optional(),
+                  name: z.string().optional(),
+                  activityId: z.string().optional(),
+                }),
+                z.object({
+                  kind: z.literal('consent'),
+                  at: isoTime,
+                  event: ConsentEventBody,
+                  notice: z
+                    .object({
+                      text: z.string(),
+                      locale: z.string(),
+                      purposeVersion: z.int(),
+                      catalogueVersion: z.string(),
+                      hash: z.string(),
+                    })
+                    .nullable(),
+                }),
+              ]),
+            ),
+          }),
+        },
+        404: error('NOT_FOUND: nothing is stored for this conversation'),
+      },
+      handle: async ({ params: { channelId, conversationId } }, { caller, access }) => {
+        const timeline = await conversationTimeline(deps, channelId, conversationId);
+        if (!timeline) {
+          throw new HttpError(
+            404,
+            'NOT_FOUND',
+            'no activity and no consent event in this conversation',
+          );
         }
-        const period = periodOf(raw);
-        const purposeId = raw.purposeId;
-        if (purposeId !== undefined && !isId(purposeId)) {
-          throw new QueryError('INVALID_QUERY', `purposeId must be ${ID_RULE}`);
-        }
+        // The person of the conversation, by the ledger's pseudonym only.
+        const person =
+          timeline.ledgerSubject ??
+          (timeline.personId
+            ? personOf(deps.ledgerSubjectOf, { channelId, userId: timeline.personId })
+            : undefined);
+        await access(person ? subjectKey(person) : '*', {
+          channelId,
+          conversation: conversationDigest(channelId, conversationId),
+          items: timeline.items.length,
+        });
+        log.info('api.transcript_read', { role: caller.role, items: timeline.items.length });
+        return { status: 200, body: { channelId, conversationId, timeline: timeline.items } };
+      },
+    }),
+    exportRoute(
+      '/api/compliance/export/events.jsonl',
+      'events.jsonl',
+      'Streams every matching event, oldest first, one JSON object per line',
+      { 200: jsonCut },
+      {
+        contentType: 'application/x-ndjson; charset=utf-8',
+        filename: 'consent-events.jsonl',
+        lines: jsonLines,
+        failureLine: jsonFailure,
+      },
+    ),
+    exportRoute(
+      '/api/compliance/export/events.csv',
+      'events.csv',
+      'The same as CSV (RFC 4180; spreadsheet formulas neutralised)',
+      { 200: streamed('text/csv', 'Ends with an "#export incomplete" row if cut') },
+      {
+        contentType: 'text/csv; charset=utf-8',
+        filename: 'consent-events.csv',
+        lines: csvLines,
+        // A full-width row, so the file stays rectangular for RFC 4180 readers.
+        failureLine: (code) =>
+          csvRow([`#export incomplete: ${code}`, ...CSV_COLUMNS.slice(1).map(() => '')]),
+      },
+    ),
+    exportRoute(
+      '/api/compliance/export/receipts.jsonl',
+      'receipts.jsonl',
+      'A Kantara Consent Receipt v1.1 per consent given, one per line',
+      {
+        200: jsonCut,
+        500: error('The controller has no postal address or phone (Kantara requires them)'),
+      },
+      {
+        contentType: 'application/x-ndjson; charset=utf-8',
+        filename: 'consent-receipts.jsonl',
+        lines: (events) =>
+          receiptLines(events, {
+            catalogue: deps.catalogue,
+            ...(deps.controller ? { controller: deps.controller } : {}),
+          }),
+        failureLine: jsonFailure,
+      },
+    ),
+    route({
+      ...common,
+      method: 'GET',
+      path: '/api/compliance/aggregates',
+      summary: 'Decisions per purpose and period, consent and withdrawal rates, opt-out reasons',
+      query: aggregatesQuery,
+      failure: 'api.aggregates_failed',
+      responses: {
+        200: {
+          description: 'Series per purpose; rates are null for a period without answers',
+          schema: z.object({
+            from: isoTime,
+            to: isoTime,
+            period: z.enum(['day', 'month']),
+            purposes: z.array(
+              z.object({
+                purposeId: z.string(),
+                series: z.array(
+                  z.object({
+                    period: z.string(),
+                    ...Object.fromEntries(DECISIONS.map((d) => [d, count])),
+                    consentRate: z.number().nullable(),
+                    withdrawalRate: z.number().nullable(),
+                  }),
+                ),
+              }),
+            ),
+            optOutReasons: z.object({ totals: z.record(z.string(), count) }),
+          }),
+        },
+      },
+      handle: async ({ query: { from, to, period, purposeId } }, { caller }) => {
         const periods = periodsBetween(from, to, period);
         if (periods.length > MAX_PERIODS) {
-          throw new QueryError('INVALID_RANGE', `at most ${MAX_PERIODS} periods; use period=month`);
+          throw invalid('INVALID_RANGE', `at most ${MAX_PERIODS} periods; use period=month`);
         }
         const counts = await ledger.countDecisions(
           { from, to, ...(purposeId ? { purposeId } : {}) },
@@ -370,43 +446,60 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
               ]),
             ];
         log.info('api.aggregates_read', { role: caller.role, periods: periods.length });
-        res.send(200, {
-          from: from.toISOString(),
-          to: to.toISOString(),
-          period,
-          purposes: seriesOf(counts, purposeIds, periods),
-          optOutReasons: { totals },
-        });
-      } catch (error) {
-        failed(res, log, 'api.aggregates_failed', error);
-      }
+        return {
+          status: 200,
+          body: {
+            from: from.toISOString(),
+            to: to.toISOString(),
+            period,
+            purposes: seriesOf(counts, purposeIds, periods),
+            optOutReasons: { totals },
+          },
+        };
+      },
     }),
-  );
-
-  server.get(
-    '/api/compliance/verify',
-    route(async (req, res, caller) => {
-      try {
-        const raw = queryOf(req.query, ['channelId', 'userId', 'from', 'to']);
-        const { channelId, subject } = subjectFilterOf(raw);
-        const pseudonym = subject ? pseudonymOf(subject, deps.ledgerSubjectOf) : undefined;
+    route({
+      ...common,
+      method: 'GET',
+      path: '/api/compliance/verify',
+      summary: 'Checks the hash chains, notices and transcripts of the store, a window, a person',
+      query: verifyQuery,
+      access: 'ledger.verify',
+      failure: 'api.verify_failed',
+      responses: {
+        200: {
+          description: 'Where each break is (the first 1,000; problemCount counts all)',
+          schema: z.looseObject({
+            scope: z.enum(['store', 'range', 'subject']),
+            subjects: count,
+            events: count,
+            intact: z.boolean(),
+            problemCount: count,
+            problems: z.array(
+              z.looseObject({
+                subject: z.string(),
+                kind: z.string(),
+                seq: z.int(),
+                eventId: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+      handle: async ({ query: { channelId, userId, from, to } }, { caller, access }) => {
+        const pseudonym =
+          channelId && userId ? personOf(deps.ledgerSubjectOf, { channelId, userId }) : undefined;
         const query = {
           ...(pseudonym ? { subject: pseudonym } : channelId ? { channelId } : {}),
-          ...rangeOf(raw),
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
         };
         const report = await verifyLedger(ledger, query, {
           checkEvent: deps.checkEvents(),
           sealKey: deps.sealKey,
         });
         const { target, detail } = describe(query);
-        if (
-          !(await recordAccess(res, deps.accessLog, caller, 'ledger.verify', target, {
-            ...detail,
-            problems: report.problemCount,
-          }))
-        ) {
-          return;
-        }
+        await access(target, { ...detail, problems: report.problemCount });
         log.info('api.ledger_verified', {
           role: caller.role,
           scope: report.scope,
@@ -414,38 +507,54 @@ export function registerComplianceRoutes(server: Server, deps: ComplianceRoutesD
           events: report.events,
           problems: report.problemCount,
         });
-        res.send(200, report);
-      } catch (error) {
-        failed(res, log, 'api.verify_failed', error);
-      }
+        return { status: 200, body: report };
+      },
     }),
-  );
-
-  server.get(
-    '/api/compliance/access-log',
-    route(async (req, res, caller) => {
-      let paging: Paging | undefined;
-      try {
-        const raw = queryOf(req.query, ['principal', 'from', 'to', 'limit', 'after']);
-        const { principal } = raw;
-        if (principal !== undefined && !isId(principal)) {
-          throw new QueryError('INVALID_QUERY', `principal must be ${ID_RULE}`);
-        }
-        paging = pagingOf(raw);
-        const page = await deps.accessLog.list(
-          { ...(principal ? { principal } : {}), ...rangeOf(raw) },
-          paging,
+    route({
+      ...common,
+      method: 'GET',
+      path: '/api/compliance/access-log',
+      summary: 'Who read whose data, and when (people by pseudonym only)',
+      query: accessLogQuery,
+      access: 'access-log.read',
+      failure: 'api.access_log_failed',
+      responses: {
+        200: {
+          description: 'Newest first',
+          schema: page(
+            'records',
+            z.object({
+              at: isoTime,
+              principal: z.string(),
+              role: z.string(),
+              action: z.string(),
+              target: z.string(),
+              detail: z
+                .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+                .optional(),
+            }),
+          ),
+        },
+      },
+      handle: async ({ query: { principal, from, to, limit, after } }, { caller, access }) => {
+        const found = await paged(after, () =>
+          deps.accessLog.list(
+            {
+              ...(principal ? { principal } : {}),
+              ...(from ? { from } : {}),
+              ...(to ? { to } : {}),
+            },
+            { limit, ...(after !== undefined ? { after } : {}) },
+          ),
         );
         // Reading who read what is itself recorded, after the page was read, so it shows next time.
-        const detail = { ...(principal ? { principal } : {}), results: page.records.length };
-        if (!(await recordAccess(res, deps.accessLog, caller, 'access-log.read', '*', detail))) {
-          return;
-        }
-        log.info('api.access_log_read', { role: caller.role, records: page.records.length });
-        res.send(200, { records: page.records, ...(page.next ? { next: page.next } : {}) });
-      } catch (error) {
-        failed(res, log, 'api.access_log_failed', error, paging);
-      }
+        await access('*', { ...(principal ? { principal } : {}), results: found.records.length });
+        log.info('api.access_log_read', { role: caller.role, records: found.records.length });
+        return {
+          status: 200,
+          body: { records: found.records, ...(found.next ? { next: found.next } : {}) },
+        };
+      },
     }),
-  );
+  ];
 }

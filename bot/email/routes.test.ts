@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { simpleParser, type AddressObject } from 'mailparser';
-import restify from 'restify';
+import type restify from 'restify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../../consent/catalogue.js';
 import { newConfirmationToken } from '../../consent/confirmations.js';
 import enPages from '../../locales/en/pages.json' with { type: 'json' };
 import frPages from '../../locales/fr/pages.json' with { type: 'json' };
-import { registerEmailRoutes, type ConfirmResult, type UnsubscribeResult } from './routes.js';
+import { emailRoutes, type ConfirmResult, type UnsubscribeResult } from './routes.js';
 import { signLink, verifyLink } from './links.js';
 import { confirmationMail, escapeHtml } from './messages.js';
 import { createMailer } from './mailer.js';
+import { tokenAuthenticator } from '../http/auth.js';
+import { createServer } from '../http/server.js';
 import { startSmtp } from '../../test/smtp-peer.js';
 import { collectingLog, controller, TO, translator } from '../../test/email-fixture.js';
 
@@ -51,10 +53,7 @@ describe('e-mail double opt-in and one-click unsubscribe', () => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    http = restify.createServer({ handleUncaughtExceptions: false });
-    http.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
-    http.use(restify.plugins.queryParser({ mapParams: false }));
-    registerEmailRoutes(http, {
+    const routes = emailRoutes({
       confirm(token): Promise<ConfirmResult> {
         confirmCalls.push(token);
         if (storeDown) return Promise.reject(new Error('store down'));
@@ -85,6 +84,12 @@ describe('e-mail double opt-in and one-click unsubscribe', () => {
       translator,
       defaultLocale: 'en',
       log: routeLog.log,
+    });
+    http = createServer({
+      routes,
+      auth: tokenAuthenticator([]),
+      log: routeLog.log,
+      publicUrl: 'http://localhost',
     });
     await new Promise<void>((resolve) => {
       http.listen(0, '127.0.0.1', resolve);

@@ -1,8 +1,10 @@
-import type { Request, Response, Server } from 'restify';
+import type { Request, Response } from 'restify';
+import { z } from 'zod';
 import { isLocale, type Locale } from '../../consent/catalogue.js';
 import { listOf, localeFrom, type Translate, type Translator } from '../platform/i18n.js';
 import { errorFields, type Logger } from '../platform/log.js';
 import { escapeHtml } from './messages.js';
+import { route, type ResponseDoc, type Route } from '../http/route.js';
 
 export interface ConfirmResult {
   /** `revoked`: the consent the link was mailed for was withdrawn or changed since. */
@@ -40,18 +42,12 @@ export interface EmailRouteDeps {
 const MAX_TOKEN_CHARS = 2048;
 
 /**
- * The token is in the URL: no referrer may carry it elsewhere, no cache may keep the page. The
- * pages have no script, no remote resource, and post forms only to us; nobody may frame them
- * (a framed "stop" button could be clicked by trickery).
+ * The token is in the URL: no cache may keep the page. The security headers are the `page` set of
+ * bot/http/security-headers.ts, which each route declares.
  */
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
 } as const;
 
 const STYLE =
@@ -119,7 +115,7 @@ function tokenOf(query: URLSearchParams): string | undefined {
  * person's language: `?lang=fr|en` first, then the language the store knows for the link, then the
  * browser's, then the default.
  */
-export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void {
+export function emailRoutes(deps: EmailRouteDeps): Route[] {
   const { translator, log } = deps;
 
   // Read from the raw URL (never throws), whichever query parser the server has or has not.
@@ -155,8 +151,8 @@ export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void 
 
   // Mail security scanners open every link of a message before the person does: a GET that
   // confirmed would let a machine give consent. The GET only shows the button; the POST confirms.
-  // eslint-disable-next-line @typescript-eslint/require-await -- restify wants an AsyncFunction
-  server.get('/confirm', async (req: Request, res: Response) => {
+  // eslint-disable-next-line @typescript-eslint/require-await -- one signature for every page
+  const confirmPage = async (req: Request, res: Response) => {
     const query = queryOf(req);
     const token = tokenOf(query);
     const locale = requested(query) ?? browserLocale(req);
@@ -171,9 +167,9 @@ export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void 
       lines: [t('pages.confirm.body')],
       form: { action: `?${action.toString()}`, button: t('pages.confirm.button') },
     });
-  });
+  };
 
-  server.post('/confirm', async (req: Request, res: Response) => {
+  const confirm = async (req: Request, res: Response) => {
     const query = queryOf(req);
     const token = tokenOf(query);
     const override = requested(query);
@@ -212,11 +208,11 @@ export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void 
     } else {
       plainPage(res, 410, locale, 'expired');
     }
-  });
+  };
 
   // Mail scanners and link previews follow every link in a message: a GET must change nothing.
-  // eslint-disable-next-line @typescript-eslint/require-await -- restify wants an AsyncFunction
-  server.get('/unsubscribe', async (req: Request, res: Response) => {
+  // eslint-disable-next-line @typescript-eslint/require-await -- one signature for every page
+  const unsubscribePage = async (req: Request, res: Response) => {
     const query = queryOf(req);
     const token = tokenOf(query);
     const locale = requested(query) ?? browserLocale(req);
@@ -241,14 +237,14 @@ export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void 
         oneClick: true,
       },
     });
-  });
+  };
 
   /**
    * RFC 8058 one-click: the mail provider POSTs `List-Unsubscribe=One-Click`, our own page posts
    * the same field. The signed token is the authority, so any POST with a valid one withdraws: a
    * stop that is lost because a provider sent another body would be a legal fault.
    */
-  server.post('/unsubscribe', async (req: Request, res: Response) => {
+  const unsubscribe = async (req: Request, res: Response) => {
     const query = queryOf(req);
     const token = tokenOf(query);
     const asked = requested(query) ?? browserLocale(req);
@@ -289,5 +285,74 @@ export function registerEmailRoutes(server: Server, deps: EmailRouteDeps): void 
         t('pages.unsubscribed.body'),
       ],
     });
+  };
+
+  const htmlDoc = (description: string): ResponseDoc => ({ description, mediaType: 'text/html' });
+  const linkQuery = z.object({
+    token: z.string().meta({ description: 'The signed link token' }),
+    lang: z.enum(['en', 'fr']).optional().meta({ description: "The page's language" }),
   });
+  /** The pages answer every request themselves, in HTML: a bad link gets a page, not JSON. */
+  const page = (
+    method: 'GET' | 'POST',
+    path: string,
+    summary: string,
+    responses: Record<number, ResponseDoc>,
+    handler: (req: Request, res: Response) => Promise<void>,
+  ): Route =>
+    route({
+      method,
+      path,
+      summary,
+      headers: 'page',
+      documentedQuery: linkQuery,
+      responses,
+      handle: async (_input, { req, res }) => {
+        await handler(req, res);
+        return undefined;
+      },
+    });
+
+  return [
+    page(
+      'GET',
+      '/confirm',
+      'Double opt-in link: shows a button (mail scanners open links)',
+      { 200: htmlDoc('The confirmation page'), 400: htmlDoc('No token') },
+      confirmPage,
+    ),
+    page(
+      'POST',
+      '/confirm',
+      'Confirms the e-mail address: the purpose becomes granted',
+      {
+        200: htmlDoc('Confirmed, or confirmed already'),
+        400: htmlDoc('No token'),
+        410: htmlDoc('Expired, unknown or withdrawn since'),
+        503: htmlDoc('Store unavailable'),
+      },
+      confirm,
+    ),
+    page(
+      'GET',
+      '/unsubscribe',
+      'Unsubscribe link: shows a button',
+      { 200: htmlDoc('The unsubscribe page'), 400: htmlDoc('Bad link') },
+      unsubscribePage,
+    ),
+    page(
+      'POST',
+      '/unsubscribe',
+      'Withdraws the purpose (RFC 8058 one-click, or the page button)',
+      {
+        200: htmlDoc('Withdrawn'),
+        400: htmlDoc('Bad link'),
+        429: {
+          description: 'Too many requests from this address; never with a valid link (a stop)',
+        },
+        503: htmlDoc('Store unavailable'),
+      },
+      unsubscribe,
+    ),
+  ];
 }

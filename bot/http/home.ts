@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Request, Response, Server } from 'restify';
 import { isLocale, LOCALES, type Locale } from '../../consent/catalogue.js';
+import { route, type Route } from './route.js';
 
 /**
  * GET /: what someone who opens the server's address in a browser needs, in their language: where
@@ -129,25 +129,37 @@ export function preferredLocale(header: string | undefined, fallback: Locale): L
 }
 
 /** GET /: a short page in the browser's language (`defaultLocale` when it names none we speak). */
-export function registerHome(server: Server, defaultLocale: Locale): void {
+export function homeRoutes(defaultLocale: Locale): Route[] {
   const pages = new Map(LOCALES.map((locale) => [locale, Buffer.from(pageOf(locale))]));
-
-  // eslint-disable-next-line @typescript-eslint/require-await -- restify wants an AsyncFunction
-  server.get('/', async (req: Request, res: Response) => {
-    const locale = preferredLocale(req.header('accept-language'), defaultLocale);
-    const body = pages.get(locale) ?? Buffer.alloc(0);
-    // setHeader replaces: restify's res.set would append to the nosniff the server already set.
-    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.writeHead(200, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Length': body.length,
-      'Content-Language': locale,
-      // The page depends on Accept-Language: a shared cache must keep one copy per language.
-      Vary: 'Accept-Language',
-      'Cache-Control': 'no-cache',
-    });
-    res.end(body);
-  });
+  return [
+    route({
+      method: 'GET',
+      path: '/',
+      summary: 'A short page for browsers: where the console, the API description and health are',
+      headers: 'page',
+      responses: {
+        200: {
+          description: 'The page, in the language the browser prefers',
+          mediaType: 'text/html',
+        },
+      },
+      // eslint-disable-next-line @typescript-eslint/require-await -- a handler returns a promise
+      handle: async (_input, { req, res }) => {
+        const locale = preferredLocale(req.header('accept-language'), defaultLocale);
+        const body = pages.get(locale) ?? Buffer.alloc(0);
+        // Stricter than the pages' set: the one inline style is allowed by its hash, nothing else.
+        res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+        res.writeHead(200, {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Length': body.length,
+          'Content-Language': locale,
+          // The page depends on Accept-Language: a shared cache must keep one copy per language.
+          Vary: 'Accept-Language',
+          'Cache-Control': 'no-cache',
+        });
+        res.end(body);
+        return undefined;
+      },
+    }),
+  ];
 }

@@ -6,10 +6,7 @@ import { StoreUnavailableError } from '../../consent/ledger.js';
 import type { Subject } from '../../consent/subject.js';
 import { openMemoryStores, type Stores } from '../../storage/stores.js';
 import { loadCatalogue } from '../platform/catalogue-file.js';
-import {
-  MAX_BATCH_SUBJECTS,
-  registerContactPermissionRoutes,
-} from './contact-permission-routes.js';
+import { MAX_BATCH_SUBJECTS, contactPermissionRoutes } from './contact-permission-routes.js';
 import type { ApiToken } from '../platform/config.js';
 import { recordingLog, routesOnFreePort } from '../../test/http-harness.js';
 
@@ -43,19 +40,18 @@ interface Running {
 async function start(ledger?: ConsentLedger): Promise<Running> {
   const stores = openMemoryStores();
   const log = recordingLog();
-  const routes = await routesOnFreePort((server) => {
-    registerContactPermissionRoutes(server, {
+  const routes = await routesOnFreePort(
+    contactPermissionRoutes({
       catalogue,
       ledger: ledger ?? stores.ledger,
       suppression: stores.suppression,
       suppressionHashesOf: (subject) => Promise.resolve([fakeHash(subject)]),
       ledgerSubjectOf,
-      accessLog: stores.accessLog,
-      auth: tokenAuthenticator(TOKENS),
       log,
       now: () => AT,
-    });
-  });
+    }),
+    { auth: tokenAuthenticator(TOKENS), accessLog: stores.accessLog, log },
+  );
   return { ...routes, stores, log };
 }
 

@@ -1,21 +1,21 @@
-import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
 import { purposeOf, type Catalogue, type Purpose } from '../../consent/catalogue.js';
 import { contactPermission, type ContactPermission } from '../../consent/contact-permission.js';
 import { deriveStatuses, type ConsentLedger } from '../../consent/ledger.js';
-import type { AccessLog } from '../../consent/access-log.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import type { SuppressionList } from '../../consent/suppression.js';
-import type { Authenticator } from '../http/auth.js';
 import type { Role } from '../platform/config.js';
-import { errorFields, type Logger } from '../platform/log.js';
+import type { Logger } from '../platform/log.js';
 import {
-  admit,
-  fail,
-  ID_RULE,
-  recordAccess,
-  subjectFrom,
-  type Caller,
-} from '../http/http-common.js';
+  coded,
+  error,
+  HttpError,
+  queryObject,
+  route,
+  subjectParams,
+  type Route,
+} from '../http/route.js';
+import { isoTime, SubjectBody } from '../http/schemas.js';
 
 export interface ContactPermissionRoutesDeps {
   readonly catalogue: Catalogue;
@@ -25,10 +25,6 @@ export interface ContactPermissionRoutesDeps {
   readonly suppressionHashesOf: (subject: Subject) => Promise<string[]>;
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
-  /** Where each access to personal data is recorded before the data is sent. */
-  readonly accessLog: AccessLog;
-  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
-  readonly auth: Authenticator;
   readonly log: Logger;
   readonly now?: () => Date;
 }
@@ -66,28 +62,19 @@ async function mapLimited<T, R>(
  * and the suppression list at the time of the call, never a cache, so a stop is visible in the very
  * next call. The answer carries a yes or no and a reason, never the person's history.
  */
-export function registerContactPermissionRoutes(
-  server: Server,
-  deps: ContactPermissionRoutesDeps,
-): void {
+export function contactPermissionRoutes(deps: ContactPermissionRoutesDeps): Route[] {
   const { catalogue, ledger, suppression, log } = deps;
   const now = deps.now ?? (() => new Date());
-
-  const authorised = (req: Request, res: Response): Promise<Caller | undefined> =>
-    admit(req, res, deps.auth, ROLES);
-
-  const knownPurpose = (res: Response, id: unknown): Purpose | undefined => {
-    const purpose = typeof id === 'string' ? purposeOf(catalogue, id) : undefined;
-    if (!purpose) {
-      fail(
-        res,
-        400,
-        'UNKNOWN_PURPOSE',
-        `purpose must be one of: ${catalogue.purposes.map((p) => p.id).join(', ')}`,
-      );
-    }
-    return purpose;
-  };
+  const ids = catalogue.purposes.map((p) => p.id);
+  const known = `must be one of: ${ids.join(', ')}`;
+  const purposeId = coded(
+    z
+      .string({ error: known })
+      .refine((value) => purposeOf(catalogue, value) !== undefined, { error: known })
+      .meta({ description: 'A purpose id of the data map', examples: ids }),
+    'UNKNOWN_PURPOSE',
+  );
+  const purposeNamed = (value: string): Purpose => purposeOf(catalogue, value) as Purpose;
 
   /** Whether each subject is listed, with one suppression look-up for all of them. */
   const suppressedAmong = async (subjects: readonly Subject[]): Promise<boolean[]> => {
@@ -108,115 +95,96 @@ export function registerContactPermissionRoutes(
     return contactPermission({ purpose, status, suppressed });
   };
 
-  server.get(
-    '/api/subjects/:channelId/:userId/contact-permissions',
-    async (req: Request, res: Response) => {
-      const caller = await authorised(req, res);
-      if (!caller) return;
-      const { role } = caller;
-      const query = (req.query ?? {}) as Record<string, unknown>;
-      const purpose = knownPurpose(res, query.purpose);
-      if (!purpose) return;
-      const subject = subjectFrom(req.params);
-      if (!subject) {
-        fail(res, 400, 'INVALID_SUBJECT', `channelId and userId must be ${ID_RULE}`);
-        return;
-      }
-      try {
+  const answer = z.object({ allowed: z.boolean(), reason: z.string() });
+
+  return [
+    route({
+      method: 'GET',
+      path: '/api/subjects/:channelId/:userId/contact-permissions',
+      summary: 'May this person be contacted for this purpose, now?',
+      roles: ROLES,
+      params: subjectParams,
+      query: queryObject({ purpose: purposeId }),
+      access: 'permission.read',
+      failure: 'api.contact_permission_failed',
+      responses: {
+        200: {
+          description: 'Yes or no, and why; never the history',
+          schema: answer.extend({ subject: SubjectBody, purpose: z.string(), checkedAt: isoTime }),
+        },
+      },
+      handle: async ({ params: subject, query }, { caller, access }) => {
+        const purpose = purposeNamed(query.purpose);
         const [suppressed = true] = await suppressedAmong([subject]);
-        const answer = await permissionOf(purpose, subject, suppressed);
-        const target = subjectKey(deps.ledgerSubjectOf(subject));
-        const detail = { purpose: purpose.id };
-        if (!(await recordAccess(res, deps.accessLog, caller, 'permission.read', target, detail))) {
-          return;
-        }
+        const { allowed, reason } = await permissionOf(purpose, subject, suppressed);
+        await access(subjectKey(deps.ledgerSubjectOf(subject)), { purpose: purpose.id });
         // Asking about a person is an access to personal data: leave a trace, without the person.
         log.info('api.contact_permission_read', {
-          role,
+          role: caller.role,
           purpose: purpose.id,
           subjects: 1,
-          allowed: answer.allowed ? 1 : 0,
+          allowed: allowed ? 1 : 0,
         });
-        res.header('Cache-Control', 'no-store');
-        res.send(200, {
-          subject,
-          purpose: purpose.id,
-          allowed: answer.allowed,
-          reason: answer.reason,
-          checkedAt: now().toISOString(),
-        });
-      } catch (error) {
-        log.error('api.contact_permission_failed', { role, ...errorFields(error) });
-        fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');
-      }
-    },
-  );
-
-  server.post('/api/contact-permissions', async (req: Request, res: Response) => {
-    const caller = await authorised(req, res);
-    if (!caller) return;
-    const { role } = caller;
-    const body: unknown = req.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      fail(
-        res,
-        400,
-        'INVALID_REQUEST',
-        'the body must be JSON: { "purpose": ..., "subjects": [...] }',
-      );
-      return;
-    }
-    const { purpose: purposeId, subjects: rawSubjects } = body as Record<string, unknown>;
-    const purpose = knownPurpose(res, purposeId);
-    if (!purpose) return;
-    if (!Array.isArray(rawSubjects)) {
-      fail(res, 400, 'INVALID_SUBJECTS', 'subjects must be an array of { channelId, userId }');
-      return;
-    }
-    if (rawSubjects.length > MAX_BATCH_SUBJECTS) {
-      fail(
-        res,
-        413,
-        'TOO_MANY_SUBJECTS',
-        `at most ${MAX_BATCH_SUBJECTS} subjects per call; split the list`,
-      );
-      return;
-    }
-    const subjects: Subject[] = [];
-    for (const [index, raw] of rawSubjects.entries()) {
-      const subject = subjectFrom(raw);
-      if (!subject) {
-        fail(
-          res,
-          400,
+        return {
+          status: 200,
+          headers: { 'Cache-Control': 'no-store' },
+          body: { subject, purpose: purpose.id, allowed, reason, checkedAt: now().toISOString() },
+        };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/contact-permissions',
+      summary: `The same question for up to ${MAX_BATCH_SUBJECTS.toLocaleString('en')} people at once`,
+      roles: ROLES,
+      body: z.object({
+        purpose: purposeId,
+        subjects: coded(
+          z.array(SubjectBody, { error: 'must be an array of { channelId, userId }' }),
           'INVALID_SUBJECTS',
-          `subjects[${index}] must be { channelId, userId }, each ${ID_RULE}`,
-        );
-        return;
-      }
-      subjects.push(subject);
-    }
-    try {
-      const suppressed = await suppressedAmong(subjects);
-      const results = await mapLimited(subjects, READS_IN_FLIGHT, async (subject, i) => {
-        const { allowed, reason } = await permissionOf(purpose, subject, suppressed[i] ?? true);
-        return { subject, allowed, reason };
-      });
-      const detail = { purpose: purpose.id, subjects: subjects.length };
-      if (!(await recordAccess(res, deps.accessLog, caller, 'permission.read', '*', detail))) {
-        return;
-      }
-      log.info('api.contact_permission_read', {
-        role,
-        purpose: purpose.id,
-        subjects: subjects.length,
-        allowed: results.filter((r) => r.allowed).length,
-      });
-      res.header('Cache-Control', 'no-store');
-      res.send(200, { purpose: purpose.id, checkedAt: now().toISOString(), results });
-    } catch (error) {
-      log.error('api.contact_permission_failed', { role, ...errorFields(error) });
-      fail(res, 503, 'STORE_UNAVAILABLE', 'the consent store is unavailable, try again');
-    }
-  });
+        ),
+      }),
+      access: 'permission.read',
+      failure: 'api.contact_permission_failed',
+      responses: {
+        200: {
+          description: 'One answer per subject, in order',
+          schema: z.object({
+            purpose: z.string(),
+            checkedAt: isoTime,
+            results: z.array(answer.extend({ subject: SubjectBody })),
+          }),
+        },
+        413: error(`TOO_MANY_SUBJECTS: more than ${MAX_BATCH_SUBJECTS} subjects`),
+      },
+      handle: async ({ body }, { caller, access }) => {
+        const purpose = purposeNamed(body.purpose);
+        const { subjects } = body;
+        if (subjects.length > MAX_BATCH_SUBJECTS) {
+          throw new HttpError(
+            413,
+            'TOO_MANY_SUBJECTS',
+            `at most ${MAX_BATCH_SUBJECTS} subjects per call; split the list`,
+          );
+        }
+        const suppressed = await suppressedAmong(subjects);
+        const results = await mapLimited(subjects, READS_IN_FLIGHT, async (subject, i) => {
+          const { allowed, reason } = await permissionOf(purpose, subject, suppressed[i] ?? true);
+          return { subject, allowed, reason };
+        });
+        await access('*', { purpose: purpose.id, subjects: subjects.length });
+        log.info('api.contact_permission_read', {
+          role: caller.role,
+          purpose: purpose.id,
+          subjects: subjects.length,
+          allowed: results.filter((r) => r.allowed).length,
+        });
+        return {
+          status: 200,
+          headers: { 'Cache-Control': 'no-store' },
+          body: { purpose: purpose.id, checkedAt: now().toISOString(), results },
+        };
+      },
+    }),
+  ];
 }

@@ -18,7 +18,7 @@ import { catalogue, TEST_KEYS } from '../../test/harness.js';
 import { recordingLog, routesOnFreePort } from '../../test/http-harness.js';
 import { openMemoryStores, type Stores } from '../../storage/stores.js';
 import type { ApiToken } from '../platform/config.js';
-import { registerReceiptRoutes } from './receipt-routes.js';
+import { receiptRoutes } from './receipt-routes.js';
 
 const COMPLIANCE = 'compliance-token-0123456789';
 const AGENT = 'agent-token-0123456789abcdef';
@@ -57,17 +57,16 @@ async function start(
   const stores = openMemoryStores();
   const log = recordingLog();
   const controller = options.controller === undefined ? CONTROLLER : options.controller;
-  const routes = await routesOnFreePort((server) => {
-    registerReceiptRoutes(server, {
+  const routes = await routesOnFreePort(
+    receiptRoutes({
       catalogue,
       ledger: options.ledger ?? stores.ledger,
       ledgerSubjectOf: TEST_KEYS.ledgerSubject,
-      accessLog: stores.accessLog,
-      auth: tokenAuthenticator(TOKENS),
       log,
       ...(controller ? { controller } : {}),
-    });
-  });
+    }),
+    { auth: tokenAuthenticator(TOKENS), accessLog: stores.accessLog, log },
+  );
   return { ...routes, stores, log };
 }
 

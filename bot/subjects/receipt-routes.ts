@@ -1,4 +1,4 @@
-import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
 import { purposeOf, type Catalogue } from '../../consent/catalogue.js';
 import type { ConsentEvent, ConsentLedger } from '../../consent/ledger.js';
 import {
@@ -10,29 +10,26 @@ import {
   type Iso27560Record,
   type KantaraReceipt,
 } from '../../consent/receipts.js';
-import type { AccessLog } from '../../consent/access-log.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
-import type { Authenticator } from '../http/auth.js';
 import type { Role } from '../platform/config.js';
 import { errorFields, type Logger } from '../platform/log.js';
 import {
-  admitSubject,
-  fail,
-  ID_RULE,
-  isId,
-  recordAccess,
-  type Caller,
-} from '../http/http-common.js';
+  coded,
+  error,
+  HttpError,
+  id,
+  personOf,
+  route,
+  subjectParams,
+  type Context,
+  type Route,
+} from '../http/route.js';
 
 export interface ReceiptRoutesDeps {
   readonly catalogue: Catalogue;
   readonly ledger: ConsentLedger;
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
-  /** Where each access to personal data is recorded before the data is sent. */
-  readonly accessLog: AccessLog;
-  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
-  readonly auth: Authenticator;
   readonly log: Logger;
   /**
    * The controller's postal address and phone, which Kantara v1.1 requires and the data map does
@@ -54,6 +51,10 @@ class IncompleteReceiptError extends Error {
   }
 }
 
+const INCOMPLETE = error(
+  'RECEIPT_INCOMPLETE: the controller has no postal address or phone (Kantara v1.1 requires them)',
+);
+
 /**
  * Consent receipts through the API: every decision by which a person gave consent, as a
  * Kantara Consent Receipt v1.1 and as an ISO/IEC TS 27560 record tagged with DPV IRIs.
@@ -63,24 +64,8 @@ class IncompleteReceiptError extends Error {
  * after an erasure (GDPR art. 17(3)(e)). Every call reads personal data, so it is logged with the
  * caller's role and the counts, never with the ids.
  */
-export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): void {
+export function receiptRoutes(deps: ReceiptRoutesDeps): Route[] {
   const { log, catalogue } = deps;
-
-  /** The caller's role and the ledger subject of the URL, or undefined once an error is sent. */
-  const admitted = async (
-    req: Request,
-    res: Response,
-  ): Promise<(Caller & { subject: Subject }) | undefined> => {
-    const caller = await admitSubject(req, res, deps.auth, ROLES);
-    if (!caller) return undefined;
-    try {
-      return { ...caller, subject: deps.ledgerSubjectOf(caller.subject) };
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      fail(res, 400, 'INVALID_SUBJECT', 'these ids cannot name a person');
-      return undefined;
-    }
-  };
 
   const receiptsOf = (
     event: ConsentEvent,
@@ -99,97 +84,137 @@ export function registerReceiptRoutes(server: Server, deps: ReceiptRoutesDeps): 
     return { kantara, iso27560: iso27560Record(input) };
   };
 
-  const failed = (res: Response, event: string, role: Role, error: unknown): void => {
-    if (error instanceof IncompleteReceiptError) {
-      // A configuration gap, not a store failure: a receipt missing mandatory fields is not one.
-      log.error(event, { role, ...errorFields(error), problems: error.problems.length });
-      fail(
-        res,
+  /** A configuration gap, not a store failure: a receipt missing mandatory fields is not one. */
+  const guarded = async <T>(event: string, caller: Context['caller'], work: () => Promise<T>) => {
+    try {
+      return await work();
+    } catch (failure) {
+      if (!(failure instanceof IncompleteReceiptError)) throw failure;
+      log.error(event, {
+        role: caller.role,
+        ...errorFields(failure),
+        problems: failure.problems.length,
+      });
+      throw new HttpError(
         500,
-        error.code,
+        failure.code,
         'the receipts would lack fields Kantara v1.1 requires: configure the controller details',
-        { problems: error.problems },
+        { problems: failure.problems },
       );
-      return;
     }
-    log.error(event, { role, ...errorFields(error) });
-    fail(res, 503, 'STORE_UNAVAILABLE', 'the store is unavailable; try again, it is safe to');
   };
 
-  server.get('/api/subjects/:channelId/:userId/receipts', async (req: Request, res: Response) => {
-    const caller = await admitted(req, res);
-    if (!caller) return;
-    const { role, subject } = caller;
-    try {
-      const history = await deps.ledger.history(subject);
-      const kantara: KantaraReceipt[] = [];
-      const iso27560: Iso27560Record[] = [];
-      /** Consents to purposes the data map no longer has: listed, never silently dropped. */
-      const omitted: { eventId: string; purposeId: string; reason: 'UNKNOWN_PURPOSE' }[] = [];
-      for (const event of history.filter(hasKantaraReceipt)) {
-        if (!purposeOf(catalogue, event.purposeId)) {
-          omitted.push({
-            eventId: event.id,
-            purposeId: event.purposeId,
-            reason: 'UNKNOWN_PURPOSE',
+  return [
+    route({
+      method: 'GET',
+      path: '/api/subjects/:channelId/:userId/receipts',
+      summary: "Receipts for each of a person's current decisions",
+      roles: ROLES,
+      params: subjectParams,
+      access: 'receipts.read',
+      failure: 'api.receipts_failed',
+      cache: 'no-store',
+      responses: {
+        200: {
+          description: 'Kantara Consent Receipt v1.1 and ISO/IEC TS 27560-shaped records',
+          schema: z.object({
+            kantara: z.array(z.looseObject({})),
+            iso27560: z.array(z.looseObject({})),
+            omitted: z.array(
+              z.object({
+                eventId: z.string(),
+                purposeId: z.string(),
+                reason: z.literal('UNKNOWN_PURPOSE'),
+              }),
+            ),
+          }),
+        },
+        500: INCOMPLETE,
+      },
+      handle: ({ params }, { caller, access }) =>
+        guarded('api.receipts_failed', caller, async () => {
+          const subject = personOf(deps.ledgerSubjectOf, params);
+          const history = await deps.ledger.history(subject);
+          const kantara: KantaraReceipt[] = [];
+          const iso27560: Iso27560Record[] = [];
+          /** Consents to purposes the data map no longer has: listed, never silently dropped. */
+          const omitted: { eventId: string; purposeId: string; reason: 'UNKNOWN_PURPOSE' }[] = [];
+          for (const event of history.filter(hasKantaraReceipt)) {
+            if (!purposeOf(catalogue, event.purposeId)) {
+              omitted.push({
+                eventId: event.id,
+                purposeId: event.purposeId,
+                reason: 'UNKNOWN_PURPOSE',
+              });
+              continue;
+            }
+            const receipts = receiptsOf(event, subject);
+            kantara.push(receipts.kantara);
+            iso27560.push(receipts.iso27560);
+          }
+          await access(subjectKey(subject));
+          log.info('api.receipts_read', {
+            role: caller.role,
+            receipts: kantara.length,
+            omitted: omitted.length,
           });
-          continue;
-        }
-        const receipts = receiptsOf(event, subject);
-        kantara.push(receipts.kantara);
-        iso27560.push(receipts.iso27560);
-      }
-      const target = subjectKey(subject);
-      if (!(await recordAccess(res, deps.accessLog, caller, 'receipts.read', target))) return;
-      log.info('api.receipts_read', { role, receipts: kantara.length, omitted: omitted.length });
-      res.header('Cache-Control', 'no-store');
-      res.send(200, { kantara, iso27560, omitted });
-    } catch (error) {
-      failed(res, 'api.receipts_failed', role, error);
-    }
-  });
-
-  server.get(
-    '/api/subjects/:channelId/:userId/receipts/:eventId',
-    async (req: Request, res: Response) => {
-      const caller = await admitted(req, res);
-      if (!caller) return;
-      const { role, subject } = caller;
-      const { eventId } = (req.params ?? {}) as Record<string, unknown>;
-      if (!isId(eventId)) {
-        fail(res, 400, 'INVALID_EVENT', `eventId must be ${ID_RULE}`);
-        return;
-      }
-      try {
-        // Looked up in this subject's own history: an event id never reaches another person's.
-        const history = await deps.ledger.history(subject);
-        const event = history.find((e) => e.id === eventId);
-        if (!event) {
-          fail(res, 404, 'EVENT_NOT_FOUND', 'this person has no consent event with this id');
-          return;
-        }
-        if (!hasKantaraReceipt(event)) {
-          fail(
-            res,
-            404,
-            'NO_RECEIPT',
-            'receipts document consent given; this event records a refusal, a withdrawal or an expiry',
-          );
-          return;
-        }
-        if (!purposeOf(catalogue, event.purposeId)) {
-          fail(res, 404, 'NO_RECEIPT', 'the data map no longer has the purpose of this event');
-          return;
-        }
-        const receipts = receiptsOf(event, subject);
-        const target = subjectKey(subject);
-        if (!(await recordAccess(res, deps.accessLog, caller, 'receipts.read', target))) return;
-        log.info('api.receipt_read', { role, receipts: 1 });
-        res.header('Cache-Control', 'no-store');
-        res.send(200, receipts);
-      } catch (error) {
-        failed(res, 'api.receipt_failed', role, error);
-      }
-    },
-  );
+          return { status: 200, body: { kantara, iso27560, omitted } };
+        }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/subjects/:channelId/:userId/receipts/:eventId',
+      summary: 'The receipts of one consent event',
+      roles: ROLES,
+      params: subjectParams.extend({
+        eventId: coded(id.meta({ description: 'A consent event id' }), 'INVALID_EVENT'),
+      }),
+      access: 'receipts.read',
+      failure: 'api.receipt_failed',
+      cache: 'no-store',
+      responses: {
+        200: {
+          description: 'Both receipts',
+          schema: z.object({ kantara: z.looseObject({}), iso27560: z.looseObject({}) }),
+        },
+        404: error(
+          'EVENT_NOT_FOUND or NO_RECEIPT: no such event, or its purpose left the data map',
+        ),
+        500: INCOMPLETE,
+      },
+      handle: ({ params }, { caller, access }) =>
+        guarded('api.receipt_failed', caller, async () => {
+          const { eventId, ...ids } = params;
+          const subject = personOf(deps.ledgerSubjectOf, ids);
+          // Looked up in this subject's own history: an event id never reaches another person's.
+          const history = await deps.ledger.history(subject);
+          const event = history.find((e) => e.id === eventId);
+          if (!event) {
+            throw new HttpError(
+              404,
+              'EVENT_NOT_FOUND',
+              'this person has no consent event with this id',
+            );
+          }
+          if (!hasKantaraReceipt(event)) {
+            throw new HttpError(
+              404,
+              'NO_RECEIPT',
+              'receipts document consent given; this event records a refusal, a withdrawal or an expiry',
+            );
+          }
+          if (!purposeOf(catalogue, event.purposeId)) {
+            throw new HttpError(
+              404,
+              'NO_RECEIPT',
+              'the data map no longer has the purpose of this event',
+            );
+          }
+          const receipts = receiptsOf(event, subject);
+          await access(subjectKey(subject));
+          log.info('api.receipt_read', { role: caller.role, receipts: 1 });
+          return { status: 200, body: receipts };
+        }),
+    }),
+  ];
 }

@@ -14,7 +14,7 @@ import { openMemoryStores, type Stores } from '../../storage/stores.js';
 import { activityOf } from '../../test/transcript-contract.js';
 import { loadCatalogue } from '../platform/catalogue-file.js';
 import type { ApiToken } from '../platform/config.js';
-import { registerRightsRoutes } from './rights-routes.js';
+import { rightsRoutes } from './rights-routes.js';
 import type { ErasureReport, SubjectExport } from './subject-data.js';
 import { recordingLog, routesOnFreePort } from '../../test/http-harness.js';
 
@@ -54,8 +54,8 @@ async function start(ledger?: ConsentLedger): Promise<Running> {
   const stores = openMemoryStores();
   const addresses = new MemoryContactAddresses();
   const log = recordingLog();
-  const routes = await routesOnFreePort((server) => {
-    registerRightsRoutes(server, {
+  const routes = await routesOnFreePort(
+    rightsRoutes({
       catalogue,
       ledger: ledger ?? stores.ledger,
       transcripts: stores.transcripts,
@@ -73,12 +73,11 @@ async function start(ledger?: ConsentLedger): Promise<Running> {
       suppressionEntriesOf: (subject, email, at) =>
         suppressionEntriesFor(SECRET, { subject, emails: email ? [email] : [] }, 'erasure', at),
       ledgerSubjectOf,
-      accessLog: stores.accessLog,
-      auth: tokenAuthenticator(TOKENS),
       log,
       now: () => AT,
-    });
-  });
+    }),
+    { auth: tokenAuthenticator(TOKENS), accessLog: stores.accessLog, log },
+  );
   return { ...routes, stores, addresses, log };
 }
 
@@ -190,7 +189,7 @@ describe('GET /api/subjects/:channelId/:userId/export', () => {
       role: 'compliance',
       events: 2,
       activities: 2,
-      address: true,
+      hasAddress: true,
       pending: 1,
       suppressed: false,
     });
@@ -287,7 +286,7 @@ describe('POST /api/subjects/:channelId/:userId/erasure', () => {
       level: 'info',
       role: 'agent',
       activities: 2,
-      address: true,
+      hasAddress: true,
       pending: 1,
       keptEvents: 2,
       suppressed: 'user-id,email',

@@ -1,19 +1,13 @@
-import type { Request, Response, Server } from 'restify';
-import type { AccessLog } from '../../consent/access-log.js';
+import { z } from 'zod';
 import { subjectKey, type Subject } from '../../consent/subject.js';
-import type { Authenticator } from '../http/auth.js';
 import type { Role } from '../platform/config.js';
-import { errorFields, type Logger } from '../platform/log.js';
+import type { Logger } from '../platform/log.js';
 import { eraseSubject, exportSubject, type SubjectDataDeps } from './subject-data.js';
-import { admitSubject, fail, recordAccess } from '../http/http-common.js';
+import { personOf, route, subjectParams, type Route } from '../http/route.js';
 
 export interface RightsRoutesDeps extends SubjectDataDeps {
   /** Maps the ids in a request to the ledger's pseudonymous subject. */
   readonly ledgerSubjectOf: (subject: Subject) => Subject;
-  /** Where each access to personal data is recorded before the data is sent. */
-  readonly accessLog: AccessLog;
-  /** Who may call: API_TOKENS and, when configured, JWT bearer tokens. */
-  readonly auth: Authenticator;
   readonly log: Logger;
 }
 
@@ -29,73 +23,85 @@ const ROLES: readonly Role[] = ['agent', 'compliance'];
  * is an access to, or a deletion of, personal data: it is logged with the caller's role and the
  * counts, never with the ids or an address.
  */
-export function registerRightsRoutes(server: Server, deps: RightsRoutesDeps): void {
+export function rightsRoutes(deps: RightsRoutesDeps): Route[] {
   const { log } = deps;
   const now = deps.now ?? (() => new Date());
-
-  const admitted = (req: Request, res: Response) => admitSubject(req, res, deps.auth, ROLES);
-
-  const failed = (res: Response, event: string, role: Role, error: unknown): void => {
-    log.error(event, { role, ...errorFields(error) });
-    if (error instanceof RangeError) {
-      fail(res, 400, 'INVALID_SUBJECT', 'these ids cannot name a person');
-    } else {
-      // An erasure may have done part of its work (suppression first): repeating it is safe.
-      fail(res, 503, 'STORE_UNAVAILABLE', 'the store is unavailable; try again, it is safe to');
-    }
-  };
-
-  server.get('/api/subjects/:channelId/:userId/export', async (req: Request, res: Response) => {
-    const caller = await admitted(req, res);
-    if (!caller) return;
-    const { role, subject } = caller;
-    try {
-      const ledgerSubject = deps.ledgerSubjectOf(subject);
-      const exp = await exportSubject(deps, subject, ledgerSubject);
-      const target = subjectKey(ledgerSubject);
-      if (!(await recordAccess(res, deps.accessLog, caller, 'subject.export', target))) return;
-      log.info('api.subject_exported', {
-        role,
-        events: exp.history.length,
-        activities: exp.transcripts.activities,
-        conversations: exp.transcripts.conversations.length,
-        address: exp.contactAddress !== null,
-        pending: exp.pendingConfirmations,
-        suppressed: exp.suppression.listed,
-      });
-      // A file to hand to the person; the name says when, never who.
-      const day = exp.generatedAt.slice(0, 10);
-      res.header('Content-Disposition', `attachment; filename="subject-export-${day}.json"`);
-      res.header('Cache-Control', 'no-store');
-      res.send(200, exp);
-    } catch (error) {
-      failed(res, 'api.subject_export_failed', role, error);
-    }
-  });
-
-  server.post('/api/subjects/:channelId/:userId/erasure', async (req: Request, res: Response) => {
-    const caller = await admitted(req, res);
-    if (!caller) return;
-    const { role, subject } = caller;
-    try {
-      const ledgerSubject = deps.ledgerSubjectOf(subject);
-      // Recorded first: an erasure that cannot be accounted for does not happen.
-      const target = subjectKey(ledgerSubject);
-      if (!(await recordAccess(res, deps.accessLog, caller, 'subject.erase', target))) return;
-      const report = await eraseSubject(deps, subject, ledgerSubject, now());
-      log.info('api.subject_erased', {
-        role,
-        activities: report.erased.transcriptActivities,
-        address: report.erased.contactAddress,
-        pending: report.erased.pendingConfirmations,
-        states: report.erased.conversationStates,
-        keptEvents: report.kept.consentEvents.count,
-        suppressed: report.kept.suppression.kinds.join(','),
-      });
-      res.header('Cache-Control', 'no-store');
-      res.send(200, report);
-    } catch (error) {
-      failed(res, 'api.subject_erasure_failed', role, error);
-    }
-  });
+  return [
+    route({
+      method: 'GET',
+      path: '/api/subjects/:channelId/:userId/export',
+      summary: 'Right of access (GDPR art. 15): everything held about the person',
+      roles: ROLES,
+      params: subjectParams,
+      access: 'subject.export',
+      failure: 'api.subject_export_failed',
+      responses: {
+        200: {
+          description: 'The export, as a file to hand to the person',
+          schema: z.looseObject({
+            format: z.string(),
+            generatedAt: z.string(),
+            subject: z.unknown(),
+            purposes: z.unknown(),
+            history: z.array(z.unknown()),
+          }),
+        },
+      },
+      handle: async ({ params: subject }, { caller, access }) => {
+        const ledgerSubject = personOf(deps.ledgerSubjectOf, subject);
+        const exp = await exportSubject(deps, subject, ledgerSubject);
+        await access(subjectKey(ledgerSubject));
+        log.info('api.subject_exported', {
+          role: caller.role,
+          events: exp.history.length,
+          activities: exp.transcripts.activities,
+          conversations: exp.transcripts.conversations.length,
+          hasAddress: exp.contactAddress !== null,
+          pending: exp.pendingConfirmations,
+          suppressed: exp.suppression.listed,
+        });
+        // A file to hand to the person; the name says when, never who.
+        const day = exp.generatedAt.slice(0, 10);
+        return {
+          status: 200,
+          body: exp,
+          headers: {
+            'Content-Disposition': `attachment; filename="subject-export-${day}.json"`,
+            'Cache-Control': 'no-store',
+          },
+        };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/subjects/:channelId/:userId/erasure',
+      summary: 'Right to erasure (GDPR art. 17): suppress, then delete; proof is kept',
+      roles: ROLES,
+      params: subjectParams,
+      access: 'subject.erase',
+      failure: 'api.subject_erasure_failed',
+      responses: {
+        200: {
+          description: 'What was erased and what was kept, and why',
+          schema: z.looseObject({ erasedAt: z.string(), erased: z.unknown(), kept: z.unknown() }),
+        },
+      },
+      handle: async ({ params: subject }, { caller, access }) => {
+        const ledgerSubject = personOf(deps.ledgerSubjectOf, subject);
+        // Recorded first: an erasure that cannot be accounted for does not happen.
+        await access(subjectKey(ledgerSubject));
+        const report = await eraseSubject(deps, subject, ledgerSubject, now());
+        log.info('api.subject_erased', {
+          role: caller.role,
+          activities: report.erased.transcriptActivities,
+          hasAddress: report.erased.contactAddress,
+          pending: report.erased.pendingConfirmations,
+          states: report.erased.conversationStates,
+          keptEvents: report.kept.consentEvents.count,
+          suppressed: report.kept.suppression.kinds.join(','),
+        });
+        return { status: 200, body: report, headers: { 'Cache-Control': 'no-store' } };
+      },
+    }),
+  ];
 }
