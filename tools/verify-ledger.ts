@@ -14,7 +14,9 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { QueryError, rangeOf, subjectFilterOf } from '../bot/compliance/params.js';
+import type { z } from 'zod';
+import { verifyQuery } from '../bot/compliance/params.js';
+import { HttpError, parsed } from '../bot/http/route.js';
 import { ConfigError, loadConfig } from '../bot/platform/config.js';
 import { openStores } from '../bot/platform/configured-stores.js';
 import { verifyLedger, type VerificationReport } from '../bot/proof/ledger-verification.js';
@@ -112,21 +114,32 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return INTACT;
   }
-  let range;
-  let filter;
+  let options;
   try {
-    range = rangeOf({
-      ...(args.from !== undefined ? { from: args.from } : {}),
-      ...(args.to !== undefined ? { to: args.to } : {}),
-    });
-    filter = subjectFilterOf({
-      ...(args.channel !== undefined ? { channelId: args.channel } : {}),
-      ...(args.user !== undefined ? { userId: args.user } : {}),
-    });
+    // The same schema as GET /api/compliance/verify: the same values refused, with the same codes.
+    options = parsed(
+      verifyQuery,
+      {
+        ...(args.from !== undefined ? { from: args.from } : {}),
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...(args.channel !== undefined ? { channelId: args.channel } : {}),
+        ...(args.user !== undefined ? { userId: args.user } : {}),
+      },
+      'INVALID_QUERY',
+    ) as z.output<typeof verifyQuery>;
   } catch (error) {
-    if (error instanceof QueryError) exitWith(ERROR, `${error.code}: ${error.message}\n${USAGE}`);
+    if (error instanceof HttpError) exitWith(ERROR, `${error.code}: ${error.message}\n${USAGE}`);
     throw error;
   }
+  const range = {
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.to ? { to: options.to } : {}),
+  };
+  const { channelId, userId } = options;
+  const filter = {
+    ...(channelId !== undefined ? { channelId } : {}),
+    ...(channelId !== undefined && userId !== undefined ? { subject: { channelId, userId } } : {}),
+  };
   const against = args.against;
   const checkpointOut = args['checkpoint-out'];
   if ((against || checkpointOut) && (range.from || range.to || filter.channelId)) {

@@ -3,24 +3,12 @@ import { DECISIONS, type LedgerQuery } from '../../consent/ledger.js';
 import { subjectKey, type Subject } from '../../consent/subject.js';
 import { z } from 'zod';
 import { MAX_SEARCH_LIMIT } from '../../storage/search-rules.js';
-import { ID_RULE, isId } from '../http/http-common.js';
 import { coded, id, personOf, queryObject } from '../http/route.js';
 
 /**
- * Query strings of the compliance API (zod schemas, below) and of the verification command line
- * (tools/verify-ledger.ts, parsed by hand). Every bad value gets its own stable code either way.
+ * Query strings of the compliance API and options of the verification command line
+ * (tools/verify-ledger.ts): zod schemas, each bad value with its own stable code.
  */
-export class QueryError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export type RawQuery = Readonly<Record<string, string>>;
-
 const DATE_RULE =
   'must be a real day (YYYY-MM-DD) or an RFC 3339 date-time with an offset ' +
   '(e.g. 2026-11-02T10:00:00Z or 2026-11-02T11:00:00+01:00)';
@@ -64,54 +52,6 @@ export function parseInstant(value: string): Date | undefined {
   }
   const at = Date.parse(day ? `${value}T00:00:00.000Z` : value);
   return Number.isFinite(at) ? new Date(at) : undefined;
-}
-
-/** `from` or `to` as an instant; undefined when absent, QueryError naming the field when wrong. */
-export function instantOf(raw: RawQuery, name: 'from' | 'to'): Date | undefined {
-  const value = raw[name];
-  if (value === undefined || value === '') return undefined;
-  const instant = parseInstant(value);
-  if (!instant) {
-    throw new QueryError('INVALID_DATE', `${name}: ${DATE_RULE}`);
-  }
-  return instant;
-}
-
-export interface Range {
-  readonly from?: Date;
-  readonly to?: Date;
-}
-
-/** `from` inclusive, `to` exclusive; `from` must come before `to` when both are given. */
-export function rangeOf(raw: RawQuery): Range {
-  const from = instantOf(raw, 'from');
-  const to = instantOf(raw, 'to');
-  if (from && to && from.getTime() >= to.getTime()) {
-    throw new QueryError('INVALID_RANGE', RANGE_RULE);
-  }
-  return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
-}
-
-function optionalId(raw: RawQuery, name: string): string | undefined {
-  const value = raw[name];
-  if (value === undefined) return undefined;
-  if (!isId(value)) throw new QueryError('INVALID_QUERY', `${name} must be ${ID_RULE}`);
-  return value;
-}
-
-/** The raw ids of a subject filter: `userId` needs `channelId`, the ids are a channel's. */
-export function subjectFilterOf(raw: RawQuery): {
-  readonly channelId?: string;
-  readonly subject?: Subject;
-} {
-  const channelId = optionalId(raw, 'channelId');
-  const userId = raw.userId;
-  if (userId === undefined) return channelId ? { channelId } : {};
-  if (!channelId) {
-    throw new QueryError('INVALID_SUBJECT', USER_NEEDS_CHANNEL);
-  }
-  if (!isId(userId)) throw new QueryError('INVALID_SUBJECT', `userId must be ${ID_RULE}`);
-  return { channelId, subject: { channelId, userId } };
 }
 
 /** A ledger search, its access-log target and the filters as the access log may keep them. */

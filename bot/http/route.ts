@@ -235,7 +235,12 @@ function codeOf(issue: z.core.$ZodIssue, schema: z.ZodType, fallback: string): s
   return fieldCode(schema, issue.path[0]) ?? fallback;
 }
 
-function parsed(schema: Shape, value: unknown, fallback: string): unknown {
+/**
+ * The value as the schema reads it, or an HttpError 400 in the one validation shape: the first
+ * issue's code (its own, its field's, else `fallback`) and every issue. The command line tools
+ * validate their options with the same schemas through it.
+ */
+export function parsed(schema: Shape, value: unknown, fallback: string): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
