@@ -27,13 +27,14 @@ const agreedExplicitly = { type: 'user.agreedExplicitly' } as const;
 const refused = { type: 'user.refused' } as const;
 const greeted = { type: 'user.greeted' } as const;
 const unclear = { type: 'user.unclear' } as const;
+const hesitated = { type: 'user.hesitated' } as const;
 const continued = { type: 'user.continued' } as const;
 const withdrewAll = { type: 'user.withdrew', purposeIds: 'all' } as const;
 
 const ask = (
   purposeId: string,
   brief: boolean,
-  step: 'question' | 'explicit' = 'question',
+  step: 'question' | 'explicit' | 'address' = 'question',
 ): ConversationOutput => ({ type: 'ask', purposeId, step, brief });
 const say = (key: Extract<ConversationOutput, { type: 'say' }>['key']): ConversationOutput => ({
   type: 'say',
@@ -150,18 +151,39 @@ describe('consent conversation: one rule at a time', () => {
     expect(afterYes.state).toBe('flow.done');
   });
 
-  it.each([greeted, unclear])(
-    '$type during a question records nothing, helps, and re-asks briefly (no silent yes)',
-    (event) => {
+  it.each([
+    [greeted, say('greeting.reply')],
+    [hesitated, say('purpose.hesitation')],
+    [unclear, say('help.duringQuestion')],
+  ] as const)(
+    '%o during a question records nothing, answers it, and re-asks briefly (no silent yes)',
+    (event, reply) => {
       const asking = turn(undefined, started([newsletter, analytics]));
       const step = turn(asking, event);
 
-      expect(step.outputs).toEqual([say('help.duringQuestion'), ask('newsletter', true)]);
+      expect(step.outputs).toEqual([reply, ask('newsletter', true)]);
       expect(step.state).toBe('flow.collecting.asking');
       // The question is still open: the next yes is for the same purpose.
       expect(turn(step, agreed).outputs[0]).toEqual(given('newsletter'));
     },
   );
+
+  it('takes hesitation before an express statement as no decision either', () => {
+    const confirming = turn(turn(undefined, started([location])), agreed);
+    const step = turn(confirming, hesitated);
+    expect(step.outputs).toEqual([say('purpose.hesitation'), ask('location', true, 'explicit')]);
+    expect(step.outputs.some((o) => o.type === 'record')).toBe(false);
+    expect(turn(step, agreedExplicitly).outputs[0]).toEqual(given('location', true));
+  });
+
+  it('greets back and asks again, however many times the person says hello or thanks', () => {
+    let step = turn(undefined, started([newsletter]));
+    for (let i = 0; i < 4; i++) {
+      step = turn(step, greeted);
+      expect(step.outputs).toEqual([say('greeting.reply'), ask('newsletter', true)]);
+    }
+    expect(step.state).toBe('flow.collecting.asking');
+  });
 
   it('asks for an express statement after a plain yes to an explicit purpose', () => {
     const asking = turn(undefined, started([location, newsletter]));
@@ -705,7 +727,7 @@ describe('hand-offs', () => {
     const saved = { ...asking, snapshot: { ...asking.snapshot, context: older } };
     const once = turn(saved, unclear);
     expect(once.outputs[0]).toEqual(say('help.duringQuestion'));
-    expect(turn(once, unclear).outputs).toEqual([{ type: 'handoff', reason: 'not-understood' }]);
+    expect(turn(once, unclear).outputs).toContainEqual(say('help.reachPerson'));
   });
 
   it('obeys a stop while a person has the conversation, and stays quiet afterwards', () => {
@@ -718,25 +740,41 @@ describe('hand-offs', () => {
     expect(turn(back, greeted).outputs).toEqual([say('stopped.reminder')]);
   });
 
-  it('hands over after two answers in a row it could not understand, not after one', () => {
+  it('never hands over on its own: after unclear answers it says how to reach a person', () => {
     const asking = turn(undefined, started([newsletter]));
     const once = turn(asking, unclear);
     expect(once.outputs).toEqual([say('help.duringQuestion'), ask('newsletter', true)]);
-    expect(turn(once, unclear).outputs).toEqual([{ type: 'handoff', reason: 'not-understood' }]);
+    const twice = turn(once, unclear);
+    expect(twice.outputs).toEqual([
+      say('help.duringQuestion'),
+      say('help.reachPerson'),
+      ask('newsletter', true),
+    ]);
+    // Still the bot's conversation: no hand-off, the question open, the next yes recorded.
+    const thrice = turn(twice, unclear);
+    expect(thrice.outputs.some((o) => o.type === 'handoff')).toBe(false);
+    expect(thrice.outputs).toContainEqual(say('help.reachPerson'));
+    expect(turn(thrice, agreed).outputs[0]).toEqual(given('newsletter'));
+    // A person only when asked for.
+    expect(turn(thrice, askedHuman).outputs).toEqual([{ type: 'handoff', reason: 'requested' }]);
     // Not in a row: a question answered in between starts the count again.
     const between = turn(once, { type: 'user.asked', topic: 'retention' });
-    expect(turn(between, unclear).outputs).toContainEqual(say('help.duringQuestion'));
-    // Nor for the next question: each question gets its own two tries.
+    expect(turn(between, unclear).outputs).not.toContainEqual(say('help.reachPerson'));
+    // Nor for the next question: each question gets its own count.
     const next = turn(turn(turn(undefined, started([newsletter, analytics])), unclear), refused);
-    expect(turn(next, unclear).outputs).toContainEqual(say('help.duringQuestion'));
+    expect(turn(next, unclear).outputs).not.toContainEqual(say('help.reachPerson'));
   });
 
-  it('counts unclear e-mail addresses too', () => {
+  it('counts unclear e-mail addresses too, and never hands over for them', () => {
     const byMail: PurposeRef = { id: 'newsletter', explicit: false, needsAddress: true };
     const address = turn(turn(undefined, started([byMail])), agreed);
     const wrong = turn(address, unclear);
     expect(wrong.outputs[0]).toEqual(say('address.invalid'));
-    expect(turn(wrong, unclear).outputs).toEqual([{ type: 'handoff', reason: 'not-understood' }]);
+    expect(turn(wrong, unclear).outputs).toEqual([
+      say('address.invalid'),
+      say('help.reachPerson'),
+      ask('newsletter', true, 'address'),
+    ]);
   });
 
   it('answers "my receipt" from any state and goes back to the question', () => {

@@ -98,16 +98,25 @@ const whileAsking = {
   'user.wantedDetails': { actions: ['sayDetails', 'reprompt', 'forgetUnclear'] },
   'user.skipped': { target: 'choosing', actions: [say('purpose.skipped'), 'postpone'] },
   'user.postponed': { target: 'choosing', actions: [say('purpose.postponed'), 'postpone'] },
-  // A greeting, "ok" or anything unclear is never a yes: silence is not consent (recital 32).
-  'user.greeted': { actions: [say('help.duringQuestion'), 'reprompt', 'forgetUnclear'] },
+  // A greeting, "ok", hesitation or anything unclear is never a yes: silence is not consent
+  // (recital 32). A greeting or thanks gets a friendly word, hesitation the ways to decide later.
+  'user.greeted': { actions: [say('greeting.reply'), 'reprompt', 'forgetUnclear'] },
+  'user.hesitated': { actions: [say('purpose.hesitation'), 'reprompt', 'forgetUnclear'] },
   'user.unclear': unclearAnswer(say('help.duringQuestion')),
   'user.continued': { actions: ['reprompt', 'forgetUnclear'] },
 } as const;
 
-/** An answer the bot did not understand: help and ask again, or, the second time, a person. */
+/**
+ * An answer the bot did not understand: help and ask again; from the second in a row, also how to
+ * reach a person. Never a hand-off on its own: on a channel with no agents nobody would come, and
+ * the customer would wait for an answer that never arrives. A person is called when asked for.
+ */
 function unclearAnswer(help: ReturnType<typeof say>) {
   return [
-    { guard: 'triedBefore', actions: handOff('not-understood') },
+    {
+      guard: 'triedBefore',
+      actions: [help, say('help.reachPerson'), 'reprompt', 'countUnclear'],
+    },
     { actions: [help, 'reprompt', 'countUnclear'] },
   ] as const;
 }
@@ -124,6 +133,7 @@ const answersWhenIdle = (action: 'sayHelpWhenDone' | 'sayStoppedReminder') =>
         'user.wantedDetails',
         'user.skipped',
         'user.postponed',
+        'user.hesitated',
         'user.unclear',
         'user.gaveAddress',
         'user.gaveReason',
@@ -497,6 +507,7 @@ export const consentConversationMachine = setup({
         'user.refused': { target: 'flow.back', actions: say('erasure.cancelled') },
         'user.unclear': { actions: 'askErasure' },
         'user.greeted': { actions: 'askErasure' },
+        'user.hesitated': { actions: 'askErasure' },
       },
     },
   },

@@ -49,6 +49,8 @@ export type ConversationEvent =
   | { readonly type: 'user.skipped' }
   | { readonly type: 'user.postponed' }
   | { readonly type: 'user.greeted' }
+  /** "Maybe", « je sais pas », "hmm": not a decision; nothing is recorded. */
+  | { readonly type: 'user.hesitated' }
   | { readonly type: 'user.unclear' }
   | { readonly type: 'user.continued' }
   | { readonly type: 'user.helped' }

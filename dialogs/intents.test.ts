@@ -52,11 +52,126 @@ describe('understand, over the default catalogue', () => {
     ['bonjour', { type: 'user.greeted' }],
     ['', { type: 'user.unclear' }],
     ['   ', { type: 'user.unclear' }],
-    ['maybe', { type: 'user.unclear' }],
-    ['not sure', { type: 'user.unclear' }],
+    ['maybe', { type: 'user.hesitated' }],
+    ['not sure', { type: 'user.hesitated' }],
     ['yes but how long do you keep it?', { type: 'user.asked', topic: 'retention' }],
   ] as const)('%j is not a yes', (text, event) => {
     expect(said(text)).toEqual(event);
+  });
+
+  it.each([
+    'yeah go ahead',
+    'absolutely',
+    'Yes please',
+    'oui please',
+    'ok yes',
+    'yesss',
+    'sure, sign me up',
+    'yeah sure why not',
+    "Yeah I don't mind",
+    "oui d'accord",
+    'je veux bien',
+    'ouais ça marche',
+    'pas de souci',
+    'ok pour moi',
+    'OUI !!',
+  ])('%j, an unambiguous answer as a whole, is a plain yes', (text) => {
+    expect(said(text)).toEqual({ type: 'user.agreed' });
+  });
+
+  it.each(['yes, I agree to that', "d'accord, j'accepte", 'je suis d’accord', 'ok I consent'])(
+    '%j holds an express statement, so it counts for an explicit purpose too',
+    (text) => {
+      expect(said(text)).toEqual({ type: 'user.agreedExplicitly' });
+    },
+  );
+
+  it.each([
+    'not interested',
+    'no way',
+    'No thank you, I’m good',
+    'absolutely not',
+    'nooo thanks',
+    "I don't agree",
+    'pas question',
+    'non ça ira',
+    "ça m'intéresse pas",
+    'jamais de la vie',
+    'bof non',
+    'nan',
+  ])('%j, an unambiguous refusal, is a no', (text) => {
+    expect(said(text)).toEqual({ type: 'user.refused' });
+  });
+
+  // Consent is a clear affirmative act (art. 4(11)): the message as a whole must be a yes.
+  it.each([
+    'not bad',
+    'yes... no wait',
+    'yes no',
+    'oui non',
+    'yes?',
+    'oui ?',
+    'yes maybe',
+    'oui peut-être',
+    'sure, but not for the partners',
+    'yes if you must',
+    'no problem?',
+    'I agree?',
+    'ok',
+    'okay thanks',
+    "d'accord",
+    'c’est bon',
+    'go away',
+    '👍',
+  ])('%j is never taken as a yes or a no', (text) => {
+    expect(said(text).type).not.toMatch(/^user\.(agreed|agreedExplicitly|refused)$/);
+  });
+
+  it.each([
+    'thanks',
+    'thanks, bye',
+    'Thank you so much!',
+    'hi there',
+    'ok thanks bye',
+    'merci',
+    'merci beaucoup',
+    'au revoir',
+    'salut !',
+    '👍',
+    '🙂🙂',
+  ])('%j is small talk: a friendly reply, nothing recorded', (text) => {
+    expect(said(text)).toEqual({ type: 'user.greeted' });
+  });
+
+  it.each([
+    'maybe',
+    'hmm',
+    'hmmmm',
+    "I'm not sure",
+    'idk',
+    'let me think about it',
+    'je sais pas',
+    'je ne sais pas',
+    'peut-être',
+    'euh...',
+    'bof',
+    'faut que je réfléchisse',
+  ])('%j is hesitation: no decision', (text) => {
+    expect(said(text)).toEqual({ type: 'user.hesitated' });
+  });
+
+  it('reads a long message of yeses in linear time, and takes it as a yes', () => {
+    const short = 'yes '.repeat(1_000);
+    const long = 'yes '.repeat(20_000);
+    const time = (text: string) => {
+      const start = performance.now();
+      for (let i = 0; i < 5; i++) said(text);
+      return performance.now() - start;
+    };
+    time(short);
+    expect(said(long)).toEqual({ type: 'user.agreed' });
+    // Twenty times the words: well under the 400 times a quadratic reading would take.
+    expect(time(long)).toBeLessThan(time(short) * 100);
   });
 
   it.each([

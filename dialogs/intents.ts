@@ -1,6 +1,7 @@
 import type { Catalogue, Locale } from '../consent/catalogue.js';
 import { detectKeywordIntent, normaliseUtterance, purposesNamedIn } from '../consent/opt-out.js';
 import { normaliseText } from '../consent/text.js';
+import { readShortAnswer } from './answers.js';
 import type { ConversationEvent, OptOutReason, PurposeRef, QuestionTopic } from './events.js';
 
 /**
@@ -10,73 +11,8 @@ import type { ConversationEvent, OptOutReason, PurposeRef, QuestionTopic } from 
  * opt-out guard sees every message first.
  */
 
-// Whole-message phrases, already normalised (lower case, no accents, no punctuation).
-const AGREE = phrases(
-  'yes',
-  'y',
-  'yeah',
-  'yep',
-  'yup',
-  'sure',
-  'yes please',
-  'yes thanks',
-  'yes thank you',
-  'of course',
-  'go ahead',
-  'accept',
-  'i accept',
-  'oui',
-  'ouais',
-  'oui merci',
-  'oui volontiers',
-  'volontiers',
-  'bien sur',
-  'oui bien sur',
-  'accepter',
-);
-// An express statement (art. 9(2)(a)): the person says in words that they consent.
-const AGREE_EXPLICITLY = phrases(
-  'i agree',
-  'i explicitly agree',
-  'i consent',
-  'i give my consent',
-  'yes i agree',
-  'yes i consent',
-  'j accepte',
-  'oui j accepte',
-  'je consens',
-  'j y consens',
-  'je donne mon accord',
-  'je donne mon consentement',
-  'j accepte explicitement',
-);
-const REFUSE = phrases(
-  'no',
-  'n',
-  'nope',
-  'nah',
-  'no thanks',
-  'no thank you',
-  'i refuse',
-  'refuse',
-  'i decline',
-  'decline',
-  'i d rather not',
-  'rather not',
-  'i don t want',
-  'i do not want',
-  'i don t want it',
-  'not for me',
-  'non',
-  'non merci',
-  'je refuse',
-  'refuser',
-  'je ne veux pas',
-  'pas question',
-  'plutot pas',
-  'sans facon',
-  'je decline',
-);
+// Whole-message phrases, already normalised (lower case, no accents, no punctuation). Yes, no,
+// greetings and hesitation are read by readShortAnswer (dialogs/answers.ts).
 const DETAILS = phrases(
   'tell me more',
   'more',
@@ -105,6 +41,7 @@ const LATER = phrases(
   'pas maintenant',
   'demandez moi plus tard',
   'peut etre plus tard',
+  'plus tard peut etre',
 );
 const CONTINUE = phrases(
   'continue',
@@ -115,25 +52,6 @@ const CONTINUE = phrases(
   'reprendre',
   'on continue',
   'continuons',
-);
-const GREETING = phrases(
-  'hello',
-  'hi',
-  'hey',
-  'good morning',
-  'good afternoon',
-  'good evening',
-  'bonjour',
-  'salut',
-  'bonsoir',
-  'coucou',
-  'hello there',
-  'ok',
-  'okay',
-  'd accord',
-  'thanks',
-  'thank you',
-  'merci',
 );
 const HELP = phrases(
   'help',
@@ -182,6 +100,16 @@ const QUESTIONS: readonly [RegExp, QuestionTopic][] = [
   ],
   [/\bwhy\b|\bpourquoi\b|\bwhat for\b|\ba quoi (ca )?sert/, 'why'],
 ];
+
+const SHORT_ANSWERS = {
+  yes: 'user.agreed',
+  yesExpress: 'user.agreedExplicitly',
+  no: 'user.refused',
+  greeting: 'user.greeted',
+  hesitation: 'user.hesitated',
+} as const;
+
+const EMOJI = /\p{Extended_Pictographic}/u;
 
 function phrases(...items: string[]): ReadonlySet<string> {
   return new Set(items);
@@ -315,7 +243,8 @@ export function understand(typed: string, catalogue: Catalogue): ConversationEve
   // that "ye\u200Bs" is a yes here exactly when "st\u200Bop" is a stop there.
   const text = normaliseText(typed);
   const said = normaliseUtterance(text);
-  if (said === '') return { type: 'user.unclear' };
+  // Only emoji ("👍", "🙂"): friendly, never a yes, since a picture is no clear affirmative act.
+  if (said === '') return EMOJI.test(text) ? { type: 'user.greeted' } : { type: 'user.unclear' };
 
   const keyword = detectKeywordIntent(text, catalogue);
   if (keyword?.kind === 'restart') {
@@ -332,14 +261,12 @@ export function understand(typed: string, catalogue: Catalogue): ConversationEve
   for (const [pattern, locale] of LANGUAGE) {
     if (pattern.test(said)) return { type: 'user.switchedLocale', locale };
   }
-  if (AGREE_EXPLICITLY.has(said)) return { type: 'user.agreedExplicitly' };
-  if (AGREE.has(said)) return { type: 'user.agreed' };
-  if (REFUSE.has(said)) return { type: 'user.refused' };
   if (DETAILS.has(said)) return { type: 'user.wantedDetails' };
   if (SKIP.has(said)) return { type: 'user.skipped' };
   if (LATER.has(said)) return { type: 'user.postponed' };
   if (CONTINUE.has(said)) return { type: 'user.continued' };
-  if (GREETING.has(said)) return { type: 'user.greeted' };
+  const answer = readShortAnswer(said, text);
+  if (answer) return { type: SHORT_ANSWERS[answer] };
 
   const address = EMAIL.exec(text)?.[1];
   if (address && text.split(' ').length <= 8) return { type: 'user.gaveAddress', email: address };

@@ -56,6 +56,7 @@ export function fromEvent(event: ConversationEvent): Prediction {
     // Not deciding now: the conversation moves on and asks again later.
     case 'user.skipped':
     case 'user.postponed':
+    case 'user.hesitated':
       return is('hesitation');
     case 'user.greeted':
       return is('greeting');
