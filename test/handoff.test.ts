@@ -511,19 +511,23 @@ describe('hand-offs over HTTP', () => {
       );
     });
 
-    it('hands over after two unclear answers, and carries on when no one is available', async () => {
+    it('after unclear answers says how to reach a person, hands over when asked, and carries on when no one is available', async () => {
       const customer = client('conv-human-2', 'customer-human-2');
       await customer.join();
       expect((await customer.say('blue cheese')).map((a) => a.text)).toEqual([
         en('help.duringQuestion'),
         question('newsletter'),
       ]);
-      const handed = await customer.say('purple monkey dishwasher');
+      // Never a silent hand-off: the customer is told how to ask for a person, and asked again.
+      expect((await customer.say('purple monkey dishwasher')).map((a) => a.name ?? a.text)).toEqual(
+        [en('help.duringQuestion'), en('help.reachPerson'), question('newsletter')],
+      );
+      const handed = await customer.say('talk to a person');
       expect(handed.map((a) => a.name ?? a.text)).toEqual([
         'handoff.initiate',
-        en('handoff.toHuman.not-understood'),
+        en('handoff.toHuman.requested'),
       ]);
-      expect(handed[0]?.value).toMatchObject({ reason: 'not-understood' });
+      expect(handed[0]?.value).toMatchObject({ reason: 'requested' });
       // A malformed status is ignored; the server keeps working.
       expect(await customer.status('completed')).toEqual([]);
       expect(await customer.status({ state: 'later' })).toEqual([]);

@@ -78,6 +78,8 @@ describe.each<[Locale, string]>([
           more: 'tell me more',
           hello: 'hello',
           ok: 'ok',
+          thanks: 'thanks, bye',
+          unsure: 'hmm not sure',
           agree: 'I agree',
           later: 'ask me later',
         }
@@ -87,6 +89,8 @@ describe.each<[Locale, string]>([
           more: 'en savoir plus',
           hello: 'bonjour',
           ok: "d'accord",
+          thanks: 'merci !',
+          unsure: 'je sais pas',
           agree: "J'accepte",
           later: 'plus tard',
         };
@@ -119,14 +123,16 @@ describe.each<[Locale, string]>([
     expect(afterNo[0]?.text).toBe(x.refused('personalised-offers'));
     expectAsked(afterNo[1], locale, 'analytics');
 
-    // A greeting or "ok" is never a yes: silence is not consent (GDPR recital 32).
-    for (const notAnAnswer of [words.hello, words.ok]) {
+    // A greeting, thanks or "ok" is never a yes: silence is not consent (GDPR recital 32). It gets
+    // a friendly word and the question again, however often it comes.
+    for (const notAnAnswer of [words.hello, words.ok, words.thanks, '👍']) {
       const reply = await bot.say(notAnAnswer);
-      expect(reply.map((s) => s.text)).toEqual([
-        x.t('help.duringQuestion'),
-        x.question('analytics'),
-      ]);
+      expect(reply.map((s) => s.text)).toEqual([x.t('greeting.reply'), x.question('analytics')]);
     }
+    // Hesitation records nothing and offers to say more or to ask later.
+    const unsure = await bot.say(words.unsure);
+    expect(unsure.map((s) => s.text)).toEqual([x.t('purpose.hesitation'), x.question('analytics')]);
+    expect(unsure[1]?.buttons).toEqual(x.buttons);
     expect((await bot.statuses()).analytics).toBe('unknown');
 
     expect((await bot.say(words.yes))[0]?.text).toBe(x.given('analytics'));
@@ -499,6 +505,84 @@ describe('why people leave', () => {
   );
 });
 
+describe.each<[Locale, string]>([
+  ['en', 'en-US'],
+  ['fr', 'fr-FR'],
+])("answers in the customer's own words (%s)", (locale, tag) => {
+  const words =
+    locale === 'en'
+      ? {
+          yes: 'yeah go ahead',
+          notBad: 'not bad',
+          question: 'yes?',
+          no: 'no way',
+          yes2: 'absolutely',
+          yes3: 'sure, go ahead',
+          express: 'yes, I agree to that',
+          no2: 'not interested',
+        }
+      : {
+          yes: 'ouais ça marche',
+          notBad: 'pas mal',
+          question: 'oui ?',
+          no: 'pas question',
+          yes2: 'je veux bien',
+          yes3: "oui d'accord",
+          express: "d'accord, j'accepte",
+          no2: "ça m'intéresse pas",
+        };
+
+  it('records a clear yes or no, nothing for a trap, and an express statement where needed', async () => {
+    const bot = startTestBot({ locale: tag });
+    const x = texts(locale);
+    await bot.join();
+
+    expect((await bot.say(words.yes)).map((s) => s.text)).toEqual([x.addressAsk('newsletter')]);
+    await bot.say('jane@example.com');
+
+    // Neither is a yes: "not bad" holds a negation, "yes?" is a question.
+    expect((await bot.say(words.notBad)).map((s) => s.text)).toEqual([
+      x.t('help.duringQuestion'),
+      x.question('personalised-offers'),
+    ]);
+    expect((await bot.say(words.question)).map((s) => s.text)).toEqual([
+      x.t('help.duringQuestion'),
+      x.t('help.reachPerson'),
+      x.question('personalised-offers'),
+    ]);
+    expect((await bot.statuses())['personalised-offers']).toBe('unknown');
+
+    expect((await bot.say(words.no))[0]?.text).toBe(x.refused('personalised-offers'));
+    expect((await bot.say(words.yes2))[0]?.text).toBe(x.given('analytics'));
+    // Location needs its express statement: a natural yes is not one.
+    const plain = await bot.say(words.yes3);
+    expect(plain).toHaveLength(1);
+    expect(plain[0]?.buttons).toEqual(x.explicitButtons);
+    expect((await bot.statuses()).location).toBe('unknown');
+    expect((await bot.say(words.express))[0]?.text).toBe(x.given('location'));
+    expect((await bot.say(words.no2))[0]?.text).toBe(x.refused('partner-sharing'));
+
+    const history = await bot.stores.ledger.history(bot.subject);
+    expect(history.map((e) => [e.purposeId, e.decision, e.explicit])).toEqual([
+      ['newsletter', 'given', false],
+      ['personalised-offers', 'refused', false],
+      ['analytics', 'given', false],
+      ['location', 'given', true],
+      ['partner-sharing', 'refused', false],
+    ]);
+  });
+
+  it('answers a first "hello" with the welcome and the first question, never a reproach', async () => {
+    const bot = startTestBot({ locale: tag });
+    const x = texts(locale);
+    const replies = (await bot.say(locale === 'en' ? 'hello' : 'bonjour')).map((s) => s.text);
+    expect(replies).not.toContain(x.t('help.duringQuestion'));
+    expect(replies[0]).toBe(x.welcome);
+    expect(replies.at(-1)?.endsWith(x.question('newsletter'))).toBe(true);
+    expect(await bot.statuses()).toEqual(Object.fromEntries(IDS.map((id) => [id, 'unknown'])));
+  });
+});
+
 describe('buttons and cards', () => {
   it('takes a card submission for the open question, and ignores one from an older card', async () => {
     const bot = startTestBot();
@@ -835,7 +919,7 @@ describe('hand-off to a person', () => {
     expect((await bot.say('hello'))[0]?.text).toBe(texts('en').t('stopped.reminder'));
   });
 
-  it('hands over after two answers in a row it could not understand', async () => {
+  it('never hands over on unclear answers: says how to reach a person, hands over when asked', async () => {
     const bot = startTestBot();
     const x = texts('en');
     await bot.join();
@@ -843,12 +927,21 @@ describe('hand-off to a person', () => {
       x.t('help.duringQuestion'),
       x.question('newsletter'),
     ]);
-    const replies = await exchange(bot, { text: 'purple monkey dishwasher' });
+    for (const unclear of ['purple monkey dishwasher', 'thanks but', 'oui please?']) {
+      const replies = await exchange(bot, { text: unclear });
+      expect(replies.map((r) => r.name ?? r.text)).toEqual([
+        x.t('help.duringQuestion'),
+        x.t('help.reachPerson'),
+        x.question('newsletter'),
+      ]);
+    }
+    expect((await bot.statuses()).newsletter).toBe('unknown');
+    const replies = await exchange(bot, { text: 'talk to a person' });
     expect(replies.map((r) => r.name ?? r.text)).toEqual([
       'handoff.initiate',
-      x.t('handoff.toHuman.not-understood'),
+      x.t('handoff.toHuman.requested'),
     ]);
-    expect(replies[0]?.value).toMatchObject({ reason: 'not-understood' });
+    expect(replies[0]?.value).toMatchObject({ reason: 'requested' });
 
     // No one is available: the bot says so and asks its question again.
     const failed = await exchange(bot, handoffStatus({ state: 'failed', message: 'closed' }));
