@@ -340,6 +340,7 @@ describe('questions about stopping, scoped stops, and stops as people write them
     'comment me désinscrire ?',
     'je peux retirer mon consentement quand je veux ?',
     'if i withdraw, do you delete everything?',
+    'y a un lien de désinscription dans les mails ?',
     'can i turn off location later',
   ])('"%s" asks how to stop: it withdraws nothing', (question) => {
     expect(detectKeywordIntent(question, shop)).toEqual({ kind: 'askStop' });
@@ -350,6 +351,8 @@ describe('questions about stopping, scoped stops, and stops as people write them
     'can you stop emailing me',
     'pouvez-vous me désinscrire',
     'stop?',
+    'y a trop de mails',
+    'if I get one more email, stop',
   ])('"%s" is a stop, not a question about one', (stop) => {
     expect(detectKeywordIntent(stop, shop)?.kind).toBe('withdraw');
   });

@@ -474,8 +474,10 @@ const QUESTION_OPENINGS = [
   'quand je',
   'après ma',
   'après mon',
-  'y a',
-  'il y a',
+  // « y a un lien de désinscription ? » asks; « y a trop de mails » complains, and stops.
+  'y a un',
+  'y a t il',
+  'il y a un',
   "c'est possible",
   'est-il possible',
   'que se passe',
