@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
 import { createTranslator, listOf } from '../bot/platform/i18n.js';
 import { OPT_OUT_REASONS } from '../consent/opt-out-reasons.js';
+import { detectKeywordIntent } from '../consent/opt-out.js';
 import { catalogue, startTestBot, type TestBot } from './harness.js';
 
 /**
@@ -97,6 +98,22 @@ describe('a question about stopping withdraws nothing and offers the stop as one
       for (const id of IDS) expect((await bot.statuses())[id]).toBe('withdrawn');
     },
   );
+});
+
+describe('the stop buttons', () => {
+  it.each(['en', 'fr'] as const)('each stops exactly what it says (%s)', (locale) => {
+    const x = texts(locale);
+    expect(detectKeywordIntent(x.stopAll, catalogue)).toEqual({
+      kind: 'withdraw',
+      purposeIds: 'all',
+    });
+    for (const id of IDS) {
+      expect({ id, intent: detectKeywordIntent(x.stopOne(id), catalogue) }).toEqual({
+        id,
+        intent: { kind: 'withdraw', purposeIds: [id] },
+      });
+    }
+  });
 });
 
 describe('a scoped stop withdraws exactly what it names', () => {
