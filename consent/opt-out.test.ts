@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Catalogue, LocalisedText, Purpose } from './catalogue.js';
 import { INVISIBLE, WITHDRAW_ALL, WITHDRAW_NAMED } from '../test/opt-out-phrasings.js';
+import { catalogue as shop } from '../test/harness.js';
 import {
   detectKeywordIntent,
   MAX_MATCHER_INPUT,
@@ -325,5 +326,64 @@ describe('detectKeywordIntent: messages far over the length limit', () => {
         intent: { kind: 'withdraw', purposeIds: ['newsletter'] },
       });
     }
+  });
+});
+
+describe('questions about stopping, scoped stops, and stops as people write them', () => {
+  const ids = (names: readonly string[]) => names;
+  const all = shop.purposes.map((p) => p.id);
+  const allBut = (...kept: string[]) => all.filter((id) => !kept.includes(id));
+
+  it.each([
+    'can I change my mind later?',
+    'how do I unsubscribe?',
+    'comment me désinscrire ?',
+    'je peux retirer mon consentement quand je veux ?',
+    'if i withdraw, do you delete everything?',
+    'y a un lien de désinscription dans les mails ?',
+    'can i turn off location later',
+  ])('"%s" asks how to stop: it withdraws nothing', (question) => {
+    expect(detectKeywordIntent(question, shop)).toEqual({ kind: 'askStop' });
+  });
+
+  it.each([
+    'how do I unsubscribe? actually, just stop',
+    'can you stop emailing me',
+    'pouvez-vous me désinscrire',
+    'stop?',
+    'y a trop de mails',
+    'if I get one more email, stop',
+  ])('"%s" is a stop, not a question about one', (stop) => {
+    expect(detectKeywordIntent(stop, shop)?.kind).toBe('withdraw');
+  });
+
+  it.each([
+    ['stop the newsletter but keep analytics', ids(['newsletter'])],
+    ['stop everything except offers', allBut('personalised-offers')],
+    ['turn off location, keep offers and newsletter', ids(['location'])],
+    ['keep sending the newsletter but stop sharing with partners', ids(['partner-sharing'])],
+    ['arrêtez la newsletter mais gardez les offres', ids(['newsletter'])],
+    ['arrêtez tout sauf la newsletter', allBut('newsletter')],
+    ['stop tracking me but the newsletter is fine', ids(['analytics'])],
+  ])('"%s" withdraws exactly what it names', (stop, expected) => {
+    expect(detectKeywordIntent(stop, shop)).toEqual({ kind: 'withdraw', purposeIds: expected });
+  });
+
+  it.each([
+    ['i take it all back', 'all'],
+    ["c'est fini", 'all'],
+    ['unsubscribe me', 'all'],
+    ['arrêtez tout', 'all'],
+    ["j'en veux plus", 'all'],
+    ['please remove all my consents', 'all'],
+    ["I don't want your e-mails any more", ['newsletter']],
+    ['cancel the weekly newsletter', ['newsletter']],
+  ] as const)('"%s" withdraws at once', (stop, expected) => {
+    expect(detectKeywordIntent(stop, shop)).toEqual({ kind: 'withdraw', purposeIds: expected });
+  });
+
+  it('a refusal that names no one is not a stop: "nah dont bother"', () => {
+    expect(detectKeywordIntent('nah dont bother', shop)).toBeNull();
+    expect(detectKeywordIntent("don't bother me again", shop)?.kind).toBe('withdraw');
   });
 });

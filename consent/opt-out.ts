@@ -17,7 +17,9 @@ import { normaliseText } from './text.js';
 export type KeywordIntent =
   | { readonly kind: 'withdraw'; readonly purposeIds: readonly string[] | 'all' }
   | { readonly kind: 'restart' }
-  | { readonly kind: 'help' };
+  | { readonly kind: 'help' }
+  /** A question about stopping ("how do I unsubscribe?"): it withdraws nothing. */
+  | { readonly kind: 'askStop' };
 
 /**
  * Lower case, accents stripped, anything but letters and digits (apostrophes, hyphens, emoji,
@@ -126,6 +128,7 @@ const WHOLE_MESSAGE_OPT_OUTS = [
   'unsub',
   'cancel',
   'end',
+  'stpo',
   'quit',
   'i quit',
   'revoke',
@@ -175,6 +178,9 @@ const ENGLISH_OPT_OUTS = [
   'opting … out',
   'withdraw*',
   'withdrew',
+  'take it all back',
+  'take it back',
+  'take back my',
   'revok*',
   'revocation',
   'retract*',
@@ -230,14 +236,18 @@ const ENGLISH_OPT_OUTS = [
   "don't want to be contacted",
   'do not want to be contacted',
   "don't want to hear from",
-  'delete … consent',
-  'remove … consent',
-  'cancel … consent',
-  'erase … consent',
-  'drop … consent',
-  'pull … consent',
-  'take back … consent',
+  'delete … consent*',
+  'remove … consent*',
+  'cancel … consent*',
+  'erase … consent*',
+  'drop … consent*',
+  'pull … consent*',
+  'take back … consent*',
   'take … consent back',
+  'consent anymore',
+  'consent any more',
+  'want you to … anymore',
+  'want you to … any more',
   'cancel … subscription',
   'end … subscription',
   'delete … subscription',
@@ -265,7 +275,9 @@ const CONTACT_VERBS = [
   'write',
   'spam',
   'track',
-  'bother',
+  // "Don't bother me" is a stop, "nah, don't bother" only declines.
+  'bother me',
+  'bother us',
   'sell',
   'share',
   'use my',
@@ -293,6 +305,13 @@ const FRENCH_OPT_OUTS = [
   "n'utilisez plus",
   "n'en veux plus",
   "n'en voulons plus",
+  // Spoken French drops the "ne": « j'en veux plus ».
+  'en veux plus',
+  'en voulons plus',
+  "c'est fini",
+  'cest fini',
+  "c'est terminé",
+  'fini pour moi',
   'veux plus recevoir',
   'veux plus rien',
   'plus jamais',
@@ -348,6 +367,10 @@ const CONTACT_CUES = [
   "assez d'",
   'trop de',
   "trop d'",
+  // "Cancel the weekly newsletter", but "can I cancel my order?" names no channel.
+  'cancel',
+  'annuler',
+  'annulez',
 ];
 const CUE_REACH = 3;
 const CONTACT_NOUNS = [
@@ -403,6 +426,139 @@ const NOT_OPT_OUTS = [
   'retirer … à tout moment',
   'désinscrire … plus tard',
 ];
+
+/*
+ * A question about stopping is not a stop: "how do I unsubscribe?", "can I change my mind later?",
+ * « comment me désinscrire ? » ask how, and must be told how (GDPR art. 7(3) and 13(2)(c)), with
+ * nothing withdrawn, while "can you stop emailing me?" asks the bot to stop. What tells them apart
+ * is how the clause that holds the stop words opens: the person asking about their own ability
+ * ("can I", "how do I", « je peux », « si je »), not the bot to act. Only a clause in which every
+ * stop phrase opens so is a question: "how do I unsubscribe? actually, just stop" is a stop.
+ */
+const QUESTION_OPENINGS = [
+  'how do i',
+  'how can i',
+  'how could i',
+  'how would i',
+  'how should i',
+  'how to',
+  'how does',
+  'can i',
+  'could i',
+  'may i',
+  'will i',
+  'would i',
+  'am i able',
+  'do i',
+  'is it possible',
+  'is it easy',
+  'is it hard',
+  'is there',
+  'what happens if',
+  'what if',
+  'if i',
+  'where do i',
+  'where can i',
+  'comment',
+  'je peux',
+  'je pourrai*',
+  'je pourrais',
+  'puis-je',
+  'est-ce que je',
+  'est-ce qu on',
+  "est-ce qu'on",
+  'on peut',
+  'peut-on',
+  'si je',
+  'si on',
+  'quand je',
+  'après ma',
+  'après mon',
+  // « y a un lien de désinscription ? » asks; « y a trop de mails » complains, and stops.
+  'y a un',
+  'y a t il',
+  'il y a un',
+  "c'est possible",
+  'est-il possible',
+  'que se passe',
+  "qu'est-ce qui se passe",
+];
+/** Words a question may open with before its question words ("and if I withdraw...?"). */
+const OPENING_FILLERS = [
+  'and',
+  'so',
+  'ok',
+  'okay',
+  'hi',
+  'hello',
+  'hey',
+  'but',
+  'also',
+  'et',
+  'alors',
+  'mais',
+  'bonjour',
+  'salut',
+  'euh',
+  'hmm',
+  'um',
+];
+const MAX_OPENING_FILLERS = 3;
+
+/*
+ * A scoped stop withdraws exactly what it names: in "stop the newsletter but keep analytics" the
+ * analytics are kept, and "stop everything except offers" keeps the offers (GDPR art. 7(3) is a
+ * withdrawal of what the person withdraws, not of more). The message is cut into clauses at
+ * punctuation and at the connectors below; a clause keeps the purposes it names when it follows an
+ * exception ("except", « sauf »), or when it has no stop words and either says to keep ("keep",
+ * "is fine", « gardez ») or is negated ("not the newsletter", « pas la newsletter »).
+ */
+const CLAUSE_PUNCTUATION = /[.!?;,:()[\]«»"“”…\n]+/u;
+const CONNECTORS = [
+  'but',
+  'mais',
+  'except',
+  'excepted',
+  'sauf',
+  'apart from',
+  'other than',
+  'à part',
+  'hormis',
+  'excepté',
+  'while',
+  'tout en',
+];
+const EXCEPTIONS = [
+  'except',
+  'excepted',
+  'sauf',
+  'apart from',
+  'other than',
+  'à part',
+  'hormis',
+  'excepté',
+];
+const KEEP_CUES = [
+  'keep*',
+  'still want',
+  'still like',
+  'fine',
+  'ok',
+  'okay',
+  'can stay',
+  'may stay',
+  'stay*',
+  'on',
+  'continu*',
+  'gard*',
+  'laiss*',
+  'ça va',
+  'rester',
+  'reste*',
+  'toujours',
+  'veux bien',
+];
+const KEEP_NEGATIONS = ['not', 'pas', 'no', 'never', 'jamais'];
 
 /** "Non-stop" is an adjective, but "Non, stop !" is an opt-out: only the hyphen tells them apart. */
 const NON_STOP = /\bnon[-‐‑]stop\b/giu;
@@ -463,6 +619,18 @@ const OPT_OUT_SOURCES = OPT_OUT_PHRASES.map(patternSource);
 const CUE_THEN = `${alternation(CONTACT_CUES.map(patternSource))}(?: [^ ]+){0,${CUE_REACH - 1}} `;
 const CONTACT_NOUN_SOURCES = CONTACT_NOUNS.map(patternSource);
 const notOptOuts = NOT_OPT_OUTS.map(compile);
+
+const questionOpening = new RegExp(
+  `^(?:${alternation(OPENING_FILLERS.map(patternSource))} ){0,${MAX_OPENING_FILLERS}}` +
+    `${alternation(QUESTION_OPENINGS.map(patternSource))}(?![^ ])`,
+  'u',
+);
+const connectors = wordSet(CONNECTORS);
+const exceptions = wordSet(EXCEPTIONS);
+const keepCues = anyOf(KEEP_CUES);
+const keepNegations = wordSet(KEEP_NEGATIONS);
+/** Enough words for the fillers and the longest question opening: all the opening test reads. */
+const OPENING_WORDS = MAX_OPENING_FILLERS + Math.max(...QUESTION_OPENINGS.map(wordsSpanned));
 
 /** Words around a window's own: the longest phrase, or a phrase and the words it looks at. */
 const CONTEXT_WORDS = Math.max(
@@ -531,8 +699,90 @@ export function detectKeywordIntent(text: string, catalogue: Catalogue): Keyword
     windows.some((window) => restartPhrases.some((re) => hasUnnegatedMatch(window, re)));
   if (restarts && !windows.some((window) => ownsMatch(window, anyStopWord))) return RESTART;
   if (!asksToOptOut(windows, core, catalogue)) return null;
-  const named = purposesNamedInWindows(windows, catalogue);
-  return { kind: 'withdraw', purposeIds: named.length > 0 ? named : 'all' };
+  const clauses = clausesOf(text, catalogue);
+  const stops = clauses.filter((clause) => clause.stops);
+  if (stops.length > 0 && stops.every((clause) => clause.question)) return ASK_STOP;
+  return { kind: 'withdraw', purposeIds: scopeOf(clauses, catalogue) };
+}
+
+const ASK_STOP: KeywordIntent = { kind: 'askStop' };
+
+/** A clause of a message: what it names, whether it asks to stop, keeps, or asks a question. */
+interface Clause {
+  readonly named: readonly string[];
+  readonly stops: boolean;
+  readonly keeps: boolean;
+  readonly question: boolean;
+}
+
+/**
+ * The message cut at punctuation, then at connectors ("but", « sauf »). Each part is read once
+ * more in windows, as the whole message was, so detection stays linear in its length.
+ */
+function clausesOf(text: string, catalogue: Catalogue): Clause[] {
+  const clauses: Clause[] = [];
+  // One pass of a character class, like the normalisation itself.
+  for (const sentence of normaliseText(text)
+    .replace(NON_STOP, 'nonstop')
+    .split(CLAUSE_PUNCTUATION)) {
+    const words = cutLongWords(foldWords(sentence)).split(' ');
+    if (words[0] === '') continue;
+    const question = opensAQuestion(words);
+    for (const { after, words: part } of partsOf(words)) {
+      const said = part.join(' ');
+      const windows = windowsOf(said);
+      const stops = asksToOptOut(windows, withoutPadding(part), catalogue);
+      const keeps =
+        exceptions.has(after) ||
+        (!stops &&
+          (keepNegations.has(part[0] ?? '') ||
+            windows.some((window) => ownsMatch(window, keepCues))));
+      clauses.push({
+        named: purposesNamedInWindows(windows, catalogue),
+        stops,
+        keeps,
+        question: question || opensAQuestion(part),
+      });
+    }
+  }
+  return clauses;
+}
+
+/** Words of a sentence cut at each connector, with the connector that opens each part. */
+function partsOf(words: readonly string[]): { after: string; words: string[] }[] {
+  const parts = [{ after: '', words: [] as string[] }];
+  for (let i = 0; i < words.length; i += 1) {
+    const pair = `${words[i] ?? ''} ${words[i + 1] ?? ''}`;
+    const connector = connectors.has(pair) ? pair : connectors.has(words[i] ?? '') ? words[i] : '';
+    if (connector) {
+      parts.push({ after: connector, words: [] });
+      i += connector.split(' ').length - 1;
+    } else {
+      parts.at(-1)?.words.push(words[i] ?? '');
+    }
+  }
+  return parts.filter((part) => part.words.length > 0);
+}
+
+/** Whether the words open with a question about the person's own ability to stop. */
+function opensAQuestion(words: readonly string[]): boolean {
+  return questionOpening.test(read(words.slice(0, OPENING_WORDS).join(' ')));
+}
+
+/**
+ * What a stop withdraws: the purposes its clauses name, but those a clause keeps; everything but
+ * the kept ones when it names only those ("stop everything except offers"); everything when it
+ * names nothing. Naming a purpose both ways withdraws it: a missed stop is the legal fault.
+ */
+function scopeOf(clauses: readonly Clause[], catalogue: Catalogue): readonly string[] | 'all' {
+  const kept = new Set(clauses.filter((c) => c.keeps).flatMap((c) => c.named));
+  const named = new Set(clauses.filter((c) => !c.keeps).flatMap((c) => c.named));
+  const ids = catalogue.purposes.map((p) => p.id);
+  const withdrawn = ids.filter((id) => named.has(id) && !kept.has(id));
+  if (withdrawn.length > 0) return withdrawn;
+  if (named.size > 0) return ids.filter((id) => named.has(id));
+  if (kept.size > 0) return ids.filter((id) => !kept.has(id));
+  return 'all';
 }
 
 /** Purposes the text names by id or by a keyword of any locale, whole words, plural or not. */
@@ -691,6 +941,8 @@ function anyOptOutOf(catalogue: Catalogue): RegExp {
       alternation([
         ...OPT_OUT_SOURCES,
         CUE_THEN + alternation([...CONTACT_NOUN_SOURCES, ...names]),
+        // "analytics off", as a switch is labelled: a purpose's name, then "off".
+        `${alternation(names)} off`,
       ]),
     );
     optOutPatterns.set(catalogue, pattern);

@@ -68,6 +68,43 @@ describe('recording a withdrawal', () => {
     expect(await stores.confirmations.deleteForSubject(jane)).toBe(0);
   });
 
+  it('says which purposes were in force just before it: only given ones, not refusals', async () => {
+    const stores = openMemoryStores();
+    const [given, refused] = catalogue.purposes;
+    const decide = (purpose: typeof given, decision: 'given' | 'refused') =>
+      decisionAbout(catalogue, purpose!, {
+        subject: jane,
+        decision,
+        noticeHash: 'h',
+        locale: 'en',
+        channelId: 'webchat',
+        conversationId: 'conversation-1',
+        activityId: `activity-${decision}`,
+        source: 'conversation',
+        explicit: false,
+      });
+    await stores.ledger.append([decide(given, 'given'), decide(refused, 'refused')], T0);
+
+    const done = await recordWithdrawal(stores.ledger, stores.confirmations, catalogue, {
+      subject: jane,
+      scope: 'all',
+      origin,
+      at: T0,
+    });
+
+    expect(done.purposeIds).toEqual(IDS);
+    expect(done.inForce).toEqual([given!.id]);
+    // Stopped again: nothing is in force any more, and the ledger still records the statement.
+    const again = await recordWithdrawal(stores.ledger, stores.confirmations, catalogue, {
+      subject: jane,
+      scope: 'all',
+      origin: { ...origin, activityId: 'activity-stop-again' },
+      at: T0,
+    });
+    expect(again.inForce).toEqual([]);
+    expect(again.events.filter((e) => e.decision === 'withdrawn')).toHaveLength(IDS.length);
+  });
+
   it('moves the ledger head every time, so a concurrent decision made before it conflicts', async () => {
     const stores = openMemoryStores();
     const scope = [IDS[0]!];

@@ -61,6 +61,13 @@ export interface WithdrawalRequest {
 /** What a recorded withdrawal did; `linksNotRevoked` is the error for the caller to log. */
 export interface WithdrawalRecorded {
   readonly purposeIds: readonly string[];
+  /**
+   * Those of `purposeIds` that were given (or confirmed) just before the stop, in the ledger's
+   * order: the only ones a confirmation may call withdrawn consent. The others were never agreed
+   * to, or were refused or withdrawn already; the stop's event for them records that they are
+   * not to be asked again, which is no withdrawal of consent.
+   */
+  readonly inForce: readonly string[];
   readonly events: readonly ConsentEvent[];
   readonly linksNotRevoked?: unknown;
 }
@@ -79,7 +86,7 @@ export interface WithdrawalRecorded {
  * pending consent).
  */
 export async function recordWithdrawal(
-  ledger: Pick<ConsentLedger, 'append'>,
+  ledger: Pick<ConsentLedger, 'append' | 'history'>,
   confirmations: Pick<PendingConfirmations, 'deleteForSubject'>,
   catalogue: Catalogue,
   request: WithdrawalRequest,
@@ -92,10 +99,32 @@ export async function recordWithdrawal(
   if (decisions.some((d) => !shown.has(d.purposeId))) {
     throw new Error('the ledger does not show the withdrawal it was given');
   }
+  const inForce = inForceBefore(await ledger.history(subject), events);
   try {
     await confirmations.deleteForSubject(subject, purposeIds);
-    return { purposeIds, events };
+    return { purposeIds, inForce, events };
   } catch (error) {
-    return { purposeIds, events, linksNotRevoked: error };
+    return { purposeIds, inForce, events, linksNotRevoked: error };
   }
+}
+
+/**
+ * The purposes whose event just before the stop's own (by sequence number) was a consent: read
+ * after the append, so a decision landing concurrently is judged in the order the ledger holds.
+ */
+function inForceBefore(
+  history: readonly ConsentEvent[],
+  stop: readonly ConsentEvent[],
+): readonly string[] {
+  return stop
+    .filter((withdrawal) => {
+      const before = history
+        .filter((e) => e.purposeId === withdrawal.purposeId && e.seq < withdrawal.seq)
+        .reduce<ConsentEvent | undefined>(
+          (last, e) => (last && last.seq > e.seq ? last : e),
+          undefined,
+        );
+      return before?.decision === 'given' || before?.decision === 'confirmed';
+    })
+    .map((withdrawal) => withdrawal.purposeId);
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Locale } from '../consent/catalogue.js';
-import { createTranslator, listOf } from '../bot/platform/i18n.js';
+import { createTranslator } from '../bot/platform/i18n.js';
 import { validateKantaraReceipt } from '../consent/receipts.js';
 import { subjectKey } from '../consent/subject.js';
 import { renderReplies } from '../tools/chat.js';
@@ -262,10 +262,8 @@ describe('hand-offs over HTTP', () => {
       const replies = await customerSays('conv-agent-2', 'customer-agent-2', 'stop');
       expect(replies.map((a) => a.type)).toEqual(['message', 'event']);
       const en = t('en');
-      const all = catalogue.purposes.map((p) => p.title.en);
-      expect(replies[0]?.text?.startsWith(en('optOut.all', { purposes: listOf('en', all) }))).toBe(
-        true,
-      );
+      // Nothing was agreed to in this conversation: the confirmation says so.
+      expect(replies[0]?.text?.startsWith(en('optOut.nothing'))).toBe(true);
       expect(replies[1]?.value).toEqual({
         state: 'completed',
         handoffId,
@@ -465,16 +463,8 @@ describe('hand-offs over HTTP', () => {
       // A stop is still obeyed at once, with its confirmation only.
       const stop = await customer.say('stop');
       expect(stop).toHaveLength(1);
-      expect(
-        stop[0]?.text?.startsWith(
-          en('optOut.all', {
-            purposes: listOf(
-              'en',
-              catalogue.purposes.map((p) => p.title.en),
-            ),
-          }),
-        ),
-      ).toBe(true);
+      // Only a refusal was recorded: no consent is called withdrawn.
+      expect(stop[0]?.text?.startsWith(en('optOut.nothing'))).toBe(true);
       const statuses = await fetch(`${server.url}/api/subjects/webchat/customer-human-1/consents`, {
         headers: { authorization: `Bearer ${AGENT}` },
       });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTranslator, listOf } from '../bot/platform/i18n.js';
+import { createTranslator } from '../bot/platform/i18n.js';
 import { INVISIBLE } from './opt-out-phrasings.js';
 import { catalogue } from './harness.js';
 import { customer, type BotActivity } from './http-harness.js';
@@ -17,12 +17,8 @@ import { startServerProcess, TEST_TOKEN, type ServerProcess } from './server-pro
  * ten times what it takes.
  */
 const en = createTranslator()('en');
-const stopReply = `${en('optOut.all', {
-  purposes: listOf(
-    'en',
-    catalogue.purposes.map((p) => p.title.en),
-  ),
-})}\n\n${en('optOut.why')}`;
+// Every customer here stops before agreeing to anything: the confirmation says so.
+const stopReply = `${en('optOut.nothing')}\n\n${en('optOut.why')}`;
 const tooLong = en('error.tooLong', { max: 2000 });
 
 const texts = (replies: readonly BotActivity[]) => replies.map((reply) => reply.text ?? '');

@@ -15,7 +15,9 @@ const LOCALE: Locale = 'en';
 const t = createTranslator()(LOCALE);
 const title = (id: string) => catalogue.purposes.find((p) => p.id === id)?.title[LOCALE] ?? id;
 const ALL_IDS = catalogue.purposes.map((p) => p.id);
-const withdrewAll = t('optOut.all', { purposes: listOf(LOCALE, ALL_IDS.map(title)) });
+/** The confirmation of a full stop names the consents that were in force, and only them. */
+const withdrewAll = (inForce: readonly string[]) =>
+  t('optOut.all', { purposes: listOf(LOCALE, inForce.map(title)) });
 const withdrewSome = (id: string) => t('optOut.some', { purposes: listOf(LOCALE, [title(id)]) });
 
 /** Purpose-named phrasings for the default catalogue: each names exactly one purpose. */
@@ -95,9 +97,11 @@ describe('opt-out phrasings through the real bot: every consent withdrawn', () =
     expect((await bot.join()).length).toBeGreaterThan(0);
     // Yes to the first purpose asked: the stop then comes in the middle of its follow-up.
     expect((await bot.say('yes')).length).toBeGreaterThan(0);
+    const before = await bot.statuses();
+    const inForce = ALL_IDS.filter((id) => before[id] === 'granted' || before[id] === 'pending');
     const reply = await bot.say(phrasing);
     expect(reply).toHaveLength(1);
-    expect(reply[0]?.text.startsWith(withdrewAll)).toBe(true);
+    expect(reply[0]?.text.startsWith(withdrewAll(inForce))).toBe(true);
     const statuses = await bot.statuses();
     expect(Object.keys(statuses)).toEqual(ALL_IDS);
     expect(statuses[GRANTED_EARLIER!]).toBe('withdrawn');

@@ -39,11 +39,19 @@ function texts(locale: Locale) {
     details: (id: string) =>
       t('purpose.details', { title: title(id), details: purpose(id).details[locale] }),
     stoppedAll: t('optOut.all', { purposes: listOf(locale, IDS.map(title)) }),
-    /** A full stop: the confirmation, with the optional one-tap "why?" in the same message. */
+    /**
+     * A full stop with nothing given: no consent is called withdrawn, it says so; with the
+     * optional one-tap "why?" in the same message.
+     */
     stopReply: {
-      text: `${t('optOut.all', { purposes: listOf(locale, IDS.map(title)) })}\n\n${t('optOut.why')}`,
+      text: `${t('optOut.nothing')}\n\n${t('optOut.why')}`,
       buttons: OPT_OUT_REASONS.map((reason) => t(`reason.${reason}`)),
     },
+    /** A full stop: the consents that were in force named, and the one-tap "why?". */
+    stopReplyFor: (ids: string[]) => ({
+      text: `${t('optOut.all', { purposes: listOf(locale, ids.map(title)) })}\n\n${t('optOut.why')}`,
+      buttons: OPT_OUT_REASONS.map((reason) => t(`reason.${reason}`)),
+    }),
     addressAsk: (id: string) => t('address.ask', { title: title(id) }),
     sent: (id: string, address: string) =>
       t('address.sent', { title: title(id), address, hours: 48 }),
@@ -387,8 +395,13 @@ describe('withdrawal from every state (GDPR art. 7(3))', () => {
     async (_name, stop, locale, reach) => {
       const bot = startTestBot({ locale });
       await reach(bot);
+      const before = await bot.statuses();
+      const inForce = IDS.filter((id) => before[id] === 'granted' || before[id] === 'pending');
       const reply = await bot.say(stop);
-      expect(reply).toEqual([texts(locale).stopReply]);
+      // The confirmation names only the consents that were in force, or says there were none.
+      expect(reply).toEqual([
+        inForce.length > 0 ? texts(locale).stopReplyFor(inForce) : texts(locale).stopReply,
+      ]);
       const after = await bot.statuses();
       // A stop is stronger than a refusal: a refused purpose is withdrawn too, never asked again
       // unprompted (a refusal would be asked again after the pause).
@@ -448,7 +461,7 @@ describe('withdrawal from every state (GDPR art. 7(3))', () => {
     await bot.say('no');
     await bot.say('yes');
     const reply = await bot.say('', { value: { text: 'unsubscribe' } });
-    expect(reply).toEqual([texts('en').stopReply]);
+    expect(reply).toEqual([texts('en').stopReplyFor(['personalised-offers'])]);
     expect((await bot.statuses())['personalised-offers']).toBe('withdrawn');
   });
 
@@ -466,7 +479,7 @@ describe('withdrawal from every state (GDPR art. 7(3))', () => {
         await bot.say(locale === 'en' ? 'yes' : 'oui');
         expect({ stop, reply: await bot.say(stop) }).toEqual({
           stop,
-          reply: [texts(locale).stopReply],
+          reply: [texts(locale).stopReplyFor(['personalised-offers'])],
         });
         const history = await bot.stores.ledger.history(bot.subject);
         expect(history.filter((e) => e.source === 'opt-out').map((e) => e.purposeId)).toEqual(IDS);
@@ -652,7 +665,9 @@ describe('bad input and a store that is down', () => {
     await bot.say('yes', { id: 'reused-id' });
     expect((await bot.statuses())['personalised-offers']).toBe('granted');
     // A client (or an attacker) reuses the id: this is another message, not a redelivery.
-    expect(await bot.say('stop', { id: 'reused-id' })).toEqual([texts('en').stopReply]);
+    expect(await bot.say('stop', { id: 'reused-id' })).toEqual([
+      texts('en').stopReplyFor(['personalised-offers']),
+    ]);
     const statuses = await bot.statuses();
     for (const id of IDS) expect(statuses[id]).toBe('withdrawn');
     const stops = (await bot.stores.ledger.history(bot.subject)).filter(
@@ -706,7 +721,7 @@ describe('bad input and a store that is down', () => {
       },
     ]);
     flaky.down(false);
-    expect(await bot.say('stop')).toEqual([texts('en').stopReply]);
+    expect(await bot.say('stop')).toEqual([texts('en').stopReplyFor(['personalised-offers'])]);
     expect((await bot.statuses())['personalised-offers']).toBe('withdrawn');
   });
 });
@@ -908,7 +923,7 @@ describe('hand-off to a person', () => {
     await bot.say('no');
     await bot.say('yes');
     await bot.say('talk to a human');
-    expect(await bot.say('stop')).toEqual([texts('en').stopReply]);
+    expect(await bot.say('stop')).toEqual([texts('en').stopReplyFor(['personalised-offers'])]);
     expect(await bot.statuses()).toMatchObject({
       newsletter: 'withdrawn',
       'personalised-offers': 'withdrawn',

@@ -32,6 +32,8 @@ export function currentRules(catalogue: Catalogue): Recogniser {
 export function readAsTheBotDoes(text: string, catalogue: Catalogue): Prediction {
   const keyword = detectKeywordIntent(text, catalogue);
   if (keyword?.kind === 'withdraw') return { kind: 'stop', purposes: keyword.purposeIds };
+  // The guard answers a question about stopping itself: how, with the stop buttons.
+  if (keyword?.kind === 'askStop') return { kind: 'intent', intent: 'ask.withdrawal' };
   return fromEvent(understand(text, catalogue));
 }
 
