@@ -321,13 +321,13 @@ describe('consent conversation: one rule at a time', () => {
     expect(step.state).toBe('flow.done');
   });
 
-  it('welcomes a returning person back', () => {
+  it('welcomes a returning person back, saying choices are open only when some are', () => {
     expect(turn(undefined, started([newsletter], true)).outputs).toEqual([
       say('welcome.back'),
       ask('newsletter', false),
     ]);
     expect(turn(undefined, started([], true)).outputs).toEqual([
-      say('welcome.back'),
+      say('welcome.backAllMade'),
       say('welcome.nothingToAsk'),
     ]);
   });

@@ -277,6 +277,17 @@ export const consentConversationMachine = setup({
           ? ('welcome.back' as const)
           : ('welcome.new' as const),
     })),
+    /**
+     * Nothing left to ask: a returning person is not told that choices are still open, since the
+     * next message says they are all made.
+     */
+    welcomeNothingOpen: emit(({ event }) => ({
+      type: 'say' as const,
+      key:
+        event.type === 'conversation.started' && event.returning
+          ? ('welcome.backAllMade' as const)
+          : ('welcome.new' as const),
+    })),
     sayDetails: enqueueActions(({ context, enqueue }) => {
       if (context.prompt) enqueue.emit({ type: 'details', purposeId: context.prompt.purposeId });
     }),
@@ -325,6 +336,9 @@ export const consentConversationMachine = setup({
     'user.askedReceipt': { actions: ['sendReceipt', 'reprompt', 'forgetUnclear'] },
     'user.switchedLocale': { actions: [say('language.switched'), 'reprompt', 'forgetUnclear'] },
     'user.helped': { actions: [say('help.general'), 'reprompt', 'forgetUnclear'] },
+    // The bot already said why it could not read the message; the question and its buttons
+    // come again, as after an unclear answer, so that a tap or a "1" is read as an answer.
+    'user.unreadable': { actions: 'reprompt' },
     'user.askedErasure': { target: '.confirmingErasure' },
     // The open question stays open: the bot asks it again if the person hands back.
     'user.askedHuman': { actions: handOff('requested') },
@@ -387,7 +401,7 @@ export const consentConversationMachine = setup({
               {
                 target: 'done',
                 actions: [
-                  'welcome',
+                  'welcomeNothingOpen',
                   say('welcome.nothingToAsk'),
                   { type: 'replayFirstMessage', params: { only: 'afterWelcome' } },
                 ],
@@ -472,6 +486,26 @@ export const consentConversationMachine = setup({
         // After a stop: silent until the person writes again, then only says how to go on.
         stopped: {
           on: {
+            // "Continue" while still waiting for a person after a stop arrives as
+            // `user.stoppedWaiting`: it ends the wait and goes on, as a plain "continue" would,
+            // so the customer does not have to say it twice.
+            'user.stoppedWaiting': [
+              {
+                guard: 'hasPendingPurposes',
+                target: 'collecting',
+                actions: [
+                  { type: 'humanLeft', params: { key: 'handoff.stoppedWaiting' } },
+                  'forgetWhy',
+                ],
+              },
+              {
+                actions: [
+                  { type: 'humanLeft', params: { key: 'handoff.stoppedWaiting' } },
+                  say('stopped.nothingToResume'),
+                  'forgetWhy',
+                ],
+              },
+            ],
             'user.continued': [
               { guard: 'hasPendingPurposes', target: 'collecting', actions: 'forgetWhy' },
               { actions: [say('stopped.nothingToResume'), 'forgetWhy'] },
@@ -506,6 +540,7 @@ export const consentConversationMachine = setup({
         'user.cancelledErasure': { target: 'flow.back', actions: say('erasure.cancelled') },
         'user.refused': { target: 'flow.back', actions: say('erasure.cancelled') },
         'user.unclear': { actions: 'askErasure' },
+        'user.unreadable': { actions: 'askErasure' },
         'user.greeted': { actions: 'askErasure' },
         'user.hesitated': { actions: 'askErasure' },
       },

@@ -52,6 +52,11 @@ export type ConversationEvent =
   /** "Maybe", « je sais pas », "hmm": not a decision; nothing is recorded. */
   | { readonly type: 'user.hesitated' }
   | { readonly type: 'user.unclear' }
+  /**
+   * A message the bot could not read at all (too long, or no text): the bot has said why; the
+   * open question is asked again so that the next answer is read as its answer.
+   */
+  | { readonly type: 'user.unreadable' }
   | { readonly type: 'user.continued' }
   | { readonly type: 'user.helped' }
   | { readonly type: 'user.asked'; readonly topic: QuestionTopic; readonly purposeId?: string }

@@ -5,6 +5,7 @@ import type { HandoffReason, OptOutReason, QuestionTopic } from './events.js';
 export const SAY_KEYS = [
   'welcome.new',
   'welcome.back',
+  'welcome.backAllMade',
   'welcome.nothingToAsk',
   'explicit.needStatement',
   'purpose.skipped',

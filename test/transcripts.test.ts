@@ -628,7 +628,12 @@ describe('bad input and a store that is down', () => {
     const bot = startTestBot({ env: { MAX_MESSAGE_CHARS: '100' } });
     await bot.join();
     const reply = await bot.say(`yes ${'x'.repeat(200)}`);
-    expect(reply).toEqual([{ text: texts('en').t('error.tooLong', { max: 100 }), buttons: [] }]);
+    // Said why, then the open question again with its buttons, so the next answer answers it.
+    expect(reply).toEqual([
+      { text: texts('en').t('error.tooLong', { max: 100 }), buttons: [] },
+      { text: texts('en').question('newsletter'), buttons: texts('en').buttons },
+    ]);
+    expect(await bot.stores.ledger.history(bot.subject)).toEqual([]);
     expect((await bot.say('no'))[0]?.text).toBe(texts('en').refused('newsletter'));
   });
 
@@ -637,7 +642,10 @@ describe('bad input and a store that is down', () => {
     await bot.join();
     await bot.say('en français');
     const reply = await bot.say('x'.repeat(200));
-    expect(reply).toEqual([{ text: texts('fr').t('error.tooLong', { max: 100 }), buttons: [] }]);
+    expect(reply).toEqual([
+      { text: texts('fr').t('error.tooLong', { max: 100 }), buttons: [] },
+      { text: texts('fr').question('newsletter'), buttons: texts('fr').buttons },
+    ]);
   });
 
   it('says it can only read text when a message has none', async () => {
@@ -646,7 +654,10 @@ describe('bad input and a store that is down', () => {
     const reply = await bot.say('', {
       attachments: [{ contentType: 'image/png', contentUrl: 'https://example.com/a.png' }],
     });
-    expect(reply).toEqual([{ text: texts('en').t('error.unsupported'), buttons: [] }]);
+    expect(reply).toEqual([
+      { text: texts('en').t('error.unsupported'), buttons: [] },
+      { text: texts('en').question('newsletter'), buttons: texts('en').buttons },
+    ]);
   });
 
   it('answers a redelivered activity once, and records its decision once', async () => {

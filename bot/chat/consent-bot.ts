@@ -122,11 +122,13 @@ export class ConsentBot extends ActivityHandler {
     const text = typeof raw === 'string' ? raw.trim() : '';
     if (text.length > this.#deps.maxMessageChars) {
       await this.#reply(context, 'error.tooLong', { max: this.#deps.maxMessageChars });
+      await this.#reaskAfterUnreadable(context);
       return;
     }
     const submitted = understandSubmission(activity.value);
     if (!submitted && text === '') {
       await this.#reply(context, 'error.unsupported');
+      await this.#reaskAfterUnreadable(context);
       return;
     }
     await this.#converse(context, (data) => {
@@ -138,6 +140,18 @@ export class ConsentBot extends ActivityHandler {
         return { type: 'user.unclear' };
       }
       return submitted;
+    });
+  }
+
+  /**
+   * After a message the bot could not read: the open question again, with its buttons, or the
+   * customer's next "1" or tap is read without the question it answers. A conversation not
+   * started yet stays so: nothing of the message was understood.
+   */
+  async #reaskAfterUnreadable(context: TurnContext): Promise<void> {
+    await this.#deps.turns.run(context, {
+      events: (data) =>
+        Promise.resolve(isIdle(data.snapshot) ? [] : [{ type: 'user.unreadable' } as const]),
     });
   }
 
