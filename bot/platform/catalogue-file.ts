@@ -54,6 +54,7 @@ const schema = z
           recipients: text,
           explicitConsent: z.boolean(),
           contactChannel: z.enum(['email', 'sms', 'none']).optional(),
+          confirmationEmail: text.optional(),
           keywords: z
             .object({ en: z.array(z.string().min(1)), fr: z.array(z.string().min(1)) })
             .strict(),
