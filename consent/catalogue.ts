@@ -88,10 +88,18 @@ export interface Controller {
   readonly url?: string;
 }
 
+/** The data protection authority a person may complain to (GDPR art. 13(2)(d), art. 77). */
+export interface SupervisoryAuthority {
+  readonly name: LocalisedText;
+  /** Where to complain, per locale. */
+  readonly url: LocalisedText;
+}
+
 export interface Catalogue {
   /** Version of the whole catalogue, e.g. "2026-11-01". */
   readonly version: string;
   readonly controller: Controller;
+  readonly supervisoryAuthority: SupervisoryAuthority;
   readonly dataCategories: readonly DataCategory[];
   readonly purposes: readonly Purpose[];
 }

@@ -142,6 +142,12 @@ describe('an invalid catalogue is rejected with what is wrong and where', () => 
     expect(problemWith(raw)).toContain('purposes.0.confirmationEmail.fr');
   });
 
+  it('no supervisory authority to complain to', () => {
+    const raw = defaultJson();
+    delete raw.supervisoryAuthority;
+    expect(problemWith(raw)).toContain('supervisoryAuthority');
+  });
+
   it('duplicate purpose id', () => {
     const raw = defaultJson();
     raw.purposes.push({ ...purpose(raw, 'newsletter') });

@@ -29,6 +29,9 @@ const schema = z
         url: iri.optional(),
       })
       .strict(),
+    supervisoryAuthority: z
+      .object({ name: text, url: z.object({ en: iri, fr: iri }).strict() })
+      .strict(),
     dataCategories: z.array(
       z
         .object({
