@@ -183,6 +183,7 @@ export function createConsentTurns(deps: AppDeps): ConsentTurns {
         ),
     },
     confirmationHours: config.CONFIRMATION_TTL_HOURS,
+    transcriptRetentionDays: config.TRANSCRIPT_RETENTION_DAYS,
   });
   return {
     translator,

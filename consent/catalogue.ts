@@ -54,8 +54,14 @@ export interface Purpose {
   readonly recipients: LocalisedText;
   /** Art. 9(2)(a) special categories and location need an express statement, not a mere "yes". */
   readonly explicitConsent: boolean;
-  /** Channel of contact (e-mail purposes need double opt-in, a later issue). */
+  /** Channel of contact: e-mail purposes need double opt-in (GDPR art. 7(1) proof of consent). */
   readonly contactChannel?: 'email' | 'sms' | 'none';
+  /**
+   * For an e-mail purpose, the sentence its double opt-in e-mail uses to say what the person is
+   * confirming: a whole sentence per locale, because a title dropped into a shared sentence reads
+   * wrong (French agreement) and says too little about what is being agreed to.
+   */
+  readonly confirmationEmail?: LocalisedText;
   /** Words a customer may use to name this purpose ("stop the newsletter"), per locale. */
   readonly keywords: Readonly<Record<Locale, readonly string[]>>;
   /** W3C DPV purpose IRIs, e.g. https://w3id.org/dpv#DirectMarketing */
@@ -82,10 +88,18 @@ export interface Controller {
   readonly url?: string;
 }
 
+/** The data protection authority a person may complain to (GDPR art. 13(2)(d), art. 77). */
+export interface SupervisoryAuthority {
+  readonly name: LocalisedText;
+  /** Where to complain, per locale. */
+  readonly url: LocalisedText;
+}
+
 export interface Catalogue {
   /** Version of the whole catalogue, e.g. "2026-11-01". */
   readonly version: string;
   readonly controller: Controller;
+  readonly supervisoryAuthority: SupervisoryAuthority;
   readonly dataCategories: readonly DataCategory[];
   readonly purposes: readonly Purpose[];
 }
@@ -110,6 +124,11 @@ export function checkCatalogue(catalogue: Catalogue): Catalogue {
     for (const id of purpose.dataCategories) {
       if (!categoryIds.has(id))
         problems.push(`purpose "${purpose.id}" uses unknown data category "${id}"`);
+    }
+    if (purpose.contactChannel === 'email' && !purpose.confirmationEmail) {
+      problems.push(
+        `purpose "${purpose.id}" is sent by e-mail and needs confirmationEmail (the sentence its confirmation e-mail shows, in every language)`,
+      );
     }
     const kinds = purpose.dataCategories.map((id) => categoryOf(catalogue, id)?.kind);
     const needsExplicit = kinds.includes('special-category') || kinds.includes('location');

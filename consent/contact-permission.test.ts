@@ -41,6 +41,7 @@ const sms = purpose('sms-offers', 'sms');
 const catalogue: Catalogue = {
   version: '2026-01-01',
   controller: { name: 'Acme', contact: 'privacy@acme.test' },
+  supervisoryAuthority: { name: text('Authority'), url: text('https://authority.test/') },
   dataCategories: [],
   purposes: [newsletter, sms],
 };

@@ -37,6 +37,7 @@ function purpose(
 const catalogue: Catalogue = {
   version: '2026-01-01',
   controller: { name: 'Acme', contact: 'privacy@acme.test' },
+  supervisoryAuthority: { name: text('Authority'), url: text('https://authority.test/') },
   dataCategories: [
     { id: 'email', kind: 'personal', label: text('E-mail address') },
     { id: 'usage', kind: 'behavioural', label: text('Usage') },

@@ -159,6 +159,7 @@ describe('every message the bot can render', () => {
         catalogue,
         locale,
         t: translator(locale),
+        transcriptRetentionDays: 90,
         statuses: () => Promise.resolve(deriveStatuses(catalogue, [])),
       };
 

@@ -247,12 +247,43 @@ describe('questions at any point', () => {
     expect(answer?.text).not.toContain(purpose('newsletter').explanation.en);
   });
 
+  /**
+   * GDPR art. 13(2)(a)-(d): every right and how to use it here, the authority to complain to, and
+   * how long this chat is kept, with the configured retention (not the default) to prove it is
+   * the real setting that the customer reads.
+   */
+  it.each(['en', 'fr'] as const)(
+    'lists every right, how to use it here, the CNIL and the chat retention (%s)',
+    async (locale) => {
+      const bot = startTestBot({ locale, env: { TRANSCRIPT_RETENTION_DAYS: '30' } });
+      await bot.join();
+      const x = texts(locale);
+      const seen = allText(
+        await bot.say(locale === 'fr' ? 'quels sont mes droits ?' : 'what are my rights?'),
+      );
+      for (const right of ['access', 'erasure', 'receipt', 'withdraw', 'object']) {
+        expect(seen).toContain(x.t(`answer.rightsList.${right}`));
+      }
+      const authority = catalogue.supervisoryAuthority;
+      expect(seen).toContain(authority.name[locale]);
+      expect(seen).toContain(authority.url[locale]);
+      expect(seen).toContain(x.t('answer.rightsList.retention', { count: 30 }));
+      expect(seen).toContain(catalogue.controller.contact);
+      expect(seen).toMatch(locale === 'fr' ? /30 jours/ : /30 days/);
+      expect(seen).not.toMatch(/90/);
+
+      const help = allText(await bot.say(locale === 'fr' ? 'aide' : 'help'));
+      expect(help).toContain(x.t('help.rights', { count: 30 }));
+      expect(help).toMatch(locale === 'fr' ? /30 jours/ : /30 days/);
+    },
+  );
+
   it('says who the controller is and how to withdraw (GDPR art. 7(3), 13)', async () => {
     const bot = startTestBot();
     await bot.join();
     expect(allText(await bot.say('who are you?'))).toContain(catalogue.controller.contact);
     expect(allText(await bot.say('what are my rights?'))).toContain(
-      texts('en').t('answer.rights', { contact: catalogue.controller.contact }),
+      texts('en').t('answer.rightsList.withdraw'),
     );
   });
 
@@ -284,7 +315,9 @@ describe('questions at any point', () => {
     for (const _id of IDS) await bot.say('no');
     const reply = await bot.say('blue cheese');
     expect(reply.map((s) => s.text)).toEqual([texts('en').t('help.afterChoices')]);
-    expect((await bot.say('help'))[0]?.text).toBe(texts('en').t('help.general'));
+    expect((await bot.say('help'))[0]?.text).toBe(
+      `${texts('en').t('help.general')}\n${texts('en').t('help.rights', { count: 90 })}`,
+    );
   });
 });
 

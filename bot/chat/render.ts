@@ -21,6 +21,8 @@ export interface RenderInput {
   readonly statuses: () => Promise<readonly PurposeStatus[]>;
   /** How long a confirmation link works, to say so. */
   readonly confirmationHours?: number;
+  /** How long this chat is kept (TRANSCRIPT_RETENTION_DAYS), to say so (GDPR art. 13(2)(a)). */
+  readonly transcriptRetentionDays: number;
 }
 
 /** What a message is rendered in: the turn's other outputs too (an ask may be said already). */

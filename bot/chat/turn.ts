@@ -225,6 +225,7 @@ export class TurnRunner {
       locale,
       t: deps.translator(locale),
       confirmationHours: deps.confirmationHours,
+      transcriptRetentionDays: deps.transcriptRetentionDays,
       statuses: async () => deriveStatuses(deps.catalogue, await deps.ledger.latest(facts.subject)),
     };
   }

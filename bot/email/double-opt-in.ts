@@ -85,6 +85,8 @@ export class DoubleOptIn {
           t: translator(locale),
           controller: catalogue.controller,
           purposeTitle: purpose.title[locale],
+          // The data map requires it for every e-mail purpose; the title is a last resort only.
+          purposeText: purpose.confirmationEmail?.[locale] ?? purpose.title[locale],
           confirmUrl: `${this.#deps.publicUrl}/confirm?token=${token}&lang=${locale}`,
           unsubscribeUrl: this.unsubscribeUrl(subject, purposeId, locale),
           expiresInHours: ttlHours,

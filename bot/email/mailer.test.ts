@@ -64,6 +64,7 @@ describe('mailer', () => {
       t: translator('en'),
       controller,
       purposeTitle: 'Weekly newsletter',
+      purposeText: 'You asked to receive our weekly newsletter.',
       confirmUrl: 'https://bot.example.com/confirm?token=x',
       unsubscribeUrl: 'https://bot.example.com/unsubscribe?token=y',
       expiresInHours: 1,

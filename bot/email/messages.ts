@@ -105,12 +105,17 @@ function render(
   };
 }
 
-/** Double opt-in: the purpose stays pending until the person opens `confirmUrl`. */
+/**
+ * Double opt-in: the purpose stays pending until the person opens `confirmUrl`. `purposeText` is
+ * the purpose's own sentence from the data map (its `confirmationEmail`), so each purpose says what
+ * is being confirmed in grammatical words of its language.
+ */
 export function confirmationMail(input: {
   to: string;
   t: Translate;
   controller: Controller;
   purposeTitle: string;
+  purposeText: string;
   confirmUrl: string;
   unsubscribeUrl: string;
   expiresInHours: number;
@@ -119,7 +124,8 @@ export function confirmationMail(input: {
   const confirmUrl = httpUrl(input.confirmUrl, 'confirmUrl');
   const purpose = input.purposeTitle;
   return render(input, 'confirmation', t('mail.confirm.subject', { purpose }), [
-    para(t('mail.confirm.intro', { controller: input.controller.name, purpose })),
+    para(t('mail.confirm.intro', { controller: input.controller.name })),
+    para(input.purposeText),
     para(t('mail.confirm.nothingBefore')),
     link(t('mail.confirm.action'), t('mail.confirm.button'), confirmUrl),
     para(t('mail.confirm.expires', { count: input.expiresInHours })),

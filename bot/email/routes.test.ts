@@ -130,6 +130,7 @@ describe('e-mail double opt-in and one-click unsubscribe', () => {
         t: translator('en'),
         controller,
         purposeTitle: 'Weekly newsletter',
+        purposeText: 'You asked to receive our weekly newsletter.',
         confirmUrl: `${base}/confirm?token=${token}`,
         unsubscribeUrl,
         expiresInHours: 48,

@@ -12,6 +12,7 @@ const DEFAULT_FILE = fileURLToPath(
 interface RawPurpose {
   id: string;
   title: Record<string, unknown>;
+  confirmationEmail?: Record<string, unknown>;
   dataCategories: string[];
   legalBasis: string;
   explicitConsent: boolean;
@@ -124,6 +125,27 @@ describe('an invalid catalogue is rejected with what is wrong and where', () => 
     const raw = defaultJson();
     purpose(raw, 'analytics').dataCategories.push('precise-location');
     expect(problemWith(raw)).toMatch(/"analytics".*explicitConsent/);
+  });
+
+  it('e-mail purpose without the sentence its confirmation e-mail shows', () => {
+    const raw = defaultJson();
+    delete purpose(raw, 'partner-sharing').confirmationEmail;
+    const message = problemWith(raw);
+    expect(message).toContain('CATALOGUE_FILE');
+    expect(message).toContain('"partner-sharing"');
+    expect(message).toContain('confirmationEmail');
+  });
+
+  it('e-mail purpose with its confirmation sentence in one language only', () => {
+    const raw = defaultJson();
+    delete purpose(raw, 'newsletter').confirmationEmail?.fr;
+    expect(problemWith(raw)).toContain('purposes.0.confirmationEmail.fr');
+  });
+
+  it('no supervisory authority to complain to', () => {
+    const raw = defaultJson();
+    delete raw.supervisoryAuthority;
+    expect(problemWith(raw)).toContain('supervisoryAuthority');
   });
 
   it('duplicate purpose id', () => {

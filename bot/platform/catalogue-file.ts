@@ -29,6 +29,9 @@ const schema = z
         url: iri.optional(),
       })
       .strict(),
+    supervisoryAuthority: z
+      .object({ name: text, url: z.object({ en: iri, fr: iri }).strict() })
+      .strict(),
     dataCategories: z.array(
       z
         .object({
@@ -54,6 +57,7 @@ const schema = z
           recipients: text,
           explicitConsent: z.boolean(),
           contactChannel: z.enum(['email', 'sms', 'none']).optional(),
+          confirmationEmail: text.optional(),
           keywords: z
             .object({ en: z.array(z.string().min(1)), fr: z.array(z.string().min(1)) })
             .strict(),

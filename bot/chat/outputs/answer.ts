@@ -19,7 +19,7 @@ function answerText(input: RenderInput, topic: QuestionTopic, purposeId: string 
     if (controller.dpoContact) lines.push(t('answer.dpo', { contact: controller.dpoContact }));
     return lines.join('\n');
   }
-  if (topic === 'rights') return t('answer.rights', { contact: controller.contact });
+  if (topic === 'rights') return rightsText(input);
   // About one purpose when the conversation says which, otherwise about the whole data map.
   const named = purposeOf(catalogue, purposeId ?? '');
   const purposes = named ? [named] : catalogue.purposes;
@@ -33,4 +33,24 @@ function answerText(input: RenderInput, topic: QuestionTopic, purposeId: string 
     });
   if (named) return line(named);
   return [t(`answer.${topic}.intro`), ...purposes.map(line)].join('\n');
+}
+
+/**
+ * Every right the person has here and how to use it in this chat (GDPR art. 13(2)(b)-(d)), the
+ * authority to complain to (art. 77) and how long the chat is kept (art. 13(2)(a)).
+ */
+function rightsText({ catalogue, locale, t, transcriptRetentionDays }: RenderInput): string {
+  const authority = catalogue.supervisoryAuthority;
+  return [
+    t('answer.rightsList.intro'),
+    ...['access', 'erasure', 'receipt', 'withdraw', 'object'].map((right) =>
+      t(`answer.rightsList.${right}`),
+    ),
+    t('answer.rightsList.correct', { contact: catalogue.controller.contact }),
+    t('answer.rightsList.complain', {
+      authority: authority.name[locale],
+      url: authority.url[locale],
+    }),
+    t('answer.rightsList.retention', { count: transcriptRetentionDays }),
+  ].join('\n');
 }

@@ -40,6 +40,8 @@ export interface OutputDeps extends AgentReportDeps {
   readonly controller?: ControllerDetails;
   /** How long a confirmation link works, to say so. */
   readonly confirmationHours: number;
+  /** TRANSCRIPT_RETENTION_DAYS: how long this chat is kept, to tell the person. */
+  readonly transcriptRetentionDays: number;
 }
 
 /** One turn as an output sees it: who, where, in which language, and the conversation before. */
