@@ -149,6 +149,30 @@ export function emailRoutes(deps: EmailRouteDeps): Route[] {
     });
   };
 
+  /**
+   * What a GET of a link shows: one button that posts the token back. The form's action is
+   * relative, so it posts to this very route behind any path prefix; the unsubscribe form also
+   * carries RFC 8058's `List-Unsubscribe=One-Click`, as a mail provider's one-click POST does.
+   */
+  const buttonPage = (
+    res: Response,
+    locale: Locale,
+    token: string,
+    page: 'confirm' | 'unsubscribe',
+  ): void => {
+    const t = translator(locale);
+    const action = new URLSearchParams({ token, lang: locale });
+    sendPage(res, 200, locale, {
+      title: t(`pages.${page}.title`),
+      lines: [t(`pages.${page}.body`)],
+      form: {
+        action: `?${action.toString()}`,
+        button: t(`pages.${page}.button`),
+        ...(page === 'unsubscribe' ? { oneClick: true } : {}),
+      },
+    });
+  };
+
   // Mail security scanners open every link of a message before the person does: a GET that
   // confirmed would let a machine give consent. The GET only shows the button; the POST confirms.
   // eslint-disable-next-line @typescript-eslint/require-await -- one signature for every page
@@ -160,13 +184,7 @@ export function emailRoutes(deps: EmailRouteDeps): Route[] {
       plainPage(res, 400, locale, 'missing');
       return;
     }
-    const t = translator(locale);
-    const action = new URLSearchParams({ token, lang: locale });
-    sendPage(res, 200, locale, {
-      title: t('pages.confirm.title'),
-      lines: [t('pages.confirm.body')],
-      form: { action: `?${action.toString()}`, button: t('pages.confirm.button') },
-    });
+    buttonPage(res, locale, token, 'confirm');
   };
 
   const confirm = async (req: Request, res: Response) => {
@@ -225,18 +243,7 @@ export function emailRoutes(deps: EmailRouteDeps): Route[] {
       plainPage(res, 400, locale, 'invalid');
       return;
     }
-    const t = translator(locale);
-    const action = new URLSearchParams({ token, lang: locale });
-    sendPage(res, 200, locale, {
-      title: t('pages.unsubscribe.title'),
-      lines: [t('pages.unsubscribe.body')],
-      // Relative, so the form posts back to this very route behind any path prefix.
-      form: {
-        action: `?${action.toString()}`,
-        button: t('pages.unsubscribe.button'),
-        oneClick: true,
-      },
-    });
+    buttonPage(res, locale, token, 'unsubscribe');
   };
 
   /**
